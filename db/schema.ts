@@ -1,0 +1,271 @@
+/**
+ * The whole database schema. Every table that holds customer data carries `team_id`
+ * (the Slack workspace) and every query filters on it: one workspace never sees another's rows.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/** One row per applied ICP file. The highest version of a team is the current ICP. */
+export const icpVersions = pgTable(
+  'icp_versions',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    version: integer('version').notNull(),
+    name: text('name').notNull(),
+    /** The YAML exactly as applied, so `icp show` reproduces the file. */
+    source: text('source').notNull(),
+    /** The validated spec (zod output), what the engine compiles. */
+    spec: jsonb('spec').notNull(),
+    /** Text diff against the previous version ('' for the first). */
+    diff: text('diff').notNull().default(''),
+    /** 'default' | 'apply' | 'rollback' */
+    origin: text('origin').notNull(),
+    /** For rollbacks: the version that was restored. */
+    restoredFrom: integer('restored_from'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('icp_versions_team_version_uq').on(t.teamId, t.version)],
+);
+export type IcpVersionRow = typeof icpVersions.$inferSelect;
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    /** CRM id, or the normalised name when the export has none; re-imports update on it. */
+    externalId: text('external_id').notNull(),
+    source: text('source').notNull().default('manual'),
+    name: text('name').notNull(),
+    /** Lower-cased, punctuation and legal suffixes removed: what name lookups compare. */
+    normalizedName: text('normalized_name').notNull(),
+    domain: text('domain'),
+    industry: text('industry'),
+    employees: integer('employees'),
+    /** Annual revenue in the ICP currency (whole units, not thousands or millions). */
+    revenue: doublePrecision('revenue'),
+    /** ISO 3166-1 alpha-2 where recognised. */
+    country: text('country'),
+    /** Everything else the CRM or a user gave: business_model, funding_stage, tech_stack, signals... */
+    attributes: jsonb('attributes').notNull().default(sql`'{}'::jsonb`),
+    /** Score and tier under `icpVersion`, written by rescore (used by drift reports and exports). */
+    score: doublePrecision('score'),
+    tier: text('tier'),
+    icpVersion: integer('icp_version'),
+    scoredAt: timestamp('scored_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('accounts_team_external_uq').on(t.teamId, t.externalId),
+    index('accounts_team_domain_idx').on(t.teamId, t.domain),
+    index('accounts_team_normalized_name_idx').on(t.teamId, t.normalizedName),
+    index('accounts_normalized_name_trgm_idx').using('gin', sql`${t.normalizedName} gin_trgm_ops`),
+  ],
+);
+export type AccountRow = typeof accounts.$inferSelect;
+
+export const deals = pgTable(
+  'deals',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    externalId: text('external_id').notNull(),
+    source: text('source').notNull().default('manual'),
+    /** Null for open deals not yet tied to an account (kept, never dropped). */
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    accountName: text('account_name'),
+    name: text('name'),
+    stage: text('stage'),
+    /** 'won' | 'lost' | 'open' */
+    outcome: text('outcome').notNull(),
+    amount: doublePrecision('amount'),
+    /** Created or first engaged. */
+    createdOn: date('created_on', { mode: 'string' }),
+    closedOn: date('closed_on', { mode: 'string' }),
+    owner: text('owner'),
+    product: text('product'),
+    attributes: jsonb('attributes').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('deals_team_external_uq').on(t.teamId, t.externalId),
+    index('deals_team_closed_idx').on(t.teamId, t.closedOn),
+    index('deals_account_idx').on(t.accountId),
+  ],
+);
+export type DealRow = typeof deals.$inferSelect;
+
+export const churnEvents = pgTable(
+  'churn_events',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    externalId: text('external_id').notNull(),
+    source: text('source').notNull().default('manual'),
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    accountExternalId: text('account_external_id'),
+    churnedOn: date('churned_on', { mode: 'string' }).notNull(),
+    reason: text('reason'),
+    amount: doublePrecision('amount'),
+    attributes: jsonb('attributes').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('churn_team_external_uq').on(t.teamId, t.externalId),
+    index('churn_team_date_idx').on(t.teamId, t.churnedOn),
+  ],
+);
+export type ChurnEventRow = typeof churnEvents.$inferSelect;
+
+/** Persona files, versioned like the ICP. */
+export const personaVersions = pgTable(
+  'persona_versions',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    version: integer('version').notNull(),
+    source: text('source').notNull(),
+    spec: jsonb('spec').notNull(),
+    diff: text('diff').notNull().default(''),
+    origin: text('origin').notNull(),
+    restoredFrom: integer('restored_from'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('persona_versions_team_version_uq').on(t.teamId, t.version)],
+);
+
+/** Every /icp-check (and CLI check): who asked what, what it resolved to, and the answer. */
+export const checks = pgTable(
+  'checks',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    userId: text('user_id').notNull(),
+    query: text('query').notNull(),
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    companyName: text('company_name'),
+    score: doublePrecision('score'),
+    tier: text('tier'),
+    icpVersion: integer('icp_version'),
+    latencyMs: integer('latency_ms'),
+    /** The full explained result, so any answer can be reproduced later. */
+    result: jsonb('result'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('checks_team_user_idx').on(t.teamId, t.userId, t.createdAt)],
+);
+export type CheckRow = typeof checks.$inferSelect;
+
+/** "Wrong tier?" feedback from the check card, summarised in review reminders. */
+export const tierFeedback = pgTable(
+  'tier_feedback',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    userId: text('user_id').notNull(),
+    checkId: integer('check_id').references(() => checks.id, { onDelete: 'set null' }),
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    companyName: text('company_name'),
+    givenTier: text('given_tier'),
+    expectedTier: text('expected_tier'),
+    reason: text('reason').notNull(),
+    note: text('note'),
+    icpVersion: integer('icp_version'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('tier_feedback_team_idx').on(t.teamId, t.createdAt)],
+);
+
+export const icpReviews = pgTable(
+  'icp_reviews',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    reviewedBy: text('reviewed_by').notNull(),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }).notNull().defaultNow(),
+    note: text('note'),
+    icpChanged: boolean('icp_changed').notNull().default(false),
+    icpVersion: integer('icp_version').notNull(),
+    /** The drift figures at the moment of the review. */
+    drift: jsonb('drift'),
+  },
+  (t) => [index('icp_reviews_team_idx').on(t.teamId, t.reviewedAt)],
+);
+
+/** Per-workspace reminder settings (channel, local time, timezone, snooze). */
+export const reviewSettings = pgTable('review_settings', {
+  teamId: text('team_id').primaryKey(),
+  channelId: text('channel_id'),
+  timeOfDay: text('time_of_day').notNull().default('09:00'),
+  timezone: text('timezone').notNull().default('UTC'),
+  snoozedUntil: timestamp('snoozed_until', { withTimezone: true }),
+  updatedBy: text('updated_by'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * One row per reminder occurrence. The unique key is what makes a post exactly-once across replicas:
+ * an instance must insert (claim) the row before it may send.
+ */
+export const reminderOccurrences = pgTable(
+  'reminder_occurrences',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    occurrenceKey: text('occurrence_key').notNull(),
+    kind: text('kind').notNull(),
+    /** 'claimed' | 'sending' | 'sent' | 'retry' | 'failed' */
+    status: text('status').notNull(),
+    channelId: text('channel_id'),
+    claimedBy: text('claimed_by'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    messageTs: text('message_ts'),
+    lastError: text('last_error'),
+    payload: jsonb('payload'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('reminder_occurrences_key_uq').on(t.teamId, t.occurrenceKey)],
+);
+
+/** Bolt OAuth installations, one per workspace (or enterprise org install). */
+export const installations = pgTable(
+  'slack_installations',
+  {
+    id: serial('id').primaryKey(),
+    /** team id, or enterprise id for org-wide installs. */
+    installKey: text('install_key').notNull(),
+    teamId: text('team_id'),
+    enterpriseId: text('enterprise_id'),
+    isEnterpriseInstall: boolean('is_enterprise_install').notNull().default(false),
+    /** The Installation object Bolt hands us; holds tokens, so it is never logged. */
+    data: jsonb('data').notNull(),
+    installedAt: timestamp('installed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('slack_installations_key_uq').on(t.installKey)],
+);
+
+/** Slack event ids already handled (Events API retries deliver the same event again). */
+export const processedEvents = pgTable('processed_events', {
+  eventId: text('event_id').primaryKey(),
+  createdAt: createdAt(),
+});

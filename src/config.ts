@@ -1,0 +1,183 @@
+/**
+ * Configuration, read once from the environment and validated with zod. This is the only module that
+ * reads `process.env`; everything else receives a `Config`.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { AppError, ErrorCode } from './errors.ts';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+
+const describe = {
+  DATABASE_URL: 'PostgreSQL connection string; leave unset to use the embedded database',
+  DATA_DIR: 'folder for the embedded database',
+  PORT: 'HTTP port for Slack requests and /healthz',
+  SLACK_BOT_TOKEN: 'bot token (xoxb-…) from the Slack app’s OAuth page',
+  SLACK_SIGNING_SECRET: 'signing secret from the Slack app’s Basic Information page',
+  SLACK_APP_TOKEN: 'app-level token (xapp-…) for Socket Mode',
+  SLACK_CLIENT_ID: 'OAuth client id for multi-workspace installs',
+  SLACK_CLIENT_SECRET: 'OAuth client secret for multi-workspace installs',
+  SLACK_STATE_SECRET: 'secret that signs the OAuth state parameter',
+  SLACK_API_URL: 'base URL of the Slack Web API (proxies and tests)',
+  SLACK_SOCKET_MODE: 'set to true to use Socket Mode (development)',
+  OPENAI_API_KEY: 'OpenAI (or compatible) API key; leave unset to turn AI extraction off',
+  OPENAI_BASE_URL: 'base URL of an OpenAI-compatible server',
+  OPENAI_MODEL: 'model used for extraction and tailoring',
+  OPENAI_TIMEOUT_MS: 'how long to wait for the model before falling back',
+  LOG_LEVEL: 'debug, info, warn or error',
+  NODE_ENV: 'production or development',
+  DEFAULT_TEAM_ID: 'workspace id used by the CLI and the local console',
+  REVIEW_MIN_SAMPLE: 'minimum decided deals per group before drift is reported as a number',
+  REVIEW_MIN_EFFECT_POINTS: 'smallest change (percentage points) called drift',
+} as const;
+
+const bool = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return false;
+    if (/^(1|true|yes|on)$/i.test(v)) return true;
+    if (/^(0|false|no|off)$/i.test(v)) return false;
+    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+    return z.NEVER;
+  });
+
+const intIn = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const EnvSchema = z.object({
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must start with postgres:// or postgresql://',
+  }),
+  DATA_DIR: optionalString,
+  PORT: intIn(0, 65535, 3000),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_STATE_SECRET: optionalString,
+  SLACK_API_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: 'must be an http(s) URL',
+  }),
+  SLACK_SOCKET_MODE: bool,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: 'must be an http(s) URL',
+  }),
+  OPENAI_MODEL: optionalString,
+  OPENAI_TIMEOUT_MS: intIn(100, 120_000, 8000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  NODE_ENV: optionalString,
+  DEFAULT_TEAM_ID: optionalString,
+  REVIEW_MIN_SAMPLE: intIn(1, 100_000, 30),
+  REVIEW_MIN_EFFECT_POINTS: intIn(0, 100, 5),
+});
+
+export type SlackMode = 'http' | 'socket' | 'oauth' | 'console';
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  production: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Team id used by the CLI and local console (one workspace, no Slack). */
+  defaultTeamId: string;
+  slack: {
+    mode: SlackMode;
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    stateSecret: string | undefined;
+    apiUrl: string | undefined;
+  };
+  openai: { apiKey: string; baseUrl: string | undefined; model: string; timeoutMs: number } | undefined;
+  review: { minSample: number; minEffectPoints: number };
+}
+
+/**
+ * Reads and validates the environment. Throws an AppError whose message is one readable line per
+ * problem, naming the variable and what it is for.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '');
+      const what = describe[key as keyof typeof describe];
+      return `${key} ${i.message}${what ? ` (${what})` : ''}`;
+    });
+    throw new AppError(ErrorCode.ConfigInvalid, `Invalid configuration: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const need = (key: keyof typeof describe, value: string | undefined, why: string) => {
+    if (!value) problems.push(`${key} is required ${why} (${describe[key]})`);
+  };
+
+  let mode: SlackMode = 'console';
+  if (e.SLACK_CLIENT_ID || e.SLACK_CLIENT_SECRET) {
+    mode = 'oauth';
+    need('SLACK_CLIENT_ID', e.SLACK_CLIENT_ID, 'for OAuth installs');
+    need('SLACK_CLIENT_SECRET', e.SLACK_CLIENT_SECRET, 'for OAuth installs');
+    need('SLACK_STATE_SECRET', e.SLACK_STATE_SECRET, 'for OAuth installs');
+    need('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, 'for OAuth installs');
+  } else if (e.SLACK_SOCKET_MODE || e.SLACK_APP_TOKEN) {
+    mode = 'socket';
+    need('SLACK_APP_TOKEN', e.SLACK_APP_TOKEN, 'in Socket Mode');
+    need('SLACK_BOT_TOKEN', e.SLACK_BOT_TOKEN, 'in Socket Mode');
+  } else if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET) {
+    mode = 'http';
+    need('SLACK_BOT_TOKEN', e.SLACK_BOT_TOKEN, 'in HTTP mode');
+    need('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, 'in HTTP mode');
+  }
+  if (problems.length > 0) {
+    throw new AppError(ErrorCode.ConfigInvalid, `Invalid configuration: ${problems.join('; ')}`);
+  }
+
+  const production = e.NODE_ENV === 'production';
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: resolve(cwd, e.DATA_DIR ?? '.data/pglite'),
+    port: e.PORT,
+    production,
+    logLevel: e.LOG_LEVEL ?? (production ? 'info' : 'info'),
+    defaultTeamId: e.DEFAULT_TEAM_ID ?? 'T_LOCAL',
+    slack: {
+      mode,
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      clientId: e.SLACK_CLIENT_ID,
+      clientSecret: e.SLACK_CLIENT_SECRET,
+      stateSecret: e.SLACK_STATE_SECRET,
+      apiUrl: e.SLACK_API_URL,
+    },
+    openai: e.OPENAI_API_KEY
+      ? {
+          apiKey: e.OPENAI_API_KEY,
+          baseUrl: e.OPENAI_BASE_URL,
+          model: e.OPENAI_MODEL ?? 'gpt-4o-mini',
+          timeoutMs: e.OPENAI_TIMEOUT_MS,
+        }
+      : undefined,
+    review: { minSample: e.REVIEW_MIN_SAMPLE, minEffectPoints: e.REVIEW_MIN_EFFECT_POINTS },
+  };
+}

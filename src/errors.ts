@@ -1,0 +1,81 @@
+/**
+ * Every error the app raises on purpose. Each code maps to the one friendly sentence a user sees;
+ * the original cause stays attached for the log line.
+ */
+export const ErrorCode = {
+  ConfigInvalid: 'config_invalid',
+  IcpInvalid: 'icp_invalid',
+  PersonaInvalid: 'persona_invalid',
+  NoIcp: 'no_icp',
+  VersionNotFound: 'version_not_found',
+  ImportFailed: 'import_failed',
+  BadInput: 'bad_input',
+  NotAllowed: 'not_allowed',
+  AiUnavailable: 'ai_unavailable',
+  Unexpected: 'unexpected',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const friendly: Record<ErrorCode, string> = {
+  config_invalid: 'The bot is not configured correctly; an admin needs to check its settings.',
+  icp_invalid: 'That ICP file has problems; nothing was changed.',
+  persona_invalid: 'That persona file has problems; nothing was changed.',
+  no_icp: 'No ICP has been applied in this workspace yet.',
+  version_not_found: 'That version does not exist.',
+  import_failed: 'The import failed; nothing was imported.',
+  bad_input: 'I could not understand that input.',
+  not_allowed: 'You are not allowed to do that.',
+  ai_unavailable: 'AI assistance is not available right now.',
+  unexpected: 'Something went wrong on our side. The error was logged; please try again.',
+};
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** Extra lines for the user (e.g. one per validation problem). */
+  readonly details: readonly string[];
+  readonly original: unknown;
+
+  constructor(code: ErrorCode, message?: string, options: { details?: readonly string[]; cause?: unknown } = {}) {
+    super(message ?? friendly[code], { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details ?? [];
+    this.original = options.cause;
+  }
+
+  /** What the user sees: the message plus any details, one per line. */
+  get userMessage(): string {
+    return [this.message, ...this.details.map((d) => `• ${d}`)].join('\n');
+  }
+}
+
+/** Row-level problem found while importing a CSV file. */
+export interface RowError {
+  /** 1-based line number in the file, header being line 1. */
+  row: number;
+  column: string;
+  value: string;
+  problem: string;
+}
+
+export class ImportError extends AppError {
+  readonly rowErrors: readonly RowError[];
+  constructor(rowErrors: readonly RowError[], message?: string) {
+    const shown = rowErrors.slice(0, 20).map((e) => `row ${e.row}, ${e.column} = "${e.value}": ${e.problem}`);
+    const more = rowErrors.length > 20 ? [`…and ${rowErrors.length - 20} more`] : [];
+    super(ErrorCode.ImportFailed, message ?? `Import failed with ${rowErrors.length} problem(s); nothing was imported.`, {
+      details: [...shown, ...more],
+    });
+    this.name = 'ImportError';
+    this.rowErrors = rowErrors;
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
+
+/** The sentence to show a user for any thrown value; never leaks internals of unexpected errors. */
+export function userMessageFor(err: unknown): string {
+  return isAppError(err) ? err.userMessage : friendly.unexpected;
+}
