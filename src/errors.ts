@@ -63,9 +63,13 @@ export class ImportError extends AppError {
   constructor(rowErrors: readonly RowError[], message?: string) {
     const shown = rowErrors.slice(0, 20).map((e) => `row ${e.row}, ${e.column} = "${e.value}": ${e.problem}`);
     const more = rowErrors.length > 20 ? [`…and ${rowErrors.length - 20} more`] : [];
-    super(ErrorCode.ImportFailed, message ?? `Import failed with ${rowErrors.length} problem(s); nothing was imported.`, {
-      details: [...shown, ...more],
-    });
+    super(
+      ErrorCode.ImportFailed,
+      message ?? `Import failed with ${rowErrors.length} problem(s); nothing was imported.`,
+      {
+        details: [...shown, ...more],
+      },
+    );
     this.name = 'ImportError';
     this.rowErrors = rowErrors;
   }

@@ -104,9 +104,10 @@ export const regions: Record<string, readonly string[]> = {
   eu: EU,
   europe: [...EU, ...EUROPE_EXTRA],
   'middle east': MIDDLE_EAST,
-  africa: 'DZ AO BJ BW BF BI CM CV CF TD KM CG CD DJ EG GQ ER SZ ET GA GM GH GN GW CI KE LS LR LY MG MW ML MR MU MA MZ NA NE NG RW ST SN SC SL SO ZA SS SD TZ TG TN UG ZM ZW'.split(
-    ' ',
-  ),
+  africa:
+    'DZ AO BJ BW BF BI CM CV CF TD KM CG CD DJ EG GQ ER SZ ET GA GM GH GN GW CI KE LS LR LY MG MW ML MR MU MA MZ NA NE NG RW ST SN SC SL SO ZA SS SD TZ TG TN UG ZM ZW'.split(
+      ' ',
+    ),
   'north america': ['US', 'CA'],
   latam: 'AR BO BR CL CO CR CU DO EC SV GT HN MX NI PA PY PE PR UY VE'.split(' '),
   apac: 'AU NZ JP KR CN HK TW SG MY TH ID PH VN IN BD LK PK'.split(' '),

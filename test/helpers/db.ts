@@ -4,6 +4,7 @@
  * suite runs on both drivers (`.ci/run` runs it twice).
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { createDb, type DbHandle } from '../../db/client.ts';
 import { migrateDb } from '../../db/migrate.ts';
@@ -47,9 +48,9 @@ export async function createTestDb(): Promise<TestDb> {
     url,
     async truncateAll() {
       await handle.db.execute(
-        `TRUNCATE icp_versions, accounts, deals, churn_events, persona_versions, checks, tier_feedback,
+        sql.raw(`TRUNCATE icp_versions, accounts, deals, churn_events, persona_versions, checks, tier_feedback,
           icp_reviews, review_settings, reminder_occurrences, slack_installations, processed_events
-          RESTART IDENTITY CASCADE` as never,
+          RESTART IDENTITY CASCADE`),
       );
     },
     async close() {
