@@ -1,0 +1,79 @@
+/**
+ * Small account helpers: bulk insert (tests, bench, seed) and fetching one account of a team.
+ * Names and domains are normalised here with the same functions lookups use.
+ */
+import { and, eq } from 'drizzle-orm';
+import { normalizeCompanyName, registrableDomain } from '../../src/lookup/normalize.ts';
+import type { AccountSummary } from '../../src/lookup/resolve.ts';
+import type { Db } from '../client.ts';
+import { type AccountRow, accounts } from '../schema.ts';
+
+export interface NewAccount {
+  name: string;
+  /** Domain, URL or e-mail; stored as its registrable domain (null when not a domain). */
+  domain?: string | null;
+  externalId?: string;
+  source?: string;
+  industry?: string | null;
+  employees?: number | null;
+  revenue?: number | null;
+  country?: string | null;
+  attributes?: Record<string, unknown>;
+}
+
+/** The summary columns lookups return. */
+export const summaryColumns = {
+  id: accounts.id,
+  name: accounts.name,
+  domain: accounts.domain,
+  industry: accounts.industry,
+  employees: accounts.employees,
+  country: accounts.country,
+};
+
+/**
+ * Inserts accounts for one team in batches and returns their ids in input order. Without an
+ * externalId the row's position is used, so duplicate names (which real CRMs have) are kept.
+ */
+export async function insertAccounts(db: Db, teamId: string, rows: readonly NewAccount[]): Promise<number[]> {
+  const ids: number[] = [];
+  const batch = 1000;
+  for (let i = 0; i < rows.length; i += batch) {
+    const values = rows.slice(i, i + batch).map((r, j) => ({
+      teamId,
+      externalId: r.externalId ?? `row-${i + j + 1}`,
+      source: r.source ?? 'manual',
+      name: r.name,
+      normalizedName: normalizeCompanyName(r.name),
+      domain: r.domain ? registrableDomain(r.domain) : null,
+      industry: r.industry ?? null,
+      employees: r.employees ?? null,
+      revenue: r.revenue ?? null,
+      country: r.country ?? null,
+      attributes: r.attributes ?? {},
+    }));
+    const inserted = await db.insert(accounts).values(values).returning({ id: accounts.id });
+    for (const row of inserted) ids.push(row.id);
+  }
+  return ids;
+}
+
+/** One account of the team, or null (also null for another team's id). */
+export async function getAccount(db: Db, teamId: string, id: number): Promise<AccountRow | null> {
+  const [row] = await db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.teamId, teamId), eq(accounts.id, id)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The lookup summary of one account of the team, or null. */
+export async function getAccountSummary(db: Db, teamId: string, id: number): Promise<AccountSummary | null> {
+  const [row] = await db
+    .select(summaryColumns)
+    .from(accounts)
+    .where(and(eq(accounts.teamId, teamId), eq(accounts.id, id)))
+    .limit(1);
+  return row ?? null;
+}
