@@ -49,6 +49,20 @@ const aliases: Record<string, string> = {
   'ivory coast': 'CI',
   philipines: 'PH', // misspelt in the Maven CRM sample export
   phillipines: 'PH',
+  syria: 'SY',
+  laos: 'LA',
+  moldova: 'MD',
+  macedonia: 'MK',
+  brunei: 'BN',
+  vatican: 'VA',
+  'vatican city': 'VA',
+  micronesia: 'FM',
+  'dr congo': 'CD',
+  drc: 'CD',
+  burma: 'MM',
+  swaziland: 'SZ',
+  macau: 'MO',
+  macao: 'MO',
 };
 
 let byName: Map<string, string> | undefined;
@@ -82,9 +96,13 @@ export function normalizeCountry(input: string | null | undefined): string | nul
   return result;
 }
 
+let officialNames: Record<string, string | string[]> | undefined;
+
 /** English short name for an ISO code ("SE" → "Sweden"), or the input when unknown. */
 export function countryName(code: string): string {
-  const n = countries.getNames('en', { select: 'official' })[code];
+  // getNames rebuilds its whole table on every call; scoring shows names per account, so build it once.
+  officialNames ??= countries.getNames('en', { select: 'official' });
+  const n = officialNames[code];
   return typeof n === 'string' ? n : code;
 }
 
@@ -112,9 +130,16 @@ export const regions: Record<string, readonly string[]> = {
   latam: 'AR BO BR CL CO CR CU DO EC SV GT HN MX NI PA PY PE PR UY VE'.split(' '),
   apac: 'AU NZ JP KR CN HK TW SG MY TH ID PH VN IN BD LK PK'.split(' '),
   anz: ['AU', 'NZ'],
+  'western europe': ['AT', 'BE', 'CH', 'DE', 'FR', 'GB', 'IE', 'LI', 'LU', 'MC', 'NL'],
+  'northern europe': ['SE', 'NO', 'DK', 'FI', 'IS', 'EE', 'LV', 'LT', 'GB', 'IE'],
+  'southern europe': ['ES', 'PT', 'IT', 'GR', 'MT', 'CY', 'HR', 'SI', 'AD', 'SM', 'VA'],
+  cee: ['PL', 'CZ', 'SK', 'HU', 'RO', 'BG', 'SI', 'HR', 'EE', 'LV', 'LT', 'RS', 'BA', 'ME', 'MK', 'AL', 'UA', 'MD'],
 };
 regions.emea = [...new Set([...regions.europe!, ...MIDDLE_EAST, ...regions.africa!])];
 regions.amer = [...regions['north america']!, ...regions.latam!];
+regions.americas = regions.amer;
+regions['uk and ireland'] = regions.uki!;
+regions['uk & ireland'] = regions.uki!;
 
 /** Countries of a region name, or of a single country; null when neither is recognised. */
 export function expandRegion(name: string): readonly string[] | null {
