@@ -1,0 +1,313 @@
+/**
+ * Drift aggregation in SQL. `getDriftReport` is ONE statement (one round trip): it counts and takes
+ * medians per segment and window with GROUPING SETS, FILTER and percentile_cont, and hands the few dozen
+ * aggregate rows to the pure report builder (src/drift/report.ts, which documents every definition).
+ * No deal row ever reaches JavaScript. `getDriftSeries` is a second, separate statement used only for the
+ * chart's monthly series.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import {
+  buildDriftReport,
+  type ChurnAggregate,
+  type DealAggregate,
+  type DriftAggregates,
+  type DriftReport,
+  type DriftThresholds,
+  type DriftWindows,
+  SEGMENTS,
+  type Segment,
+} from '../../src/drift/report.ts';
+import { wilson } from '../../src/drift/stats.ts';
+import type { Db } from '../client.ts';
+import { queryRows } from '../raw.ts';
+
+export type { DriftReport } from '../../src/drift/report.ts';
+
+export interface DriftReportOptions extends Partial<DriftThresholds> {
+  teamId: string;
+  /** End of the recent window (exclusive). A Date is taken as its UTC calendar day. */
+  asOf: Date | string;
+  /** Length of the recent window in days. Default 90. */
+  windowDays?: number;
+  /** Length of the baseline, the period just before the recent window, in days. Default 365. */
+  baselineDays?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** 'YYYY-MM-DD' of a Date (UTC) or of an ISO date string; throws on anything else. */
+export function toIsoDate(d: Date | string): string {
+  const date = typeof d === 'string' ? new Date(`${d.slice(0, 10)}T00:00:00Z`) : d;
+  if (Number.isNaN(date.getTime())) throw new Error(`Not a date: ${String(d)}`);
+  return date.toISOString().slice(0, 10);
+}
+
+function addDays(iso: string, days: number): string {
+  return new Date(Date.parse(`${iso}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The report's windows: recent [asOf − w, asOf), baseline [recent start − b, recent start). */
+export function driftWindows(asOf: Date | string, windowDays = 90, baselineDays = 365): DriftWindows {
+  if (!(windowDays >= 1) || !(baselineDays >= 1)) throw new Error('windowDays and baselineDays must be ≥ 1');
+  const end = toIsoDate(asOf);
+  const recentStart = addDays(end, -windowDays);
+  const periods = Math.max(1, Math.floor(baselineDays / windowDays));
+  return {
+    asOf: end,
+    windowDays,
+    baselineDays,
+    recent: { start: recentStart, end },
+    baseline: { start: addDays(recentStart, -baselineDays), end: recentStart },
+    churnBaseline: { start: addDays(recentStart, -periods * windowDays), end: recentStart, periods },
+  };
+}
+
+/**
+ * Segment of an account: its stored tier when scored under the team's current ICP version (or when the
+ * team has no ICP version yet), else 'unscored'. `fit`/`non_fit` roll the tiers up; `all` is everything.
+ */
+const segmentedAccounts = (teamId: string) => sql`
+  cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${teamId}),
+  acc AS (
+    SELECT a.id,
+      CASE WHEN a.tier IN ('tier1', 'tier2', 'tier3', 'no_fit')
+            AND ((SELECT v FROM cur) IS NULL OR a.icp_version = (SELECT v FROM cur))
+           THEN a.tier ELSE 'unscored' END AS seg
+    FROM accounts a WHERE a.team_id = ${teamId}
+  )`;
+
+const grpOf = (col: SQL) =>
+  sql`CASE WHEN ${col} IN ('tier1', 'tier2') THEN 'fit' WHEN ${col} IN ('tier3', 'no_fit') THEN 'non_fit' END`;
+
+/** Label of a GROUPING SETS ((…, seg), (…, grp), (…)) row. */
+const segmentLabel = sql`CASE WHEN GROUPING(seg) = 0 THEN seg WHEN GROUPING(grp) = 0 THEN grp ELSE 'all' END`;
+/** The (grp) set also yields a NULL group (unscored rows): already reported through (seg). */
+const dropNullGrp = sql`HAVING NOT (GROUPING(seg) = 1 AND GROUPING(grp) = 0 AND grp IS NULL)`;
+
+interface RawResult {
+  icp_version: number | null;
+  deals: {
+    segment: Segment;
+    win: 'recent' | 'baseline';
+    won: number;
+    decided: number;
+    cycle_median: number | null;
+    cycle_n: number;
+    cycle_above: number;
+    amount_median: number | null;
+    amount_mean: number | null;
+    amount_n: number;
+    amount_above: number;
+  }[];
+  churn: { segment: Segment; win: 'recent' | 'baseline'; active: number; churned: number }[];
+}
+
+/** The single aggregation statement behind a report. Exported for EXPLAIN in the benchmark. */
+export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
+  const periods: SQL[] = [sql`('recent', ${w.recent.start}::date, ${w.recent.end}::date)`];
+  for (let i = 1; i <= w.churnBaseline.periods; i++) {
+    const start = addDays(w.recent.start, -i * w.windowDays);
+    const end = addDays(w.recent.start, -(i - 1) * w.windowDays);
+    periods.push(sql`('baseline', ${start}::date, ${end}::date)`);
+  }
+  return sql`
+  WITH ${segmentedAccounts(teamId)},
+  d AS MATERIALIZED (
+    SELECT coalesce(acc.seg, 'unscored') AS seg,
+      ${grpOf(sql`acc.seg`)} AS grp,
+      CASE WHEN x.closed_on >= ${w.recent.start}::date THEN 'recent' ELSE 'baseline' END AS win,
+      x.outcome = 'won' AS won,
+      CASE WHEN x.outcome = 'won' THEN x.closed_on - x.created_on END AS cycle,
+      CASE WHEN x.outcome = 'won' THEN x.amount END AS amount
+    FROM deals x LEFT JOIN acc ON acc.id = x.account_id
+    WHERE x.team_id = ${teamId} AND x.outcome IN ('won', 'lost')
+      AND x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date
+  ),
+  -- Pooled (both windows) medians per segment, for Mood's median test.
+  pooled AS (
+    SELECT ${segmentLabel} AS segment,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle) AS cm,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) AS am
+    FROM d WHERE won
+    GROUP BY GROUPING SETS ((seg), (grp), ())
+    ${dropNullGrp}
+  ),
+  d2 AS (
+    SELECT d.*, ps.cm AS cm_seg, ps.am AS am_seg, pg.cm AS cm_grp, pg.am AS am_grp, pa.cm AS cm_all, pa.am AS am_all
+    FROM d
+    LEFT JOIN pooled ps ON ps.segment = d.seg
+    LEFT JOIN pooled pg ON pg.segment = d.grp
+    LEFT JOIN pooled pa ON pa.segment = 'all'
+  ),
+  deal_agg AS (
+    SELECT ${segmentLabel} AS segment, win,
+      count(*) FILTER (WHERE won) AS won,
+      count(*) AS decided,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle) AS cycle_median,
+      count(cycle) AS cycle_n,
+      count(*) FILTER (WHERE cycle > cm_seg) AS ca_seg,
+      count(*) FILTER (WHERE cycle > cm_grp) AS ca_grp,
+      count(*) FILTER (WHERE cycle > cm_all) AS ca_all,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) AS amount_median,
+      avg(amount) AS amount_mean,
+      count(amount) AS amount_n,
+      count(*) FILTER (WHERE amount > am_seg) AS aa_seg,
+      count(*) FILTER (WHERE amount > am_grp) AS aa_grp,
+      count(*) FILTER (WHERE amount > am_all) AS aa_all
+    FROM d2
+    GROUP BY GROUPING SETS ((win, seg), (win, grp), (win))
+    ${dropNullGrp}
+  ),
+  -- Customers: first won deal and first churn event per account (see report.ts for the definition).
+  firsts AS (
+    SELECT acc.seg, ${grpOf(sql`acc.seg`)} AS grp, fw.first_won, fc.first_churn
+    FROM acc
+    JOIN (
+      SELECT account_id, min(closed_on) AS first_won FROM deals
+      WHERE team_id = ${teamId} AND outcome = 'won' AND closed_on < ${w.recent.end}::date
+      GROUP BY account_id
+    ) fw ON fw.account_id = acc.id
+    LEFT JOIN (
+      SELECT account_id, min(churned_on) AS first_churn FROM churn_events
+      WHERE team_id = ${teamId} GROUP BY account_id
+    ) fc ON fc.account_id = acc.id
+  ),
+  periods (win, p_start, p_end) AS (VALUES ${sql.join(periods, sql`, `)}),
+  cp AS (
+    SELECT f.seg, f.grp, p.win, f.first_churn < p.p_end AS churned
+    FROM firsts f JOIN periods p
+      ON f.first_won < p.p_start AND (f.first_churn IS NULL OR f.first_churn >= p.p_start)
+  ),
+  churn_agg AS (
+    SELECT ${segmentLabel} AS segment, win, count(*) AS active, count(*) FILTER (WHERE churned) AS churned
+    FROM cp
+    GROUP BY GROUPING SETS ((win, seg), (win, grp), (win))
+    ${dropNullGrp}
+  )
+  SELECT (SELECT v FROM cur) AS icp_version,
+    coalesce((SELECT json_agg(json_build_object(
+      'segment', segment, 'win', win, 'won', won, 'decided', decided,
+      'cycle_median', cycle_median, 'cycle_n', cycle_n,
+      'cycle_above', CASE WHEN segment IN ('fit', 'non_fit') THEN ca_grp WHEN segment = 'all' THEN ca_all ELSE ca_seg END,
+      'amount_median', amount_median, 'amount_mean', amount_mean, 'amount_n', amount_n,
+      'amount_above', CASE WHEN segment IN ('fit', 'non_fit') THEN aa_grp WHEN segment = 'all' THEN aa_all ELSE aa_seg END
+    )) FROM deal_agg), '[]'::json) AS deals,
+    coalesce((SELECT json_agg(json_build_object('segment', segment, 'win', win, 'active', active, 'churned', churned))
+      FROM churn_agg), '[]'::json) AS churn`;
+}
+
+/** json columns come back parsed on both drivers; be tolerant of a driver handing over text. */
+const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+
+/** Runs the aggregation statement and returns the raw aggregates (what the report is built from). */
+export async function getDriftAggregates(db: Db, teamId: string, w: DriftWindows): Promise<DriftAggregates> {
+  const [row] = await queryRows<RawResult>(db, driftAggregateQuery(teamId, w));
+  const deals: DealAggregate[] = parseJson<RawResult['deals']>(row?.deals ?? []).map((r) => ({
+    segment: r.segment,
+    window: r.win,
+    won: Number(r.won),
+    decided: Number(r.decided),
+    cycleMedian: r.cycle_median === null ? null : Number(r.cycle_median),
+    cycleN: Number(r.cycle_n),
+    cycleAbove: Number(r.cycle_above),
+    amountMedian: r.amount_median === null ? null : Number(r.amount_median),
+    amountMean: r.amount_mean === null ? null : Number(r.amount_mean),
+    amountN: Number(r.amount_n),
+    amountAbove: Number(r.amount_above),
+  }));
+  const churn: ChurnAggregate[] = parseJson<RawResult['churn']>(row?.churn ?? []).map((r) => ({
+    segment: r.segment,
+    window: r.win,
+    active: Number(r.active),
+    churned: Number(r.churned),
+  }));
+  const v = row?.icp_version;
+  return { windows: w, icpVersion: v === null || v === undefined ? null : Number(v), deals, churn };
+}
+
+/**
+ * Drift report for a team: the recent window against the baseline, per tier, fit/non-fit and overall,
+ * with intervals, tests and verdicts. One SQL round trip.
+ */
+export async function getDriftReport(db: Db, opts: DriftReportOptions): Promise<DriftReport> {
+  const { teamId, asOf, windowDays, baselineDays, ...thresholds } = opts;
+  const w = driftWindows(asOf, windowDays ?? 90, baselineDays ?? 365);
+  const agg = await getDriftAggregates(db, teamId, w);
+  const defined = Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined));
+  return buildDriftReport(agg, defined as Partial<DriftThresholds>);
+}
+
+export interface MonthlyWinRate {
+  /** 'YYYY-MM' */
+  month: string;
+  won: number;
+  decided: number;
+  rate: number | null;
+  ci: [number, number] | null;
+}
+
+export interface DriftSeries {
+  months: string[];
+  /** Win rate by close month, per segment; every month present (zeros when no deals). */
+  winRate: Record<Segment, MonthlyWinRate[]>;
+  /** Churn events by month, per segment of the churned account ('unscored' for unlinked events). */
+  churn: Record<Segment, { month: string; churned: number }[]>;
+}
+
+/**
+ * Monthly series for the drift chart: the last `months` calendar months up to `asOf` (exclusive; the month
+ * containing asOf − 1 day is the last, possibly partial). A second statement, for the chart only.
+ */
+export async function getDriftSeries(
+  db: Db,
+  opts: { teamId: string; asOf: Date | string; months?: number },
+): Promise<DriftSeries> {
+  const end = toIsoDate(opts.asOf);
+  const n = opts.months ?? 12;
+  const last = addDays(end, -1).slice(0, 7);
+  const months: string[] = [];
+  for (let i = n - 1; i >= 0; i--) {
+    const [y, m] = last.split('-').map(Number) as [number, number];
+    const d = new Date(Date.UTC(y, m - 1 - i, 1));
+    months.push(d.toISOString().slice(0, 7));
+  }
+  const start = `${months[0]}-01`;
+  const rows = await queryRows<{ kind: 'deal' | 'churn'; segment: Segment; month: string; a: number; b: number }>(
+    db,
+    sql`
+    WITH ${segmentedAccounts(opts.teamId)},
+    dd AS (
+      SELECT coalesce(acc.seg, 'unscored') AS seg, ${grpOf(sql`acc.seg`)} AS grp,
+        to_char(x.closed_on, 'YYYY-MM') AS month, x.outcome = 'won' AS won
+      FROM deals x LEFT JOIN acc ON acc.id = x.account_id
+      WHERE x.team_id = ${opts.teamId} AND x.outcome IN ('won', 'lost')
+        AND x.closed_on >= ${start}::date AND x.closed_on < ${end}::date
+    ),
+    cc AS (
+      SELECT coalesce(acc.seg, 'unscored') AS seg, ${grpOf(sql`acc.seg`)} AS grp,
+        to_char(c.churned_on, 'YYYY-MM') AS month
+      FROM churn_events c LEFT JOIN acc ON acc.id = c.account_id
+      WHERE c.team_id = ${opts.teamId} AND c.churned_on >= ${start}::date AND c.churned_on < ${end}::date
+    )
+    SELECT 'deal' AS kind, ${segmentLabel} AS segment, month, count(*) FILTER (WHERE won)::int AS a, count(*)::int AS b
+    FROM dd GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}
+    UNION ALL
+    SELECT 'churn', ${segmentLabel}, month, count(*)::int, 0
+    FROM cc GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}`,
+  );
+  const winRate = {} as DriftSeries['winRate'];
+  const churn = {} as DriftSeries['churn'];
+  for (const s of SEGMENTS) {
+    winRate[s] = months.map((month) => {
+      const r = rows.find((x) => x.kind === 'deal' && x.segment === s && x.month === month);
+      const won = Number(r?.a ?? 0);
+      const decided = Number(r?.b ?? 0);
+      return { month, won, decided, rate: decided > 0 ? won / decided : null, ci: wilson(won, decided) };
+    });
+    churn[s] = months.map((month) => {
+      const r = rows.find((x) => x.kind === 'churn' && x.segment === s && x.month === month);
+      return { month, churned: Number(r?.a ?? 0) };
+    });
+  }
+  return { months, winRate, churn };
+}
