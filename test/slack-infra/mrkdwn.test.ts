@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bar,
@@ -53,5 +54,17 @@ describe('mrkdwn helpers', () => {
     expect(formatNumber(Number.NaN)).toBe('–');
     expect(formatPercent(0.4567)).toBe('46%');
     expect(formatPercent(0.4567, 1)).toBe('45.7%');
+  });
+
+  it('truncate keeps escaped text within max and well formed for any input', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 0, max: 80 }), (raw, max) => {
+        const out = truncate(escapeMrkdwn(raw), max);
+        expect(out.length).toBeLessThanOrEqual(Math.max(max, 0));
+        expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(out)).toBe(false);
+        expect(/&(?!amp;|lt;|gt;)/.test(out)).toBe(false);
+        expect(/[<>]/.test(out)).toBe(false);
+      }),
+    );
   });
 });
