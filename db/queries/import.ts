@@ -252,27 +252,33 @@ function upsertChurn(teamId: string, source: string, batch: ChurnRecord[]): SQL 
 }
 
 /**
- * Ties the team's unlinked deals to accounts: by the account's CRM id first, then by normalised
- * name when exactly one account of the team has it (two namesakes: left for a person to decide).
+ * Ties the team's unlinked deals or churn events to accounts: by the account's CRM id first, then by
+ * normalised name when exactly one account of the team has it (namesakes are left for a person).
+ * Set-based joins, not a lookup per row: linking 100k rows stays one hash join.
  */
-async function linkDeals(tx: Tx, teamId: string): Promise<number> {
+async function linkRows(tx: Tx, tableName: 'deals' | 'churn_events', teamId: string): Promise<number> {
+  const t = sql.identifier(tableName);
+  const accountRef = tableName === 'deals' ? sql`r.attributes->>'account_external_id'` : sql`r.account_external_id`;
+  const [pending] = await queryRows<{ n: boolean }>(
+    tx,
+    sql`SELECT EXISTS (SELECT 1 FROM ${t} WHERE team_id = ${teamId} AND account_id IS NULL) AS n`,
+  );
+  if (!pending?.n) return 0;
   const [row] = await queryRows<{ n: number }>(
     tx,
     sql`
-      WITH m AS (
-        SELECT d.id AS deal_id, coalesce(
-          (SELECT a.id FROM accounts a
-            WHERE a.team_id = ${teamId} AND a.external_id = d.attributes->>'account_external_id'),
-          (SELECT min(a.id) FROM accounts a
-            WHERE a.team_id = ${teamId} AND a.normalized_name = d.attributes->>'account_normalized_name'
-            HAVING count(*) = 1)
-        ) AS account_id
-        FROM deals d
-        WHERE d.team_id = ${teamId} AND d.account_id IS NULL
-          AND (d.attributes ? 'account_external_id' OR d.attributes ? 'account_normalized_name')
+      WITH by_name AS (
+        SELECT normalized_name, min(id) AS id FROM accounts
+        WHERE team_id = ${teamId} GROUP BY normalized_name HAVING count(*) = 1
+      ), m AS (
+        SELECT r.id AS row_id, coalesce(ax.id, an.id) AS account_id
+        FROM ${t} r
+        LEFT JOIN accounts ax ON ax.team_id = ${teamId} AND ax.external_id = ${accountRef}
+        LEFT JOIN by_name an ON an.normalized_name = r.attributes->>'account_normalized_name'
+        WHERE r.team_id = ${teamId} AND r.account_id IS NULL
       ), u AS (
-        UPDATE deals SET account_id = m.account_id FROM m
-        WHERE deals.id = m.deal_id AND deals.team_id = ${teamId} AND m.account_id IS NOT NULL
+        UPDATE ${t} SET account_id = m.account_id FROM m
+        WHERE ${t}.id = m.row_id AND ${t}.team_id = ${teamId} AND m.account_id IS NOT NULL
         RETURNING 1
       )
       SELECT count(*)::int AS n FROM u`,
@@ -280,30 +286,8 @@ async function linkDeals(tx: Tx, teamId: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** Ties the team's unlinked churn events to accounts by account CRM id, else by unique normalised name. */
-async function linkChurn(tx: Tx, teamId: string): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(
-    tx,
-    sql`
-      WITH m AS (
-        SELECT c.id AS churn_id, coalesce(
-          (SELECT a.id FROM accounts a WHERE a.team_id = ${teamId} AND a.external_id = c.account_external_id),
-          (SELECT min(a.id) FROM accounts a
-            WHERE a.team_id = ${teamId} AND a.normalized_name = c.attributes->>'account_normalized_name'
-            HAVING count(*) = 1)
-        ) AS account_id
-        FROM churn_events c
-        WHERE c.team_id = ${teamId} AND c.account_id IS NULL
-          AND (c.account_external_id IS NOT NULL OR c.attributes ? 'account_normalized_name')
-      ), u AS (
-        UPDATE churn_events SET account_id = m.account_id FROM m
-        WHERE churn_events.id = m.churn_id AND churn_events.team_id = ${teamId} AND m.account_id IS NOT NULL
-        RETURNING 1
-      )
-      SELECT count(*)::int AS n FROM u`,
-  );
-  return Number(row?.n ?? 0);
-}
+const linkDeals = (tx: Tx, teamId: string) => linkRows(tx, 'deals', teamId);
+const linkChurn = (tx: Tx, teamId: string) => linkRows(tx, 'churn_events', teamId);
 
 async function linkCounts(
   tx: Tx,
