@@ -395,7 +395,7 @@ function liftMetric(
   const big = Math.abs(change!) >= t.minEffectLift - 1e-9;
   const verdict: Verdict = significant && big ? (change! < 0 ? 'drift_down' : 'drift_up') : 'stable';
   const f = (e: RatioEstimate, n: number) =>
-    `${e.ratio.toFixed(1)}× (95% CI ${e.ci[0].toFixed(1)}–${e.ci[1].toFixed(1)}, n=${n})`;
+    `${e.ratio.toFixed(2)}× (95% CI ${e.ci[0].toFixed(2)}–${e.ci[1].toFixed(2)}, n=${n})`;
   const body = `ICP-fit deals won ${f(er, recent.n)} as often as non-fit ${windowPhrase(windowDays)}, against ${f(eb, baseline.n)} in the baseline`;
   const note =
     verdict === 'stable'
@@ -518,7 +518,7 @@ export function buildDriftReport(agg: DriftAggregates, thresholds: Partial<Drift
   if (summary.length < 3 && lift.recent.value !== null && lift.recent.ci && !survivors.some((e) => e.key === 'lift')) {
     const [lo, hi] = lift.recent.ci;
     summary.push(
-      `ICP-fit deals win ${lift.recent.value.toFixed(1)}× as often as non-fit ones ${windowPhrase(w)} (95% CI ${lo.toFixed(1)}–${hi.toFixed(1)}, n=${lift.recent.n}).`,
+      `ICP-fit deals win ${lift.recent.value.toFixed(2)}× as often as non-fit ones ${windowPhrase(w)} (95% CI ${lo.toFixed(2)}–${hi.toFixed(2)}, n=${lift.recent.n}).`,
     );
   }
 
