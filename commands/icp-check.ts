@@ -1,0 +1,283 @@
+/**
+ * `/icp-check <company | domain | URL> [key=value …] [description]` and its buttons and modals.
+ * Listener → use case (src/check) → pure Block Kit builder (src/slack/blocks) → ack / respond.
+ */
+import type { App, RespondArguments } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { getCheck, recordTierFeedback } from '../db/queries/checks.ts';
+import { type CheckOutcome, checkCompany, needsAi } from '../src/check/check-company.ts';
+import type { Deps } from '../src/deps.ts';
+import { userMessageFor } from '../src/errors.ts';
+import type { FactValue, ScoreResult } from '../src/icp/types.ts';
+import { tierLabels } from '../src/icp/types.ts';
+import { ActionIds, ambiguousCard, checkCard, checkHelp, notice, unknownCard } from '../src/slack/blocks/check.ts';
+import {
+  CallbackIds,
+  type DetailsMetadata,
+  detailsModal,
+  parseDetailsSubmission,
+  parseWrongTierSubmission,
+  wrongTierModal,
+} from '../src/slack/blocks/modals.ts';
+import type { Message } from '../src/slack/blocks/types.ts';
+
+export const commandNames = ['/icp-check'];
+
+/**
+ * Slack wants the ack within 3 s. A database-only check answers inside the ack (one message, no
+ * "loading" flicker); if it has not finished by this budget we ack "checking…" and answer later.
+ */
+export const ACK_BUDGET_MS = 2000;
+
+export function renderOutcome(outcome: CheckOutcome): Message {
+  switch (outcome.kind) {
+    case 'help':
+      return checkHelp();
+    case 'scored':
+      return checkCard(outcome);
+    case 'ambiguous':
+      return ambiguousCard(outcome.query, outcome.candidates, outcome.reason);
+    case 'unknown':
+      return unknownCard(outcome.name, outcome.suggestions, outcome.warnings, outcome.aiNote, outcome.name);
+  }
+}
+
+const sleep = (ms: number) => new Promise<null>((r) => setTimeout(() => r(null), ms).unref());
+
+interface StoredCheck {
+  company: Extract<CheckOutcome, { kind: 'scored' }>['company'];
+  result: ScoreResult;
+  origins: Record<string, 'inline' | 'ai'>;
+  inline: Record<string, FactValue>;
+  icpName?: string;
+}
+
+/** Rebuilds a scored outcome from the check log (share, modals), scoped to the workspace. */
+async function loadScored(deps: Deps, teamId: string, checkId: number) {
+  const row = await getCheck(deps.db, teamId, checkId);
+  if (!row?.result) return null;
+  const stored = row.result as StoredCheck;
+  const outcome: Extract<CheckOutcome, { kind: 'scored' }> = {
+    kind: 'scored',
+    checkId: row.id,
+    company: stored.company,
+    result: stored.result,
+    icpName: stored.icpName ?? '',
+    warnings: [],
+    origins: stored.origins ?? {},
+    aiNote: null,
+    query: row.query,
+  };
+  return { row, stored, outcome };
+}
+
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+export function register(app: App, deps: Deps): void {
+  const { logger } = deps;
+
+  app.command('/icp-check', async ({ command, ack, respond }) => {
+    const teamId = command.team_id;
+    const base = { teamId, userId: command.user_id, text: command.text ?? '' };
+    let acked = false;
+    const answer = async (msg: Message) => {
+      const payload = { response_type: 'ephemeral' as const, ...msg };
+      if (!acked) {
+        acked = true;
+        await ack(payload);
+      } else {
+        await respond({ ...payload, replace_original: true } as RespondArguments);
+      }
+    };
+    try {
+      if (needsAi(base.text, deps.llm)) {
+        // The model may take seconds: acknowledge now, answer through response_url.
+        acked = true;
+        await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Checking… (reading your description)' });
+        await answer(renderOutcome(await checkCompany(deps, { ...base, useAi: true })));
+        return;
+      }
+      const work = checkCompany(deps, { ...base, useAi: false });
+      const first = await Promise.race([work.then((o) => ({ o })), sleep(ACK_BUDGET_MS)]);
+      if (!first) {
+        acked = true;
+        await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Checking…' });
+      }
+      await answer(renderOutcome(first ? first.o : await work));
+    } catch (err) {
+      logger.error('/icp-check failed', { teamId, query: base.text.slice(0, 200) }, err);
+      await answer(notice(userMessageFor(err), ':warning:')).catch((e) => logger.error('could not answer', e));
+    }
+  });
+
+  // Share: post the same card in the channel, crediting who asked. response_url posts work in any
+  // channel the command was used in, without the bot being a member.
+  app.action(ActionIds.share, async ({ ack, body, action, respond }) => {
+    await ack();
+    const teamId = body.team?.id ?? '';
+    const checkId = Number((action as { value?: string }).value);
+    const loaded = await loadScored(deps, teamId, checkId);
+    if (!loaded) {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...notice('That check is no longer available.') });
+      return;
+    }
+    const sharer = USER_ID.test(body.user.id) ? body.user.id : undefined;
+    const card = checkCard(loaded.outcome, { ...(sharer ? { sharedBy: sharer } : {}), interactive: false });
+    await respond({ response_type: 'in_channel', replace_original: false, ...card } as RespondArguments);
+  });
+
+  app.action(ActionIds.addDetails, async ({ ack, body, action, client }) => {
+    await ack();
+    const teamId = body.team?.id ?? '';
+    const loaded = await loadScored(deps, teamId, Number((action as { value?: string }).value));
+    const triggerId = (body as { trigger_id?: string }).trigger_id;
+    if (!loaded || !triggerId) return;
+    const fields = loaded.stored.result.lines
+      .filter((l) => l.status === 'unknown')
+      .map((l) => ({ field: l.field, label: l.label }));
+    const meta: DetailsMetadata = {
+      checkId: loaded.row.id,
+      ...((body as { response_url?: string }).response_url ? { responseUrl: (body as { response_url: string }).response_url } : {}),
+    };
+    await client.views.open({ trigger_id: triggerId, view: detailsModal(fields, meta) as never });
+  });
+
+  app.action(ActionIds.addUnknown, async ({ ack, body, action, client }) => {
+    await ack();
+    const triggerId = (body as { trigger_id?: string }).trigger_id;
+    if (!triggerId) return;
+    const name = ((action as { value?: string }).value ?? '').slice(0, 200);
+    const current = await deps.icp.current(body.team?.id ?? '');
+    const seen = new Set<string>();
+    const fields = current.compiled.spec.criteria
+      .filter((c) => !seen.has(c.field) && seen.add(c.field))
+      .map((c) => ({ field: c.field, label: c.label }));
+    const meta: DetailsMetadata = {
+      checkId: null,
+      name,
+      ...((body as { response_url?: string }).response_url ? { responseUrl: (body as { response_url: string }).response_url } : {}),
+    };
+    await client.views.open({ trigger_id: triggerId, view: detailsModal(fields, meta, 'Company details') as never });
+  });
+
+  app.action(new RegExp(`^${ActionIds.pickCandidate}_\\d+$`), async ({ ack, body, action, respond }) => {
+    await ack();
+    const teamId = body.team?.id ?? '';
+    const accountId = Number((action as { value?: string }).value);
+    const outcome = await checkCompany(deps, { teamId, userId: body.user.id, text: '', accountId, useAi: false });
+    await respond({ response_type: 'ephemeral', replace_original: true, ...renderOutcome(outcome) } as RespondArguments);
+  });
+
+  app.action(ActionIds.wrongTier, async ({ ack, body, action, client }) => {
+    await ack();
+    const teamId = body.team?.id ?? '';
+    const loaded = await loadScored(deps, teamId, Number((action as { value?: string }).value));
+    const triggerId = (body as { trigger_id?: string }).trigger_id;
+    if (!loaded || !triggerId) return;
+    const view = wrongTierModal({
+      checkId: loaded.row.id,
+      company: loaded.outcome.company.name,
+      tier: tierLabels[loaded.outcome.result.tier],
+    });
+    await client.views.open({ trigger_id: triggerId, view: view as never });
+  });
+
+  app.view(CallbackIds.details, async ({ ack, body, view, client }) => {
+    const parsed = parseDetailsSubmission(view.state.values as never);
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: parsed.errors });
+      return;
+    }
+    await ack();
+    const teamId = body.team?.id ?? '';
+    const userId = body.user.id;
+    let meta: DetailsMetadata;
+    try {
+      meta = JSON.parse(view.private_metadata || '{}') as DetailsMetadata;
+    } catch {
+      return;
+    }
+    let outcome: CheckOutcome;
+    if (meta.checkId !== null && meta.checkId !== undefined) {
+      const loaded = await loadScored(deps, teamId, meta.checkId);
+      if (!loaded) return;
+      const overrides = { ...loaded.stored.inline, ...parsed.values };
+      outcome = await checkCompany(deps, {
+        teamId,
+        userId,
+        text: loaded.row.query,
+        ...(loaded.stored.company.accountId !== null ? { accountId: loaded.stored.company.accountId } : {}),
+        overrides,
+        useAi: false,
+      });
+    } else {
+      outcome = await checkCompany(deps, { teamId, userId, text: meta.name ?? '', overrides: parsed.values, useAi: false });
+    }
+    await deliver(deps, client, meta, userId, renderOutcome(outcome));
+  });
+
+  app.view(CallbackIds.wrongTier, async ({ ack, body, view, client }) => {
+    const parsed = parseWrongTierSubmission(view.state.values as never);
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: parsed.errors });
+      return;
+    }
+    await ack();
+    const teamId = body.team?.id ?? '';
+    let checkId = 0;
+    try {
+      checkId = Number((JSON.parse(view.private_metadata || '{}') as { checkId?: number }).checkId);
+    } catch {
+      return;
+    }
+    const loaded = await loadScored(deps, teamId, checkId);
+    if (!loaded) return;
+    await recordTierFeedback(deps.db, {
+      teamId,
+      userId: body.user.id,
+      checkId,
+      accountId: loaded.stored.company.accountId,
+      companyName: loaded.stored.company.name,
+      givenTier: loaded.stored.result.tier,
+      expectedTier: null,
+      reason: parsed.reason,
+      note: parsed.note,
+      icpVersion: loaded.stored.result.icpVersion,
+    });
+    logger.info('tier feedback recorded', { teamId, checkId, reason: parsed.reason });
+    await client.chat
+      .postMessage({
+        channel: body.user.id,
+        ...notice(`Thanks: your feedback on ${loaded.stored.company.name} goes into the next ICP review.`, ':memo:'),
+      })
+      .catch((err) => logger.warn('could not confirm feedback', err));
+  });
+}
+
+/** Answers after a modal: through the original response_url when we have one, else by DM. */
+async function deliver(
+  deps: Deps,
+  client: WebClient,
+  meta: DetailsMetadata,
+  userId: string,
+  msg: Message,
+): Promise<void> {
+  if (meta.responseUrl) {
+    const res = await fetchResponseUrl(deps.fetch ?? globalThis.fetch, meta.responseUrl, { response_type: 'ephemeral', replace_original: false, ...msg });
+    if (res) return;
+  }
+  await client.chat.postMessage({ channel: userId, ...msg }).catch((err) => deps.logger.warn('could not deliver', err));
+}
+
+async function fetchResponseUrl(f: typeof fetch, url: string, body: unknown): Promise<boolean> {
+  try {
+    const res = await f(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,27 @@
+/** Every listener the bot has: one file per command or surface, each with its own `register`. */
+import type { App } from '@slack/bolt';
+import type { Deps } from '../src/deps.ts';
+import * as appHome from './app-home.ts';
+import * as icpCheck from './icp-check.ts';
+import * as lifecycle from './lifecycle.ts';
+
+interface CommandModule {
+  commandNames: readonly string[];
+  register(app: App, deps: Deps): void;
+  /** Optional section this feature adds to App Home. */
+  homeSection?: appHome.HomeSection;
+}
+
+const modules: CommandModule[] = [icpCheck, lifecycle];
+
+/** Slash commands with a handler (a test checks this list against manifest.yml). */
+export const handledCommands: string[] = modules.flatMap((m) => m.commandNames);
+
+export function registerCommands(app: App, deps: Deps): void {
+  for (const m of modules) m.register(app, deps);
+  appHome.register(
+    app,
+    deps,
+    modules.flatMap((m) => (m.homeSection ? [m.homeSection] : [])),
+  );
+}

@@ -1,0 +1,87 @@
+/** The log of every check, and "wrong tier?" feedback. */
+import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { queryRows } from '../raw.ts';
+import { checks, tierFeedback } from '../schema.ts';
+
+export interface CheckLogEntry {
+  teamId: string;
+  userId: string;
+  query: string;
+  accountId: number | null;
+  companyName: string | null;
+  score: number | null;
+  tier: string | null;
+  icpVersion: number | null;
+  latencyMs: number;
+  result: unknown;
+}
+
+export async function logCheck(db: Db, entry: CheckLogEntry): Promise<number> {
+  const [row] = await db.insert(checks).values(entry).returning({ id: checks.id });
+  return row!.id;
+}
+
+export async function getCheck(db: Db, teamId: string, id: number) {
+  const [row] = await db
+    .select()
+    .from(checks)
+    .where(and(eq(checks.teamId, teamId), eq(checks.id, id)))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function recentChecks(db: Db, teamId: string, userId: string, limit = 5) {
+  return db
+    .select({
+      id: checks.id,
+      query: checks.query,
+      companyName: checks.companyName,
+      score: checks.score,
+      tier: checks.tier,
+      icpVersion: checks.icpVersion,
+      createdAt: checks.createdAt,
+    })
+    .from(checks)
+    .where(and(eq(checks.teamId, teamId), eq(checks.userId, userId)))
+    .orderBy(desc(checks.createdAt), desc(checks.id))
+    .limit(limit);
+}
+
+export async function recordTierFeedback(
+  db: Db,
+  fb: {
+    teamId: string;
+    userId: string;
+    checkId: number | null;
+    accountId: number | null;
+    companyName: string | null;
+    givenTier: string | null;
+    expectedTier: string | null;
+    reason: string;
+    note: string | null;
+    icpVersion: number | null;
+  },
+): Promise<number> {
+  const [row] = await db.insert(tierFeedback).values(fb).returning({ id: tierFeedback.id });
+  return row!.id;
+}
+
+/** Feedback since a moment, grouped by reason, for review reminders. */
+export async function feedbackSummary(db: Db, teamId: string, since: Date) {
+  const rows = await queryRows<{ reason: string; n: number; companies: string[] }>(
+    db,
+    sql`SELECT reason, count(*)::int AS n, (array_agg(DISTINCT company_name))[1:5] AS companies
+          FROM tier_feedback WHERE team_id = ${teamId} AND created_at >= ${since.toISOString()}
+         GROUP BY reason ORDER BY n DESC`,
+  );
+  return rows;
+}
+
+export async function feedbackSince(db: Db, teamId: string, since: Date) {
+  return db
+    .select()
+    .from(tierFeedback)
+    .where(and(eq(tierFeedback.teamId, teamId), gte(tierFeedback.createdAt, since)))
+    .orderBy(desc(tierFeedback.createdAt));
+}

@@ -1,0 +1,85 @@
+/**
+ * Writes scores and tiers of every account under one ICP version (rescore), and reads them back
+ * (exports to write tiers into the CRM, drift reports by tier).
+ */
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { CompiledIcp } from '../../src/icp/engine.ts';
+import { factsFromAccount } from '../../src/icp/engine.ts';
+import type { Db } from '../client.ts';
+import { queryRows } from '../raw.ts';
+import { accounts } from '../schema.ts';
+
+const BATCH = 5000;
+
+/**
+ * Scores every account of a team with `icp` and stores score, tier and version. Reads in keyset
+ * pages and writes each page with one UPDATE … FROM unnest(arrays), so memory stays flat.
+ */
+export async function rescoreAll(
+  db: Db,
+  teamId: string,
+  icp: CompiledIcp,
+  onProgress?: (done: number) => void,
+): Promise<{ accounts: number; byTier: Record<string, number> }> {
+  let lastId = 0;
+  let done = 0;
+  const byTier: Record<string, number> = {};
+  for (;;) {
+    const page = await db
+      .select({
+        id: accounts.id,
+        name: accounts.name,
+        domain: accounts.domain,
+        industry: accounts.industry,
+        employees: accounts.employees,
+        revenue: accounts.revenue,
+        country: accounts.country,
+        attributes: accounts.attributes,
+      })
+      .from(accounts)
+      .where(and(eq(accounts.teamId, teamId), gt(accounts.id, lastId)))
+      .orderBy(asc(accounts.id))
+      .limit(BATCH);
+    if (page.length === 0) break;
+    const ids: number[] = [];
+    const scores: number[] = [];
+    const tiers: string[] = [];
+    for (const row of page) {
+      const r = icp.scoreFast(factsFromAccount(row));
+      ids.push(row.id);
+      scores.push(r.score);
+      tiers.push(r.tier);
+      byTier[r.tier] = (byTier[r.tier] ?? 0) + 1;
+    }
+    await db.execute(sql`
+      UPDATE accounts AS a
+         SET score = u.score, tier = u.tier, icp_version = ${icp.version}, scored_at = now()
+        FROM unnest(${`{${ids.join(',')}}`}::int[], ${`{${scores.join(',')}}`}::float8[], ${`{${tiers.join(',')}}`}::text[])
+             AS u(id, score, tier)
+       WHERE a.id = u.id AND a.team_id = ${teamId}`);
+    lastId = page[page.length - 1]!.id;
+    done += page.length;
+    onProgress?.(done);
+  }
+  return { accounts: done, byTier };
+}
+
+export interface ScoredAccountRow {
+  id: number;
+  externalId: string;
+  name: string;
+  domain: string | null;
+  score: number | null;
+  tier: string | null;
+  icpVersion: number | null;
+}
+
+/** Every account with its stored score and tier, best first. */
+export async function listScores(db: Db, teamId: string): Promise<ScoredAccountRow[]> {
+  return queryRows<ScoredAccountRow>(
+    db,
+    sql`SELECT id, external_id AS "externalId", name, domain, score, tier, icp_version AS "icpVersion"
+          FROM accounts WHERE team_id = ${teamId}
+         ORDER BY score DESC NULLS LAST, name ASC`,
+  );
+}

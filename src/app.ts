@@ -1,0 +1,114 @@
+/**
+ * Composition root: config → database → migrations → deps → Slack app (or the local console when no
+ * Slack credentials are configured) → scheduled jobs → start. Stops everything cleanly on SIGTERM.
+ */
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { createDb, type DbHandle } from '../db/client.ts';
+import { migrateDb } from '../db/migrate.ts';
+import { importCsv } from '../db/queries/import.ts';
+import { rescoreAll } from '../db/queries/scores.ts';
+import { queryRows } from '../db/raw.ts';
+import { createOpenAiLlm } from './ai/llm.ts';
+import { type Config, loadConfig } from './config.ts';
+import { runConsole } from './console/console.ts';
+import type { Deps } from './deps.ts';
+import { isAppError } from './errors.ts';
+import { IcpProvider } from './icp/provider.ts';
+import { type AppLogger, createLogger } from './logger.ts';
+import { createSlackApp } from './slack/create-app.ts';
+
+const demoAccountsPath = fileURLToPath(new URL('../db/seed/demo-accounts.csv', import.meta.url));
+
+/** Opens the database and applies migrations; shared by the app and the CLI. */
+export async function openDatabase(config: Config, logger: AppLogger): Promise<DbHandle> {
+  const handle = await createDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onPoolError: (err) => logger.error('database pool error', err),
+  });
+  await migrateDb(handle);
+  return handle;
+}
+
+export function buildDeps(config: Config, handle: DbHandle, logger: AppLogger): Deps {
+  return {
+    config,
+    db: handle.db,
+    icp: new IcpProvider(handle.db),
+    llm: config.openai ? createOpenAiLlm(config.openai) : undefined,
+    logger,
+    now: Date.now,
+  };
+}
+
+/** First run of the console on an empty database: a few fictional demo accounts, so checks have something to find. */
+async function seedDemoData(deps: Deps): Promise<void> {
+  const teamId = deps.config.defaultTeamId;
+  const [row] = await queryRows<{ n: number }>(
+    deps.db,
+    sql`select count(*)::int as n from accounts where team_id = ${teamId}`,
+  );
+  if ((row?.n ?? 0) > 0) return;
+  await importCsv(deps.db, { teamId, kind: 'accounts', input: demoAccountsPath, format: 'auto' });
+  const current = await deps.icp.current(teamId);
+  await rescoreAll(deps.db, teamId, current.compiled);
+  deps.logger.info(
+    'loaded demo accounts (db/seed/demo-accounts.csv); import your own with `npm run icp -- import accounts <file.csv>`',
+  );
+}
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    process.stderr.write(`${isAppError(err) ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ level: config.logLevel, json: config.production });
+  const handle = await openDatabase(config, logger);
+  const deps = buildDeps(config, handle, logger);
+  logger.info(`database: ${handle.driver === 'pglite' ? `embedded (${config.dataDir})` : 'PostgreSQL'}`);
+
+  if (config.slack.mode === 'console') {
+    await deps.icp.current(config.defaultTeamId);
+    await seedDemoData(deps);
+    logger.info('no Slack credentials configured: starting the local console');
+    await runConsole(deps);
+    await handle.close();
+    return;
+  }
+
+  const slack = await createSlackApp(deps);
+  await slack.start();
+  logger.info(
+    `Slack app started in ${config.slack.mode} mode${config.slack.mode === 'socket' ? '' : ` on port ${config.port}`}`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: shutting down`);
+    try {
+      await slack.stop(); // stop receiving; in-flight handlers finish
+      await handle.close();
+      process.exit(0);
+    } catch (err) {
+      logger.error('error during shutdown', err);
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err) => {
+    process.stderr.write(
+      `Start-up failed: ${isAppError(err) ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -1,0 +1,309 @@
+/**
+ * Local console: the real Bolt app with every real listener, fed by typed commands instead of Slack.
+ * Web API calls and response_url posts are intercepted (an injected fetch) and rendered as text, so
+ * what you see here is exactly what the bot would send to Slack.
+ */
+import { createInterface } from 'node:readline';
+import type { Deps } from '../deps.ts';
+import { createSlackApp, InProcessReceiver } from '../slack/create-app.ts';
+import { mrkdwnToText, type RenderedButton, type RenderedInput, renderBlocks } from './render.ts';
+
+const USER = 'U0LOCALUSER';
+const CHANNEL = 'C0LOCALCHAN';
+const RESPOND_BASE = 'http://console.invalid/respond/';
+
+interface ConsoleState {
+  buttons: RenderedButton[];
+  lastResponseUrl: string;
+  pendingModal: { view: Record<string, unknown> } | null;
+  seq: number;
+}
+
+export interface ConsoleIo {
+  write(text: string): void;
+  /** Asks one question (modal inputs); resolves with the answer, or null at end of input. */
+  ask?(question: string): Promise<string | null>;
+}
+
+function parseApiBody(body: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let params: URLSearchParams | null = null;
+  if (body instanceof URLSearchParams) params = body;
+  else if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      params = new URLSearchParams(body);
+    }
+  }
+  if (!params) return out;
+  for (const [k, v] of params) {
+    try {
+      out[k] = k === 'blocks' || k === 'view' || k === 'attachments' ? JSON.parse(v) : v;
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+export interface LocalConsole {
+  /** Handles one typed line; resolves when every answer it caused has been printed. */
+  handle(line: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalConsole> {
+  const state: ConsoleState = { buttons: [], lastResponseUrl: `${RESPOND_BASE}0`, pendingModal: null, seq: 0 };
+  const teamId = deps.config.defaultTeamId;
+
+  const show = (title: string, payload: Record<string, unknown>) => {
+    const blocks = (payload.blocks as Record<string, unknown>[] | undefined) ?? [];
+    const r = renderBlocks(blocks as never, 1);
+    if (r.buttons.length > 0) state.buttons = r.buttons;
+    const body = blocks.length > 0 ? r.text : mrkdwnToText(String(payload.text ?? ''));
+    io.write(`\n${title}\n${body}\n`);
+    if (r.buttons.length > 0) io.write('  (type `click N` to press a button)\n');
+  };
+
+  // Every Web API call and response_url post goes through here instead of the network.
+  const consoleFetch: typeof fetch = async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const body = parseApiBody(init?.body);
+    const json = (o: unknown) =>
+      new Response(JSON.stringify(o), { status: 200, headers: { 'content-type': 'application/json' } });
+    if (url.startsWith(RESPOND_BASE)) {
+      const visibility =
+        body.response_type === 'in_channel' ? 'posted in #local (everyone sees it)' : 'only you see this';
+      show(`── bot (${visibility}) ──`, body);
+      return new Response('ok', { status: 200 });
+    }
+    const method = url.split('/').pop() ?? '';
+    switch (method) {
+      case 'chat.postMessage':
+      case 'chat.postEphemeral':
+        show(`── bot → ${String(body.channel ?? '')} ──`, body);
+        return json({ ok: true, channel: body.channel, ts: `${Date.now() / 1000}`, message: body });
+      case 'chat.update':
+        show('── bot (updated message) ──', body);
+        return json({ ok: true, channel: body.channel, ts: body.ts });
+      case 'views.open':
+      case 'views.push':
+        state.pendingModal = { view: body.view as Record<string, unknown> };
+        return json({ ok: true, view: { id: `V${++state.seq}`, ...(body.view as object) } });
+      case 'views.update':
+        return json({ ok: true });
+      case 'views.publish':
+        show('── App Home ──', body.view as Record<string, unknown>);
+        return json({ ok: true });
+      case 'auth.test':
+        return json({ ok: true, user_id: 'U_LOCAL_BOT', bot_id: 'B_LOCAL', team_id: teamId });
+      case 'files.getUploadURLExternal':
+        return json({ ok: true, upload_url: `${RESPOND_BASE}upload`, file_id: `F${++state.seq}` });
+      case 'files.completeUploadExternal':
+        io.write('\n(chart uploaded to the channel)\n');
+        return json({ ok: true, files: [] });
+      default:
+        return json({ ok: true });
+    }
+  };
+
+  const receiver = new InProcessReceiver();
+  const slack = await createSlackApp({ ...deps, fetch: consoleFetch }, { receiver, fetch: consoleFetch });
+
+  const showAck = (acked: unknown) => {
+    if (acked && typeof acked === 'object' && ('blocks' in acked || 'text' in acked)) {
+      show('── bot (only you see this) ──', acked as Record<string, unknown>);
+    }
+  };
+
+  async function fillModal(): Promise<void> {
+    while (state.pendingModal) {
+      const view = state.pendingModal.view;
+      state.pendingModal = null;
+      const title = (view.title as { text?: string } | undefined)?.text ?? 'Modal';
+      const r = renderBlocks((view.blocks as never) ?? []);
+      io.write(`\n┌─ ${title} ─┐\n${r.text}\n`);
+      if (!io.ask || r.inputs.length === 0) {
+        io.write('(modal inputs need an interactive terminal)\n');
+        return;
+      }
+      const values: Record<string, Record<string, unknown>> = {};
+      for (const input of r.inputs) {
+        const answer = await io.ask(`${input.label}${input.optional ? ' (optional, Enter to skip)' : ''}: `);
+        if (answer === null) return;
+        values[input.blockId] = { [input.actionId]: inputValue(input, answer.trim()) };
+      }
+      const acked = await receiver.send({
+        type: 'view_submission',
+        team: { id: teamId },
+        user: { id: USER, team_id: teamId },
+        api_app_id: 'A_LOCAL',
+        trigger_id: `console-trigger-${++state.seq}`,
+        view: { ...view, id: `V${state.seq}`, team_id: teamId, state: { values } },
+      });
+      const a = acked as { response_action?: string; errors?: Record<string, string> } | undefined;
+      if (a?.response_action === 'errors' && a.errors) {
+        for (const [field, problem] of Object.entries(a.errors))
+          io.write(`  ✗ ${field.replace(/_block$/, '')}: ${problem}\n`);
+        state.pendingModal = { view };
+      }
+    }
+  }
+
+  return {
+    async handle(raw: string) {
+      const line = raw.trim();
+      if (line === '') return;
+      if (line === 'help') {
+        io.write(consoleHelp());
+        return;
+      }
+      if (line === 'home') {
+        await receiver.send({
+          type: 'event_callback',
+          team_id: teamId,
+          api_app_id: 'A_LOCAL',
+          event: {
+            type: 'app_home_opened',
+            user: USER,
+            channel: 'D_LOCAL',
+            tab: 'home',
+            event_ts: `${Date.now() / 1000}`,
+          },
+          event_id: `Ev${++state.seq}`,
+          event_time: Math.floor(Date.now() / 1000),
+        });
+        return;
+      }
+      const click = /^click\s+(\d+)$/i.exec(line);
+      if (click) {
+        const button = state.buttons.find((b) => b.n === Number(click[1]));
+        if (!button) {
+          io.write(`No button ${click[1]} on the last message.\n`);
+          return;
+        }
+        io.write(`(pressed “${button.label}”)\n`);
+        await receiver.send({
+          type: 'block_actions',
+          team: { id: teamId, domain: 'local' },
+          user: { id: USER, team_id: teamId },
+          api_app_id: 'A_LOCAL',
+          trigger_id: `console-trigger-${++state.seq}`,
+          response_url: state.lastResponseUrl,
+          channel: { id: CHANNEL, name: 'local' },
+          container: { type: 'message', channel_id: CHANNEL, is_ephemeral: true },
+          actions: [
+            {
+              type: 'button',
+              action_id: button.actionId,
+              block_id: button.blockId ?? 'b',
+              value: button.value,
+              text: { type: 'plain_text', text: button.label },
+              action_ts: `${Date.now() / 1000}`,
+            },
+          ],
+        });
+        await fillModal();
+        return;
+      }
+      const cmd = /^(\/[a-z0-9_-]+)\s*([\s\S]*)$/i.exec(line);
+      if (!cmd) {
+        io.write('Type a slash command such as `/icp-check acme.com`, `click N`, `home`, `help` or `exit`.\n');
+        return;
+      }
+      state.lastResponseUrl = `${RESPOND_BASE}${++state.seq}`;
+      const acked = await receiver.send({
+        token: 'local',
+        team_id: teamId,
+        team_domain: 'local',
+        channel_id: CHANNEL,
+        channel_name: 'local',
+        user_id: USER,
+        user_name: 'you',
+        command: cmd[1]!.toLowerCase(),
+        text: cmd[2] ?? '',
+        api_app_id: 'A_LOCAL',
+        response_url: state.lastResponseUrl,
+        trigger_id: `console-trigger-${state.seq}`,
+      });
+      if (acked === undefined) io.write(`(no handler answered ${cmd[1]}: is it a command this bot has?)\n`);
+      showAck(acked);
+      await fillModal();
+    },
+    async close() {
+      await slack.stop().catch(() => undefined);
+    },
+  };
+}
+
+function inputValue(input: RenderedInput, answer: string): Record<string, unknown> {
+  if (input.options.length > 0) {
+    const chosen = input.options.find(
+      (o) =>
+        o.label.toLowerCase() === answer.toLowerCase() ||
+        o.value === answer ||
+        String(input.options.indexOf(o) + 1) === answer,
+    );
+    const key =
+      input.kind === 'radio_buttons' || input.kind === 'static_select' ? 'selected_option' : 'selected_option';
+    return {
+      type: input.kind,
+      [key]: chosen ? { value: chosen.value, text: { type: 'plain_text', text: chosen.label } } : null,
+    };
+  }
+  return { type: input.kind, value: answer === '' ? null : answer };
+}
+
+export function consoleHelp(): string {
+  return [
+    '',
+    'Local console: the bot’s real handlers, rendered as text.',
+    '  /icp-check acme.com                 score a company (try `/icp-check help`)',
+    '  /icp-check Acme employees=120 country=SE industry=saas',
+    '  click N                             press button N of the last message',
+    '  home                                show the App Home tab',
+    '  exit                                quit',
+    '',
+    'To connect a real Slack workspace: create an app from manifest.yml (api.slack.com/apps → From a manifest),',
+    'install it, then start with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set (or SLACK_APP_TOKEN for Socket Mode).',
+    '',
+  ].join('\n');
+}
+
+/** Runs the console on stdin/stdout until `exit` or end of input. */
+export async function runConsole(deps: Deps): Promise<void> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  const lines: string[] = [];
+  const waiters: ((l: string | null) => void)[] = [];
+  let ended = false;
+  rl.on('line', (l) => {
+    const w = waiters.shift();
+    if (w) w(l);
+    else lines.push(l);
+  });
+  rl.on('close', () => {
+    ended = true;
+    for (const w of waiters.splice(0)) w(null);
+  });
+  const next = (prompt: string) => {
+    if (process.stdin.isTTY) process.stdout.write(prompt);
+    const l = lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    if (ended) return Promise.resolve(null);
+    return new Promise<string | null>((r) => waiters.push(r));
+  };
+  const c = await createConsole(deps, { write: (t) => process.stdout.write(t), ask: next });
+  process.stdout.write(consoleHelp());
+  for (;;) {
+    const line = await next('icp> ');
+    if (line === null || /^(exit|quit)$/i.test(line.trim())) break;
+    try {
+      await c.handle(line);
+    } catch (err) {
+      deps.logger.error('console command failed', err);
+    }
+  }
+  rl.close();
+  await c.close();
+}

@@ -1,0 +1,21 @@
+/**
+ * What every command handler receives: built once by the composition root (or a test), never
+ * imported as a singleton, so tests pass their own database, model and clock.
+ */
+import type { Db } from '../db/client.ts';
+import type { Llm } from './ai/llm.ts';
+import type { Config } from './config.ts';
+import type { IcpProvider } from './icp/provider.ts';
+import type { AppLogger } from './logger.ts';
+
+export interface Deps {
+  config: Config;
+  db: Db;
+  icp: IcpProvider;
+  /** Absent when no OpenAI key is configured: every feature then works without AI. */
+  llm: Llm | undefined;
+  logger: AppLogger;
+  now: () => number;
+  /** Used for response_url posts outside Bolt's respond() (after modals); the console injects its own. */
+  fetch?: typeof globalThis.fetch;
+}

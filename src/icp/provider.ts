@@ -1,0 +1,42 @@
+/**
+ * Hands out the compiled current ICP of a workspace. Compiling happens once per (team, version);
+ * each call costs one small query to learn the current version, so replicas pick up a new version
+ * the moment it is applied anywhere.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ensureIcp, getCurrentIcp, type IcpVersion } from '../../db/queries/icp.ts';
+import type { Db } from '../../db/client.ts';
+import { type CompiledIcp, compileIcp } from './engine.ts';
+
+export const defaultIcpPath = fileURLToPath(new URL('../../db/seed/icp.default.yml', import.meta.url));
+
+export function readDefaultIcp(): string {
+  return readFileSync(defaultIcpPath, 'utf8');
+}
+
+export interface CurrentIcp {
+  version: IcpVersion;
+  compiled: CompiledIcp;
+}
+
+export class IcpProvider {
+  private readonly compiled = new Map<string, CurrentIcp>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly defaultSource: string = readDefaultIcp(),
+  ) {}
+
+  /** The current ICP, applying the default as version 1 for a workspace that has none. */
+  async current(teamId: string): Promise<CurrentIcp> {
+    const version = (await getCurrentIcp(this.db, teamId)) ?? (await ensureIcp(this.db, teamId, this.defaultSource));
+    const key = `${teamId}:${version.version}`;
+    let hit = this.compiled.get(key);
+    if (!hit) {
+      hit = { version, compiled: compileIcp(version.spec, version.version) };
+      this.compiled.set(key, hit);
+    }
+    return hit;
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * Pure Block Kit builders for `/icp-check` answers. No Slack client, no database: data in, JSON out,
+ * so every message can be validated against the Block Kit schema in tests.
+ */
+import type { AccountSummary } from '../../../db/queries/lookup.ts';
+import type { CheckOutcome } from '../../check/check-company.ts';
+import { countryName } from '../../icp/geo.ts';
+import { type CriterionLine, type ScoreResult, type Tier, tierLabels } from '../../icp/types.ts';
+import { bar, escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import type { Block, Message } from './types.ts';
+
+export const ActionIds = {
+  share: 'icp_share_action',
+  addDetails: 'icp_add_details_action',
+  wrongTier: 'icp_wrong_tier_action',
+  personas: 'icp_personas_action',
+  pickCandidate: 'icp_pick_candidate_action',
+  addUnknown: 'icp_add_unknown_action',
+} as const;
+
+const statusIcon: Record<CriterionLine['status'], string> = {
+  match: ':white_check_mark:',
+  partial: ':large_yellow_circle:',
+  miss: ':x:',
+  unknown: ':grey_question:',
+};
+
+const tierIcon: Record<Tier, string> = {
+  tier1: ':large_green_circle:',
+  tier2: ':large_blue_circle:',
+  tier3: ':white_circle:',
+  no_fit: ':no_entry:',
+};
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
+/** One mrkdwn line per criterion: icon, label, value seen, points, and the rule in words. */
+export function criterionLine(line: CriterionLine): string {
+  const value = line.value === null ? '_unknown_' : escapeMrkdwn(truncate(line.value, 120));
+  const origin = line.origin === 'ai' ? ' :sparkles:' : line.origin === 'inline' ? ' :pencil2:' : '';
+  return (
+    `${statusIcon[line.status]} *${escapeMrkdwn(line.label)}*: ${value}${origin} · ${fmt(line.earned)}/${fmt(line.possible)} pts\n` +
+    `      _${escapeMrkdwn(truncate(line.rule, 200))}_`
+  );
+}
+
+/** Packs lines into as few section blocks as fit the 3000-character section limit. */
+function sections(lines: string[], max = 2900): Block[] {
+  const out: Block[] = [];
+  let current = '';
+  for (const l of lines) {
+    if (current && current.length + l.length + 1 > max) {
+      out.push({ type: 'section', text: { type: 'mrkdwn', text: current } });
+      current = '';
+    }
+    current = current ? `${current}\n${l}` : truncate(l, max);
+  }
+  if (current) out.push({ type: 'section', text: { type: 'mrkdwn', text: current } });
+  return out;
+}
+
+function tierRange(result: ScoreResult): string {
+  if (result.range.min === result.range.max) return '';
+  const tiers = result.possibleTiers.map((t) => tierLabels[t]);
+  const tierText = tiers.length > 1 ? ` (${tiers[0]} to ${tiers[tiers.length - 1]})` : '';
+  return ` With them known the score could be ${result.range.min}–${result.range.max}${tierText}.`;
+}
+
+export interface CardContext {
+  /** Shown on shared cards: who asked. */
+  sharedBy?: string;
+  /** Whether to show action buttons (a shared card keeps only Personas). */
+  interactive?: boolean;
+}
+
+/** Fallback text for notifications and screen readers. */
+export function checkFallbackText(outcome: Extract<CheckOutcome, { kind: 'scored' }>): string {
+  const r = outcome.result;
+  const excl = r.exclusions[0] ? ` (excluded: ${r.exclusions[0].label})` : '';
+  return `${outcome.company.name}: ${tierLabels[r.tier]}, score ${r.score}/100${excl}`;
+}
+
+/** The explained score card. */
+export function checkCard(outcome: Extract<CheckOutcome, { kind: 'scored' }>, ctx: CardContext = {}): Message {
+  const { company, result } = outcome;
+  const blocks: Block[] = [];
+  blocks.push({ type: 'header', text: { type: 'plain_text', text: truncate(`ICP check: ${company.name}`, 150) } });
+
+  const identity = [
+    company.domain ? escapeMrkdwn(company.domain) : null,
+    company.known ? 'in your CRM data' : 'not in your CRM data: scored from the details given',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  blocks.push({
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text:
+        `${tierIcon[result.tier]} *${tierLabels[result.tier]}* · score *${result.score}*/100  \`${bar(result.score / 100)}\`\n` +
+        identity,
+    },
+  });
+
+  for (const ex of result.exclusions.slice(0, 3)) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `:no_entry: *Excluded: ${escapeMrkdwn(ex.label)}* (${escapeMrkdwn(ex.field)} = ${escapeMrkdwn(ex.value)})\n${escapeMrkdwn(ex.reason)}`,
+          2900,
+        ),
+      },
+    });
+  }
+
+  const notes = [...outcome.warnings, ...(outcome.aiNote ? [outcome.aiNote] : [])];
+  if (notes.length > 0) {
+    blocks.push({
+      type: 'context',
+      elements: notes
+        .slice(0, 5)
+        .map((n) => ({ type: 'mrkdwn' as const, text: truncate(`:warning: ${escapeMrkdwn(n)}`, 1900) })),
+    });
+  }
+
+  blocks.push({ type: 'divider' });
+  blocks.push(...sections(result.lines.map(criterionLine)));
+
+  const coverage = Math.round(result.coverage * 100);
+  const missing =
+    result.missingFields.length > 0
+      ? ` Missing: ${result.missingFields.map((f) => escapeMrkdwn(f)).join(', ')}.${tierRange(result)}`
+      : '';
+  const unchecked =
+    result.uncheckedExclusions.length > 0
+      ? ` Not checked for lack of data: ${result.uncheckedExclusions.map((u) => escapeMrkdwn(u.label)).join(', ')}.`
+      : '';
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: truncate(`*Data coverage ${coverage}%*.${missing}${unchecked}`, 1900) }],
+  });
+
+  const legend = Object.values(outcome.origins).includes('ai')
+    ? ' · :sparkles: AI-extracted from your description'
+    : '';
+  const typed = Object.values(outcome.origins).includes('inline') ? ' · :pencil2: typed by you' : '';
+  const credit = ctx.sharedBy ? ` · checked by <@${ctx.sharedBy}>` : '';
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: truncate(
+          `ICP v${result.icpVersion} “${escapeMrkdwn(outcome.icpName)}” · check #${outcome.checkId}${typed}${legend}${credit}`,
+          1900,
+        ),
+      },
+    ],
+  });
+
+  const value = String(outcome.checkId);
+  const buttons: Block[] = [];
+  if (ctx.interactive !== false) {
+    buttons.push({
+      type: 'button',
+      action_id: ActionIds.share,
+      text: { type: 'plain_text', text: 'Share in channel' },
+      value,
+    });
+    if (result.missingFields.length > 0) {
+      buttons.push({
+        type: 'button',
+        action_id: ActionIds.addDetails,
+        text: { type: 'plain_text', text: 'Add missing details' },
+        value,
+      });
+    }
+    buttons.push({
+      type: 'button',
+      action_id: ActionIds.wrongTier,
+      text: { type: 'plain_text', text: 'Wrong tier?' },
+      value,
+    });
+  }
+  if (result.tier !== 'no_fit') {
+    buttons.push({
+      type: 'button',
+      action_id: ActionIds.personas,
+      text: { type: 'plain_text', text: 'Personas' },
+      value,
+    });
+  }
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'icp_check_actions', elements: buttons });
+  return { text: checkFallbackText(outcome), blocks };
+}
+
+function candidateHint(c: AccountSummary): string {
+  const bits = [
+    c.domain,
+    c.industry,
+    c.employees != null ? `${c.employees.toLocaleString('en-US')} employees` : null,
+    c.country ? countryName(c.country) : null,
+  ].filter((b): b is string => Boolean(b));
+  return bits.length > 0 ? escapeMrkdwn(bits.join(' · ')) : '_no details on file_';
+}
+
+function candidateSection(c: AccountSummary): Block {
+  return {
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(c.name)}*\n${candidateHint(c)}`, 2900) },
+    accessory: {
+      type: 'button',
+      action_id: `${ActionIds.pickCandidate}_${c.id}`,
+      text: { type: 'plain_text', text: 'Check this one' },
+      value: String(c.id),
+    },
+  };
+}
+
+/** Several accounts match: ask which one, never pick silently. */
+export function ambiguousCard(query: string, candidates: AccountSummary[], reason: string): Message {
+  const shown = candidates.slice(0, 10);
+  return {
+    text: `Several companies match “${query}”: which one did you mean?`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(`:mag: Several companies match *${escapeMrkdwn(query)}*. Which one did you mean?\n_${escapeMrkdwn(reason)}_`, 2900),
+        },
+      },
+      ...shown.map(candidateSection),
+      ...(candidates.length > shown.length
+        ? [
+            {
+              type: 'context',
+              elements: [
+                { type: 'mrkdwn', text: `${candidates.length - shown.length} more not shown: add the domain to narrow it down.` },
+              ],
+            } as Block,
+          ]
+        : []),
+    ],
+  };
+}
+
+/** Nothing matches: say so, offer suggestions and the details modal. */
+export function unknownCard(
+  name: string,
+  suggestions: AccountSummary[],
+  warnings: string[],
+  aiNote: string | null,
+  payloadValue: string,
+): Message {
+  const blocks: Block[] = [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `:grey_question: I couldn’t find *${escapeMrkdwn(name)}* in your CRM data, so I won’t guess.\n` +
+            'Add its details to score it, or type them inline: `/icp-check ' +
+            escapeMrkdwn(truncate(name, 60)) +
+            ' employees=120 industry=saas country=SE`',
+          2900,
+        ),
+      },
+      accessory: {
+        type: 'button',
+        action_id: ActionIds.addUnknown,
+        text: { type: 'plain_text', text: 'Add details' },
+        value: truncate(payloadValue, 1900),
+      },
+    },
+  ];
+  const notes = [...warnings, ...(aiNote ? [aiNote] : [])];
+  if (notes.length > 0) {
+    blocks.push({
+      type: 'context',
+      elements: notes.slice(0, 5).map((n) => ({ type: 'mrkdwn' as const, text: truncate(escapeMrkdwn(n), 1900) })),
+    });
+  }
+  if (suggestions.length > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '*Did you mean one of these?*' } });
+    blocks.push(...suggestions.slice(0, 5).map(candidateSection));
+  }
+  return { text: `${name} is not in your CRM data`, blocks };
+}
+
+/** Usage with examples. */
+export function checkHelp(): Message {
+  return {
+    text: 'How to use /icp-check',
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'How to use /icp-check' } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: [
+            'Score a company against your ICP, with every point explained.',
+            '• `/icp-check acme.com`: by domain or URL (most reliable)',
+            '• `/icp-check Acme Robotics`: by name; I ask when several companies match',
+            '• `/icp-check Acme employees=120 industry=fintech country=SE`: add or override details for this check',
+            '• `/icp-check Acme, 120-person Swedish fintech on Salesforce, Series B`: a description (read by AI when it is switched on)',
+            'Keys: `employees` `revenue` `country` `industry` `stack` `funding` `growth` `model`',
+          ].join('\n'),
+        },
+      },
+    ],
+  };
+}
+
+/** A short message (errors, confirmations), always with fallback text. */
+export function notice(text: string, emoji = ':information_source:'): Message {
+  return {
+    text,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(`${emoji} ${escapeMrkdwn(text)}`, 2900) } }],
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * App Home: the current ICP at a glance and the user's recent checks. Pure builder.
+ */
+import type { IcpSpec } from '../../icp/spec.ts';
+import { tierLabels, type Tier } from '../../icp/types.ts';
+import type { ReviewStatus } from '../../review/due.ts';
+import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import type { Block, HomeView } from './types.ts';
+
+export interface HomeData {
+  icp: { version: number; name: string; spec: IcpSpec; appliedAt: Date; appliedBy: string };
+  review: ReviewStatus;
+  recentChecks: { companyName: string | null; query: string; score: number | null; tier: string | null; createdAt: Date }[];
+  /** Extra sections appended by other features (personas, drift). */
+  extra?: Block[];
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+function criterionSummary(c: IcpSpec['criteria'][number]): string {
+  return `• *${escapeMrkdwn(c.label)}* (${c.weight} pts, ${c.kind}): \`${escapeMrkdwn(c.field)}\``;
+}
+
+export function homeView(data: HomeData): HomeView {
+  const { spec } = data.icp;
+  const totalWeight = spec.criteria.reduce((s, c) => s + c.weight, 0);
+  const owners = spec.owners.map((o) => `<@${o}>`).join(', ');
+  const reviewText =
+    data.review.state === 'overdue'
+      ? `:rotating_light: Review overdue since ${day(data.review.dueAt)}`
+      : data.review.state === 'due_soon'
+        ? `:alarm_clock: Review due ${day(data.review.dueAt)} (in ${data.review.daysLeft} days)`
+        : `:white_check_mark: Next review due ${day(data.review.dueAt)}`;
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(`ICP: ${spec.name}`, 150) } },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: truncate(
+            `Version ${data.icp.version} · applied ${day(data.icp.appliedAt)} by ${escapeMrkdwn(data.icp.appliedBy)} · owners ${owners} · reviewed every ${escapeMrkdwn(spec.review_every)}`,
+            1900,
+          ),
+        },
+      ],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(reviewText, 2900) } },
+    { type: 'divider' },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`*Criteria* (${totalWeight} points in all)\n${spec.criteria.map(criterionSummary).join('\n')}`, 2900),
+      },
+    },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `*Tiers*: ${(['tier1', 'tier2', 'tier3'] as const).map((t) => `${tierLabels[t]} ≥ ${spec.tiers[t]}`).join(' · ')} · below: Not a fit\n` +
+            `*Exclusions* (any one makes it “Not a fit”):\n${
+              spec.exclusions.length > 0
+                ? spec.exclusions.map((e) => `• *${escapeMrkdwn(e.label)}*: ${escapeMrkdwn(e.reason)}`).join('\n')
+                : '_none_'
+            }`,
+          2900,
+        ),
+      },
+    },
+    { type: 'divider' },
+    { type: 'header', text: { type: 'plain_text', text: 'Your recent checks' } },
+  ];
+  if (data.recentChecks.length === 0) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: 'No checks yet. Try `/icp-check acme.com` in any channel.' },
+    });
+  } else {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          data.recentChecks
+            .map((c) => {
+              const tier = c.tier && c.tier in tierLabels ? tierLabels[c.tier as Tier] : 'no score';
+              return `• *${escapeMrkdwn(c.companyName ?? c.query)}*: ${tier}${c.score !== null ? `, ${c.score}/100` : ''} · ${day(c.createdAt)}`;
+            })
+            .join('\n'),
+          2900,
+        ),
+      },
+    });
+  }
+  blocks.push(...(data.extra ?? []));
+  return { type: 'home', blocks: blocks.slice(0, 100) };
+}

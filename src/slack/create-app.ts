@@ -1,0 +1,169 @@
+/**
+ * Builds the Bolt app for the configured mode. The receiver only carries transport; every listener
+ * is registered by `commands/` with the same deps whichever mode is used.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { registerCommands } from '../../commands/index.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, ErrorCode } from '../errors.ts';
+import { createInstallationStore } from './installation-store.ts';
+
+export const botScopes = ['commands', 'chat:write', 'chat:write.public', 'files:write', 'users:read'];
+
+export interface SlackAppOptions {
+  /** Replaces the mode's receiver (the local console uses an in-process one). */
+  receiver?: Receiver;
+  /** Web API fetch (the local console renders calls instead of sending them). */
+  fetch?: typeof globalThis.fetch;
+  /** Skip auth.test (console, tests): the bot identity to use. */
+  botIdentity?: { botId: string; botUserId: string };
+  /** Extra Web API client options (tests shorten the retry policy). */
+  clientOptions?: Partial<WebClientOptions>;
+  /** Interface to listen on in HTTP modes (default: all). */
+  host?: string;
+}
+
+export interface SlackApp {
+  app: App;
+  /** Starts receiving; resolves with the bound HTTP port in HTTP modes. */
+  start(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+function healthRoute(deps: Deps) {
+  return {
+    path: '/healthz',
+    method: ['GET'],
+    handler: async (_req: IncomingMessage, res: ServerResponse) => {
+      // Healthy means we can answer: the database responds.
+      try {
+        await deps.db.execute('select 1' as never);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      } catch {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"ok":false}');
+      }
+    },
+  };
+}
+
+/** Looks the bot up once at start-up so no request ever waits on auth.test. */
+async function botIdentity(token: string, apiUrl: string | undefined, fetchFn?: typeof fetch) {
+  const client = new WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), ...(fetchFn ? { fetch: fetchFn } : {}) });
+  const auth = await client.auth.test();
+  if (!auth.ok || !auth.bot_id || !auth.user_id) {
+    throw new AppError(ErrorCode.ConfigInvalid, 'SLACK_BOT_TOKEN was rejected by Slack (auth.test failed).');
+  }
+  return { botId: auth.bot_id, botUserId: auth.user_id };
+}
+
+export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Promise<SlackApp> {
+  const { config, logger } = deps;
+  const s = config.slack;
+  const clientOptions: WebClientOptions = {
+    ...opts.clientOptions,
+    ...(s.apiUrl ? { slackApiUrl: s.apiUrl } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  };
+  let app: App;
+  if (opts.receiver) {
+    app = new App({
+      receiver: opts.receiver,
+      token: s.botToken ?? 'xoxb-local-console',
+      ...(opts.botIdentity ?? { botId: 'B_LOCAL', botUserId: 'U_LOCAL_BOT' }),
+      clientOptions,
+      logger,
+    });
+  } else if (s.mode === 'oauth') {
+    app = new App({
+      signingSecret: s.signingSecret!,
+      clientId: s.clientId!,
+      clientSecret: s.clientSecret!,
+      stateSecret: s.stateSecret!,
+      scopes: botScopes,
+      installationStore: createInstallationStore(deps.db),
+      installerOptions: { directInstall: true },
+      customRoutes: [healthRoute(deps)],
+      clientOptions,
+      logger,
+      port: config.port,
+    });
+  } else if (s.mode === 'socket') {
+    const identity = opts.botIdentity ?? (await botIdentity(s.botToken!, s.apiUrl, opts.fetch));
+    app = new App({
+      socketMode: true,
+      appToken: s.appToken!,
+      token: s.botToken!,
+      ...identity,
+      clientOptions,
+      logger,
+    });
+  } else if (s.mode === 'http') {
+    const identity = opts.botIdentity ?? (await botIdentity(s.botToken!, s.apiUrl, opts.fetch));
+    app = new App({
+      signingSecret: s.signingSecret!,
+      token: s.botToken!,
+      ...identity,
+      customRoutes: [healthRoute(deps)],
+      clientOptions,
+      logger,
+      port: config.port,
+    });
+  } else {
+    throw new AppError(ErrorCode.ConfigInvalid, 'No Slack credentials: use the local console instead.');
+  }
+
+  app.error(async (error) => {
+    logger.error('unhandled error in a listener', error);
+  });
+  registerCommands(app, deps);
+
+  return {
+    app,
+    async start() {
+      if (opts.receiver) return undefined;
+      const server = (await app.start(
+        s.mode === 'socket' ? {} : { port: config.port, ...(opts.host ? { host: opts.host } : {}) },
+      )) as unknown;
+      const address = (server as Partial<Server> | undefined)?.address?.();
+      return address && typeof address === 'object' ? (address as AddressInfo).port : undefined;
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}
+
+/** A receiver for the local console and routing tests: events are handed in directly. */
+export class InProcessReceiver implements Receiver {
+  private app: App | undefined;
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+
+  /** Delivers one request body and resolves with what the listener acked. */
+  async send(body: Record<string, unknown>): Promise<unknown> {
+    if (!this.app) throw new Error('receiver not initialised');
+    let acked: unknown;
+    let ackedOnce = false;
+    const event: ReceiverEvent = {
+      body,
+      ack: async (response?: unknown) => {
+        if (ackedOnce) return;
+        ackedOnce = true;
+        acked = response;
+      },
+    };
+    await this.app.processEvent(event);
+    return acked;
+  }
+}

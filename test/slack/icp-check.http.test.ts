@@ -1,0 +1,418 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { insertAccounts } from '../../db/queries/accounts.ts';
+import { queryRows } from '../../db/raw.ts';
+import { checks, installations, tierFeedback } from '../../db/schema.ts';
+import { ActionIds } from '../../src/slack/blocks/check.ts';
+import { CallbackIds } from '../../src/slack/blocks/modals.ts';
+import { type RealApp, startRealApp } from '../helpers/app.ts';
+import { assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
+import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
+import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
+import { type FakeOpenAI, jsonReply, malformedReply, slowReply, startFakeOpenAI } from '../helpers/fake-openai.ts';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.ts';
+import { blockActionsPayload, buttonAction, eventEnvelope, viewSubmissionPayload } from '../helpers/payloads.ts';
+import { nowSeconds, postToApp, slashCommandBody } from '../helpers/slack-sign.ts';
+
+type Msg = { text: string; blocks: Record<string, unknown>[]; response_type?: string };
+
+const T1 = 'T0001';
+const T2 = 'T0002';
+
+function allText(msg: Msg): string {
+  return JSON.stringify(msg.blocks);
+}
+
+function buttonValue(msg: Msg, actionId: string): string {
+  for (const b of msg.blocks) {
+    const els = [...((b.elements as Record<string, unknown>[]) ?? []), ...(b.accessory ? [b.accessory as Record<string, unknown>] : [])];
+    for (const e of els) if (e.action_id === actionId) return String(e.value);
+  }
+  throw new Error(`no button ${actionId}`);
+}
+
+async function seed(db: TestDb) {
+  await insertAccounts(db.db, T1, [
+    {
+      name: 'Northwind Analytics AB',
+      domain: 'northwind-analytics.se',
+      industry: 'Software',
+      employees: 140,
+      revenue: 18_000_000,
+      country: 'SE',
+      attributes: { business_model: 'B2B', tech_stack: ['HubSpot'], growth: 45, funding_stage: 'Series B' },
+    },
+    { name: 'Globex Nordic', domain: 'globex.se', industry: 'Software', employees: 90, country: 'SE' },
+    { name: 'Globex Nordics', domain: 'globex.no', industry: 'Fintech', employees: 300, country: 'NO' },
+    { name: '<!channel> Holdings', domain: 'evil-corp.com', industry: 'Software', employees: 100, country: 'SE' },
+    { name: 'Tamsk Municipality', domain: 'tamsk.gov', industry: 'Public sector', employees: 900, country: 'EE' },
+  ]);
+  await insertAccounts(db.db, T2, [{ name: 'Secret Rival Oy', domain: 'rival.fi', industry: 'Software', employees: 100, country: 'FI' }]);
+}
+
+describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let fake: FakeSlack;
+  let app: RealApp;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    fake = await startFakeSlack();
+    app = await startRealApp(db, fake);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await fake?.close();
+    await db?.close();
+  });
+  beforeEach(async () => {
+    await db.truncateAll();
+    fake.reset();
+    await seed(db);
+  });
+
+  it('shows usage for empty text and for help', async () => {
+    for (const text of ['', 'help']) {
+      const res = await app.command(text);
+      expect(res.status).toBe(200);
+      const msg = res.json as Msg;
+      expect(msg.response_type).toBe('ephemeral');
+      expect(msg.text).toContain('/icp-check');
+      assertValidMessage(msg);
+    }
+  });
+
+  it('answers a domain with an explained, tiered card inside the ack', async () => {
+    const res = await app.command('northwind-analytics.se');
+    expect(res.status).toBe(200);
+    const msg = res.json as Msg;
+    assertValidMessage(msg);
+    expect(msg.response_type).toBe('ephemeral');
+    expect(msg.text).toMatch(/Northwind Analytics AB: Tier \d/);
+    const text = allText(msg);
+    expect(text).toContain('Company size');
+    expect(text).toContain('140');
+    expect(text).toContain('ICP v1');
+    expect(fake.responses()).toHaveLength(0);
+    const [row] = await db.db.select().from(checks).where(eq(checks.teamId, T1));
+    expect(row?.companyName).toBe('Northwind Analytics AB');
+    expect(row?.icpVersion).toBe(1);
+    expect(row?.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('asks which company when two accounts match, and scores the one picked', async () => {
+    const res = await app.command('Globex');
+    const msg = res.json as Msg;
+    assertValidMessage(msg);
+    expect(msg.text).toMatch(/Several companies match/);
+    expect(allText(msg)).toContain('globex.se');
+    expect(allText(msg)).toContain('globex.no');
+    const pick = msg.blocks.find((b) => JSON.stringify(b).includes('globex.no'))!.accessory as Record<string, string>;
+    const click = await app.interact(
+      blockActionsPayload({
+        team: T1,
+        user: 'U2147483697',
+        actions: [buttonAction(pick.action_id!, pick.value, 'b1')],
+        response_url: fake.responseUrl('pick'),
+      }),
+    );
+    expect(click.status).toBe(200);
+    const [answer] = await waitForResponses(fake, 'pick', 1);
+    const card = answer!.body as unknown as Msg;
+    assertValidMessage(card);
+    expect(card.text).toContain('Globex Nordics');
+  });
+
+  it('says so when the company is unknown, and scores typed attributes', async () => {
+    const unknown = (await app.command('Nonexistent Widgets')).json as Msg;
+    assertValidMessage(unknown);
+    expect(unknown.text).toContain('not in your CRM data');
+    const typed = (await app.command('Nonexistent Widgets employees=120 industry=saas country=SE')).json as Msg;
+    assertValidMessage(typed);
+    expect(typed.text).toMatch(/Nonexistent Widgets: Tier/);
+    expect(allText(typed)).toContain('scored from the details given');
+  });
+
+  it('reports an exclusion first, with its reason', async () => {
+    const msg = (await app.command('tamsk.gov')).json as Msg;
+    assertValidMessage(msg);
+    expect(msg.text).toContain('Not a fit');
+    const excludedAt = msg.blocks.findIndex((b) => JSON.stringify(b).includes('Excluded'));
+    const firstCriterion = msg.blocks.findIndex((b) => JSON.stringify(b).includes('pts'));
+    expect(excludedAt).toBeGreaterThan(0);
+    expect(excludedAt).toBeLessThan(firstCriterion);
+  });
+
+  it('escapes names from the data so they cannot ping a channel', async () => {
+    const msg = (await app.command('evil-corp.com')).json as Msg;
+    assertValidMessage(msg);
+    const text = allText(msg);
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('&lt;!channel&gt;');
+  });
+
+  it('never shows one workspace’s accounts to another', async () => {
+    const fromT1 = (await app.command('rival.fi', { team: T1 })).json as Msg;
+    expect(fromT1.text).toContain('not in your CRM data');
+    const fromT2 = (await app.command('rival.fi', { team: T2 })).json as Msg;
+    expect(fromT2.text).toContain('Secret Rival Oy');
+    const t2Checks = await db.db.select().from(checks).where(eq(checks.teamId, T2));
+    expect(t2Checks).toHaveLength(1);
+  });
+
+  it('shares the card in the channel, crediting who asked', async () => {
+    const card = (await app.command('northwind-analytics.se')).json as Msg;
+    const click = await app.interact(
+      blockActionsPayload({
+        team: T1,
+        user: 'U0SHARER1',
+        actions: [buttonAction(ActionIds.share, buttonValue(card, ActionIds.share), 'icp_check_actions')],
+        response_url: fake.responseUrl('share'),
+      }),
+    );
+    expect(click.status).toBe(200);
+    const [posted] = await waitForResponses(fake, 'share', 1);
+    const shared = posted!.body as unknown as Msg;
+    expect(shared.response_type).toBe('in_channel');
+    assertValidMessage(shared);
+    expect(allText(shared)).toContain('<@U0SHARER1>');
+  });
+
+  it('collects missing details in a modal, rejects bad input as field errors, and re-scores', async () => {
+    const card = (await app.command('Globex Nordic employees=abc')).json as Msg;
+    expect(allText(card)).toContain('Ignored employees=abc');
+    const checkId = buttonValue(card, ActionIds.addDetails);
+    await app.interact(
+      blockActionsPayload({
+        team: T1,
+        user: 'U2147483697',
+        actions: [buttonAction(ActionIds.addDetails, checkId, 'icp_check_actions')],
+        response_url: fake.responseUrl('details'),
+        trigger_id: 'trigger-1',
+      }),
+    );
+    const [open] = await fake.waitFor('views.open');
+    const view = open!.body.view as Record<string, unknown>;
+    assertValidModal(view);
+    const blockIds = (view.blocks as Record<string, unknown>[]).map((b) => b.block_id).filter(Boolean);
+    expect(blockIds).toContain('revenue_block');
+    expect(blockIds).not.toContain('employees_block');
+
+    const bad = await app.interact(
+      viewSubmissionPayload({
+        team: T1,
+        user: 'U2147483697',
+        callback_id: CallbackIds.details,
+        private_metadata: String(view.private_metadata),
+        values: { revenue_block: { value_input: { type: 'plain_text_input', value: 'lots' } } },
+      }),
+    );
+    expect(bad.status).toBe(200);
+    expect(bad.json).toMatchObject({ response_action: 'errors', errors: { revenue_block: expect.any(String) } });
+
+    const good = await app.interact(
+      viewSubmissionPayload({
+        team: T1,
+        user: 'U2147483697',
+        callback_id: CallbackIds.details,
+        private_metadata: String(view.private_metadata),
+        values: { revenue_block: { value_input: { type: 'plain_text_input', value: '20M' } } },
+      }),
+    );
+    expect(good.status).toBe(200);
+    const [rescored] = await waitForResponses(fake, 'details', 1);
+    const msg = rescored!.body as unknown as Msg;
+    assertValidMessage(msg);
+    expect(allText(msg)).toContain('$20,000,000');
+  });
+
+  it('stores “wrong tier?” feedback for the review', async () => {
+    const card = (await app.command('northwind-analytics.se')).json as Msg;
+    const checkId = buttonValue(card, ActionIds.wrongTier);
+    await app.interact(
+      blockActionsPayload({
+        team: T1,
+        user: 'U2147483697',
+        actions: [buttonAction(ActionIds.wrongTier, checkId, 'icp_check_actions')],
+        trigger_id: 'trigger-2',
+      }),
+    );
+    const [open] = await fake.waitFor('views.open');
+    const view = open!.body.view as Record<string, unknown>;
+    assertValidModal(view);
+    const res = await app.interact(
+      viewSubmissionPayload({
+        team: T1,
+        user: 'U2147483697',
+        callback_id: CallbackIds.wrongTier,
+        private_metadata: String(view.private_metadata),
+        values: {
+          reason_block: { reason_input: { type: 'radio_buttons', selected_option: { value: 'should_be_lower' } } },
+          note_block: { note_input: { type: 'plain_text_input', value: 'They just froze hiring' } },
+        },
+      }),
+    );
+    expect(res.status).toBe(200);
+    await fake.waitFor('chat.postMessage');
+    const rows = await db.db.select().from(tierFeedback);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ teamId: T1, reason: 'should_be_lower', note: 'They just froze hiring', checkId: Number(checkId) });
+  });
+
+  it('rejects bad signatures, wrong secrets, stale timestamps and missing headers with 401 and no side effect', async () => {
+    const body = slashCommandBody({ command: '/icp-check', text: 'northwind-analytics.se', team_id: T1 });
+    const url = app.url;
+    const cases = [
+      postToApp(url, '/slack/events', body, { secret: 'wrong-secret' }),
+      postToApp(url, '/slack/events', body, { secret: TEST_SIGNING_SECRET, headers: { 'x-slack-signature': 'v0=deadbeef' } }),
+      postToApp(url, '/slack/events', body, { secret: TEST_SIGNING_SECRET, timestamp: nowSeconds() - 6 * 60 }),
+      postToApp(url, '/slack/events', body, {
+        secret: TEST_SIGNING_SECRET,
+        headers: { 'x-slack-signature': undefined, 'x-slack-request-timestamp': undefined },
+      }),
+    ];
+    for (const res of await Promise.all(cases)) expect(res.status).toBe(401);
+    const [n] = await queryRows<{ n: number }>(db.db, sql`select count(*)::int as n from checks`);
+    expect(n?.n).toBe(0);
+    expect(fake.calls()).toHaveLength(0);
+  });
+
+  it('deletes the workspace’s tokens when the app is uninstalled', async () => {
+    await db.db.insert(installations).values({
+      installKey: T1,
+      teamId: T1,
+      enterpriseId: null,
+      isEnterpriseInstall: false,
+      data: { team: { id: T1 }, bot: { token: 'xoxb-secret' } },
+    });
+    await db.db.insert(installations).values({ installKey: T2, teamId: T2, enterpriseId: null, isEnterpriseInstall: false, data: {} });
+    const body = JSON.stringify(eventEnvelope({ type: 'app_uninstalled' }, { team_id: T1, event_id: 'Ev1' }));
+    const res = await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
+    expect(res.status).toBe(200);
+    await expect.poll(async () => (await db.db.select().from(installations)).map((r) => r.teamId)).toEqual([T2]);
+  });
+
+  it('publishes App Home with the ICP and the user’s recent checks', async () => {
+    await app.command('northwind-analytics.se', { user: 'U0HOMEUSER' });
+    const body = JSON.stringify(
+      eventEnvelope({ type: 'app_home_opened', user: 'U0HOMEUSER', channel: 'D1', tab: 'home', event_ts: '1.2' }, { team_id: T1 }),
+    );
+    await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
+    const [publish] = await fake.waitFor('views.publish');
+    const view = publish!.body.view as Record<string, unknown>;
+    const { assertValidHome } = await import('../helpers/blockkit.ts');
+    assertValidHome(view);
+    expect(JSON.stringify(view)).toContain('Northwind Analytics AB');
+    expect(JSON.stringify(view)).toContain('Next review due');
+  });
+
+  it('answers /healthz', async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('/icp-check with AI extraction', () => {
+  let db: TestDb;
+  let fake: FakeSlack;
+  let openai: FakeOpenAI;
+  let app: RealApp;
+  let reply: () => ReturnType<typeof jsonReply>;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    fake = await startFakeSlack();
+    openai = await startFakeOpenAI(() => reply());
+    app = await startRealApp(db, fake, {
+      env: { OPENAI_API_KEY: 'sk-test-key-123456', OPENAI_BASE_URL: openai.url, OPENAI_TIMEOUT_MS: '12000' },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await openai?.close();
+    await fake?.close();
+    await db?.close();
+  });
+  beforeEach(() => fake.reset());
+  afterEach(() => undefined);
+
+  const extraction = {
+    industry: 'Fintech',
+    business_model: 'B2B',
+    funding_stage: 'Series B',
+    employees: 120,
+    revenue: null,
+    growth: null,
+    country: 'Sweden',
+    tech_stack: ['Salesforce'],
+    recent_funding: true,
+    hiring_spike: null,
+    multi_region: null,
+  };
+
+  it('acks at once and answers through response_url with AI-extracted values marked', async () => {
+    reply = () => jsonReply(extraction);
+    const res = await app.command('Acme, 120-person Swedish fintech on Salesforce, Series B', { responseId: 'ai1' });
+    expect(res.status).toBe(200);
+    expect((res.json as Msg).text).toMatch(/Checking/);
+    const [answer] = await waitForResponses(fake, 'ai1', 1);
+    const msg = answer!.body as unknown as Msg;
+    assertValidMessage(msg);
+    expect(allText(msg)).toContain(':sparkles:');
+    expect(allText(msg)).toContain('Sweden');
+    expect(openai.requests().length).toBeGreaterThan(0);
+  });
+
+  it('acks inside 3 s even when the model takes 10 s', async () => {
+    reply = () => slowReply(10_000, jsonReply(extraction));
+    const res = await app.command('Slowco, 50-person Danish SaaS', { responseId: 'slow' });
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(3000);
+    const [answer] = await waitForResponses(fake, 'slow', 1, 20_000);
+    assertValidMessage(answer!.body as unknown as Msg);
+  }, 30_000);
+
+  it('falls back with a clear note when the model answers garbage', async () => {
+    reply = () => malformedReply();
+    await app.command('Garbleco, a fintech in Oslo employees=80', { responseId: 'bad' });
+    const [answer] = await waitForResponses(fake, 'bad', 1);
+    const msg = answer!.body as unknown as Msg;
+    assertValidMessage(msg);
+    expect(allText(msg)).toContain('AI extraction was skipped');
+    expect(allText(msg)).toContain('80');
+  });
+});
+
+describe('/icp-check without an OpenAI key', () => {
+  let db: TestDb;
+  let fake: FakeSlack;
+  let app: RealApp;
+  beforeAll(async () => {
+    db = await createTestDb();
+    fake = await startFakeSlack();
+    app = await startRealApp(db, fake);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await fake?.close();
+    await db?.close();
+  });
+
+  it('says AI extraction is off and uses the key=value details', async () => {
+    const res = await app.command('Acme, 120-person Swedish fintech employees=120 country=SE');
+    const msg = res.json as Msg;
+    assertValidMessage(msg);
+    expect(allText(msg)).toContain('AI extraction is off');
+    expect(allText(msg)).toContain('120');
+  });
+});
+
+async function waitForResponses(fake: FakeSlack, id: string, count: number, timeoutMs = 10_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const r = fake.responses(id);
+    if (r.length >= count) return r;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`timed out waiting for ${count} response(s) on ${id}; got ${fake.responses(id).length}`);
+}
