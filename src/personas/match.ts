@@ -101,14 +101,17 @@ const GENERIC = new Set([
 const GENERIC_WEIGHT = 0.4;
 
 function stem(token: string): string {
-  if (token.length > 3 && token.endsWith('s') && !/(ss|us|is)$/.test(token)) return token.slice(0, -1);
+  if (token.length > 3 && token.endsWith('s') && !/(ss|us|is|ops)$/.test(token)) return token.slice(0, -1);
   return token;
 }
 
 /** Exact, or one typo away for words long enough that one edit cannot turn them into another word. */
 function sameWord(token: string | undefined, word: string): boolean {
   if (token === undefined) return false;
-  return token === word || (word.length >= 5 && token.length >= 4 && editDistance(token, word) <= 1);
+  if (token === word) return true;
+  // Cheap filters first: this runs for every token against every phrase word.
+  if (word.length < 5 || Math.abs(token.length - word.length) > 1 || token[0] !== word[0]) return false;
+  return editDistance(token, word) <= 1;
 }
 
 /** Lower-case, accent-free, punctuation-free tokens with abbreviations expanded and plurals stemmed. */
@@ -158,7 +161,7 @@ function trigramSimilarity(a: string, b: string): number {
 function tokenSimilarity(q: string, p: string): number {
   if (q === p) return 1;
   if (q.length >= 3 && p.startsWith(q)) return 0.85;
-  if (q.length >= 4 && p.length >= 4) {
+  if (q.length >= 4 && p.length >= 4 && Math.abs(q.length - p.length) <= Math.max(q.length, p.length) / 4) {
     const ratio = 1 - editDistance(q, p) / Math.max(q.length, p.length);
     if (ratio >= 0.75) return ratio * 0.95;
   }
@@ -197,8 +200,12 @@ interface Candidate {
   factor: number;
 }
 
+const candidateCache = new WeakMap<Persona, Candidate[]>();
+
 /** Everything a persona can be found by; role sentences count for less than titles and keywords. */
 function candidates(p: Persona): Candidate[] {
+  const cached = candidateCache.get(p);
+  if (cached) return cached;
   const entries: [string, number][] = [
     [p.id.replace(/[_-]/g, ' '), 1],
     [p.name, 1],
@@ -207,7 +214,10 @@ function candidates(p: Persona): Candidate[] {
     [p.department, 0.9],
     [p.role, 0.7],
   ];
-  return entries.map(([text, factor]) => ({ text, tokens: normalizeTokens(text), factor }));
+  const built = entries.map(([text, factor]) => ({ text, tokens: normalizeTokens(text), factor }));
+  // Specs are parsed once and never mutated, so tokens are computed once per persona object.
+  candidateCache.set(p, built);
+  return built;
 }
 
 /** Every persona scored against the query, best first. */

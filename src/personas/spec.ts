@@ -282,20 +282,21 @@ function unknownKeyMessage(path: readonly PropertyKey[], key: string): string {
  * "cheif" is one edit from "chief". Shared by the schema's "did you mean" and persona matching.
  */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number) => d[i]?.[j] ?? 0;
+  // Three rolling rows: the transposition rule looks two rows back.
+  let older = new Int32Array(b.length + 1);
+  let prev = Int32Array.from({ length: b.length + 1 }, (_, j) => j);
+  let cur = new Int32Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
-    const row = d[i] ?? [];
+    cur[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, at(i - 2, j - 2) + 1);
-      row[j] = v;
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, older[j - 2]! + 1);
+      cur[j] = v;
     }
+    [older, prev, cur] = [prev, cur, older];
   }
-  return at(a.length, b.length);
+  return prev[b.length]!;
 }
 
 const MAX_DETAILS = 25;
