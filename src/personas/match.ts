@@ -101,7 +101,7 @@ const GENERIC = new Set([
 const GENERIC_WEIGHT = 0.4;
 
 function stem(token: string): string {
-  if (token.length > 3 && token.endsWith('s') && !/(ss|us|is|ops)$/.test(token)) return token.slice(0, -1);
+  if (token.length > 3 && token.endsWith('s') && !/(ss|us|is|ops|aas)$/.test(token)) return token.slice(0, -1);
   return token;
 }
 
