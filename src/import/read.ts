@@ -50,6 +50,15 @@ function isTotalRow(cells: readonly string[]): boolean {
   });
 }
 
+function fieldCountError(p: CsvRow, headers: readonly string[]): RowError {
+  return {
+    row: p.line,
+    column: '',
+    value: p.cells.join(',').slice(0, 200),
+    problem: `has ${p.cells.length} fields but the header has ${headers.length}`,
+  };
+}
+
 function toStream(input: CsvInput): NodeJS.ReadableStream {
   return typeof input === 'string' ? createReadStream(input) : input;
 }
@@ -107,19 +116,14 @@ export async function readCsv(input: CsvInput, onRow?: (rowsRead: number) => voi
       skip('total');
       continue;
     }
-    for (const p of pending) {
-      errors.push({
-        row: p.line,
-        column: '',
-        value: p.cells.join(',').slice(0, 200),
-        problem: `has ${p.cells.length} fields but the header has ${headers.length}`,
-      });
-    }
+    for (const p of pending) errors.push(fieldCountError(p, headers));
     pending = [];
     rows.push({ line, cells: record });
     if (onRow && rows.length % 1000 === 0) onRow(rows.length);
   }
-  for (const _ of pending) skip('footer');
+  // Footers follow data; a file whose every row has the wrong field count is broken, not all footer.
+  if (rows.length === 0) errors.push(...pending.map((p) => fieldCountError(p, headers ?? [])));
+  else for (const _ of pending) skip('footer');
   onRow?.(rows.length);
   return { headers: headers ?? [], headerLine, rows, skipped, errors };
 }

@@ -146,6 +146,8 @@ export function parseCount(raw: string | null | undefined, style: NumberStyle = 
     const hi = parseNumber(range[2], style);
     if (typeof lo === 'number' && typeof hi === 'number' && hi >= lo) return Math.round((lo + hi) / 2);
   }
+  // Counts are whole: "1.200" or "1,200" can only be thousands, whatever the column's decimal mark.
+  if (/^\s*\d{1,3}([.,])\d{3}(\1\d{3})*\s*$/.test(raw!)) return Number(raw!.replace(/[.,\s]/g, ''));
   const plus = /^\s*([\d.,\s]+)\s*\+\s*$/.exec(raw!);
   const v = parseNumber(plus ? plus[1] : raw, style);
   if (v === null || isFailure(v)) return v === null ? null : fail('not a whole number');

@@ -67,6 +67,8 @@ describe('parseCount', () => {
     expect(parseCount('1,200')).toBe(1200);
     expect(parseCount('51-200')).toBe(126);
     expect(parseCount('10,000+')).toBe(10000);
+    expect(parseCount('1.200')).toBe(1200);
+    expect(parseCount('1.200', 'eu')).toBe(1200);
     expect(parseCount('')).toBeNull();
   });
   it('rejects negatives and text', () => {
