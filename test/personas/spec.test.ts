@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { AppError, ErrorCode } from '../../src/errors.ts';
-import { isStale, MAX_TEXT, type PersonasSpec, parsePersonasYaml, validatePersonas } from '../../src/personas/spec.ts';
+import {
+  isStale,
+  MAX_TEXT,
+  type PersonasSpec,
+  parsePersonasYaml,
+  personasJsonSchema,
+  validatePersonas,
+} from '../../src/personas/spec.ts';
 
 const defaultYaml = readFileSync(new URL('../../db/seed/personas.default.yml', import.meta.url), 'utf8');
 const defaults = (): PersonasSpec => structuredClone(parsePersonasYaml(defaultYaml));
@@ -207,6 +214,14 @@ describe('parsePersonasYaml', () => {
     const details = problems(() => parsePersonasYaml(yaml));
     expect(details).toHaveLength(26);
     expect(details[25]).toMatch(/^…and \d+ more$/);
+  });
+});
+
+describe('personasJsonSchema', () => {
+  it('describes the file for editors', () => {
+    const schema = personasJsonSchema() as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(['personas', 'default_segment']);
+    expect(schema.required).toEqual(['personas']);
   });
 });
 
