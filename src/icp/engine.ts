@@ -115,6 +115,9 @@ export function parseBoolean(v: Value): number {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'number') return v > 0 ? 1 : v === 0 ? 0 : UNKNOWN;
   if (typeof v !== 'string') return UNKNOWN;
+  // Exact common spellings first: no trimming or lower-casing (allocation) on the hot path.
+  if (v === 'yes' || v === 'true' || v === 'Yes' || v === '1') return 1;
+  if (v === 'no' || v === 'false' || v === 'No' || v === '0') return 0;
   switch (v.trim().toLowerCase()) {
     case 'yes':
     case 'y':
@@ -378,6 +381,38 @@ function compileExclusion(e: IcpExclusion, spec: IcpSpec): CompiledExclusion {
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /**
+ * scoreFast unrolled into straight-line code: one property read per criterion with the key as a literal and
+ * one direct call per credit function, so V8 can cache each read and inline each call instead of going
+ * through one megamorphic loop. Same credit functions and the same `earned += weight × credit` order as
+ * `score`, so the numbers are identical. Keys are passed through JSON.stringify (and were validated by the
+ * spec); returns null where code generation from strings is disabled, and the loop is used instead.
+ */
+function generateScoreFast(
+  crits: readonly CompiledCriterion[],
+  exs: readonly CompiledExclusion[],
+  toScore: (earned: number) => number,
+  tierOf: (score: number) => Tier,
+): ((facts: Facts) => { score: number; tier: Tier }) | null {
+  const body: string[] = ['let e = 0;', 'let c = 0;'];
+  crits.forEach((c, i) => {
+    body.push(`c = k${i}(f[${JSON.stringify(c.field)}]);`, `if (c > 0) e += w${i} * c;`);
+  });
+  body.push('const s = toScore(e);');
+  exs.forEach((x, i) => {
+    body.push(`if (x${i}(f[${JSON.stringify(x.field)}]) === 1) return { score: s, tier: 'no_fit' };`);
+  });
+  body.push('return { score: s, tier: tierOf(s) };');
+  const names = [...crits.flatMap((_, i) => [`k${i}`, `w${i}`]), ...exs.map((_, i) => `x${i}`), 'toScore', 'tierOf'];
+  const args = [...crits.flatMap((c) => [c.credit, c.weight]), ...exs.map((x) => x.check), toScore, tierOf];
+  try {
+    const factory = new Function(...names, `return function scoreFast(f) {\n${body.join('\n')}\n};`);
+    return factory(...args) as (facts: Facts) => { score: number; tier: Tier };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Compile an ICP once; the returned scorer is reused for every account. `version` is the ICP version
  * number stored with each score so results can be traced to the rules that produced them.
  */
@@ -395,7 +430,7 @@ export function compileIcp(spec: IcpSpec, version: number): CompiledIcp {
     score >= tier1 ? 'tier1' : score >= tier2 ? 'tier2' : score >= tier3 ? 'tier3' : 'no_fit';
   const tierOrder: Tier[] = ['tier1', 'tier2', 'tier3', 'no_fit'];
 
-  const scoreFast = (facts: Facts): { score: number; tier: Tier } => {
+  const scoreLoop = (facts: Facts): { score: number; tier: Tier } => {
     let earned = 0;
     for (let i = 0; i < nc; i++) {
       const c = crits[i]!;
@@ -409,6 +444,8 @@ export function compileIcp(spec: IcpSpec, version: number): CompiledIcp {
     }
     return { score, tier: tierOf(score) };
   };
+
+  const scoreFast = generateScoreFast(crits, exs, toScore, tierOf) ?? scoreLoop;
 
   const score = (facts: Facts): ScoreResult => {
     let earned = 0;
