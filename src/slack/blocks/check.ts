@@ -59,9 +59,12 @@ function sections(lines: string[], max = 2900): Block[] {
   return out;
 }
 
+const tierRank: Record<Tier, number> = { no_fit: 0, tier3: 1, tier2: 2, tier1: 3 };
+
 function tierRange(result: ScoreResult): string {
   if (result.range.min === result.range.max) return '';
-  const tiers = result.possibleTiers.map((t) => tierLabels[t]);
+  // Worst to best, matching the score range's low-to-high order.
+  const tiers = [...result.possibleTiers].sort((a, b) => tierRank[a] - tierRank[b]).map((t) => tierLabels[t]);
   const tierText = tiers.length > 1 ? ` (${tiers[0]} to ${tiers[tiers.length - 1]})` : '';
   return ` With them known the score could be ${result.range.min}–${result.range.max}${tierText}.`;
 }
@@ -71,6 +74,13 @@ export interface CardContext {
   sharedBy?: string;
   /** Whether to show action buttons (a shared card keeps only Personas). */
   interactive?: boolean;
+}
+
+/** Missing fields named as the ICP labels them (a field read by two criteria is listed once). */
+function missingLabels(result: ScoreResult): string[] {
+  const labels = new Map<string, string>();
+  for (const l of result.lines) if (l.status === 'unknown' && !labels.has(l.field)) labels.set(l.field, l.label);
+  return result.missingFields.map((f) => escapeMrkdwn(labels.get(f) ?? f));
 }
 
 /** Fallback text for notifications and screen readers. */
@@ -131,7 +141,7 @@ export function checkCard(outcome: Extract<CheckOutcome, { kind: 'scored' }>, ct
   const coverage = Math.round(result.coverage * 100);
   const missing =
     result.missingFields.length > 0
-      ? ` Missing: ${result.missingFields.map((f) => escapeMrkdwn(f)).join(', ')}.${tierRange(result)}`
+      ? ` Missing: ${missingLabels(result).join(', ')}.${tierRange(result)}`
       : '';
   const unchecked =
     result.uncheckedExclusions.length > 0

@@ -1,0 +1,378 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * `icp`: the command line for operators, tests and benchmarks, on the same database as the bot.
+ * Every command accepts --json; bad input exits non-zero with one readable message.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderOutcome } from '../../commands/icp-check.ts';
+import type { DbHandle } from '../../db/client.ts';
+import { applyIcp, diffIcpVersions, getIcpVersion, listIcpVersions, rollbackIcp } from '../../db/queries/icp.ts';
+import { importCsv } from '../../db/queries/import.ts';
+import { listScores, rescoreAll } from '../../db/queries/scores.ts';
+import { buildDeps, openDatabase } from '../app.ts';
+import { checkCompany } from '../check/check-company.ts';
+import { type Config, loadConfig } from '../config.ts';
+import { renderBlocks } from '../console/render.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, ErrorCode, ImportError, isAppError } from '../errors.ts';
+import { tierLabels } from '../icp/types.ts';
+import { createLogger } from '../logger.ts';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const USAGE = `Usage: icp <command> [options]   (npm run icp -- <command> …)
+
+ICP versions
+  apply <icp.yml>              validate and apply an ICP file as a new version
+  show [--version N]           print the current (or a given) ICP file
+  versions                     list every version (who, when, what changed)
+  diff [v1] [v2]               what changed between two versions (default: previous → current)
+  rollback <version>           re-apply an earlier version as a new one
+
+Data
+  import accounts|deals|churn <file.csv> [--format auto|hubspot|salesforce|generic]
+  rescore                      score every account under the current ICP and store tiers
+  scores [--csv]               every account with its score and tier (to write back into the CRM)
+
+Checks
+  check "<company or domain>" [key=value …]
+
+Other
+  migrate                      apply database migrations
+
+Options: --json (machine-readable), --team <id> (workspace; default DEFAULT_TEAM_ID or T_LOCAL), --user <id>`;
+
+type Handler = (ctx: Ctx, args: string[]) => Promise<number>;
+
+interface Ctx {
+  deps: Deps;
+  config: Config;
+  io: CliIo;
+  json: boolean;
+  teamId: string;
+  userId: string;
+  flags: Record<string, string | boolean | undefined>;
+}
+
+function print(ctx: Ctx, value: unknown, text: () => string): void {
+  ctx.io.out(ctx.json ? JSON.stringify(value, null, 2) : text());
+}
+
+function need(arg: string | undefined, what: string): string {
+  if (!arg) throw new AppError(ErrorCode.BadInput, `Missing ${what}. Run \`icp help\` for usage.`);
+  return arg;
+}
+
+function versionArg(arg: string | undefined, what = 'version'): number {
+  const n = Number(need(arg, what));
+  if (!Number.isInteger(n) || n < 1)
+    throw new AppError(ErrorCode.BadInput, `${what} must be a whole number ≥ 1, got “${arg}”.`);
+  return n;
+}
+
+function readFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new AppError(ErrorCode.BadInput, `Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, {
+      cause: err,
+    });
+  }
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export const commands: Record<string, Handler> = {
+  async apply(ctx, [file]) {
+    const source = readFile(need(file, 'the ICP file path'));
+    const r = await applyIcp(ctx.deps.db, { teamId: ctx.teamId, source, createdBy: ctx.userId });
+    print(ctx, { version: r.version.version, unchanged: r.unchanged, changes: r.changes }, () =>
+      r.unchanged
+        ? `No change: the file equals version ${r.version.version}.`
+        : `Applied “${r.version.name}” as version ${r.version.version}.\n${r.changes.map((c) => `  • ${c}`).join('\n') || '  (first version)'}\nRun \`icp rescore\` to store tiers under this version.`,
+    );
+    return 0;
+  },
+
+  async show(ctx) {
+    const v = ctx.flags.version ? versionArg(String(ctx.flags.version)) : undefined;
+    const row = v ? await getIcpVersion(ctx.deps.db, ctx.teamId, v) : (await ctx.deps.icp.current(ctx.teamId)).version;
+    if (!row) throw new AppError(ErrorCode.VersionNotFound, `ICP version ${v} does not exist.`);
+    print(
+      ctx,
+      row,
+      () =>
+        `# ICP version ${row.version} (${row.origin}, ${row.createdAt.toISOString()} by ${row.createdBy})\n${row.source}`,
+    );
+    return 0;
+  },
+
+  async versions(ctx) {
+    await ctx.deps.icp.current(ctx.teamId);
+    const rows = await listIcpVersions(ctx.deps.db, ctx.teamId);
+    print(ctx, rows, () =>
+      rows
+        .map(
+          (r) =>
+            `v${r.version}  ${r.createdAt.toISOString().slice(0, 16)}  ${r.createdBy}  ${r.origin}${r.restoredFrom ? ` of v${r.restoredFrom}` : ''}  ${r.name}`,
+        )
+        .join('\n'),
+    );
+    return 0;
+  },
+
+  async diff(ctx, [a, b]) {
+    await ctx.deps.icp.current(ctx.teamId);
+    const from = a ? versionArg(a, 'v1') : undefined;
+    const to = b ? versionArg(b, 'v2') : undefined;
+    const d = await diffIcpVersions(ctx.deps.db, ctx.teamId, from, to);
+    print(
+      ctx,
+      d,
+      () =>
+        `${d.from ? `v${d.from}` : '(nothing)'} → v${d.to}\n${d.changes.map((c) => `  • ${c}`).join('\n') || '  no differences'}`,
+    );
+    return 0;
+  },
+
+  async rollback(ctx, [v]) {
+    const version = versionArg(v);
+    const r = await rollbackIcp(ctx.deps.db, { teamId: ctx.teamId, version, createdBy: ctx.userId });
+    print(
+      ctx,
+      { version: r.version.version, restoredFrom: version, changes: r.changes },
+      () =>
+        `Restored version ${version} as version ${r.version.version}.\n${r.changes.map((c) => `  • ${c}`).join('\n')}\nRun \`icp rescore\` to store tiers under it.`,
+    );
+    return 0;
+  },
+
+  // Not written as a method named import(…): tsx's module lexer would take it for a dynamic import.
+  import: async (ctx, [kind, file]) => {
+    if (kind !== 'accounts' && kind !== 'deals' && kind !== 'churn') {
+      throw new AppError(ErrorCode.BadInput, 'Say what to import: `icp import accounts|deals|churn <file.csv>`.');
+    }
+    const path = need(file, 'the CSV file path');
+    readFile(path);
+    const format = String(ctx.flags.format ?? 'auto');
+    if (!['auto', 'hubspot', 'salesforce', 'generic'].includes(format)) {
+      throw new AppError(ErrorCode.BadInput, `--format must be auto, hubspot, salesforce or generic, got “${format}”.`);
+    }
+    const progress = !ctx.json && process.stderr.isTTY;
+    const summary = await importCsv(ctx.deps.db, {
+      teamId: ctx.teamId,
+      kind,
+      input: path,
+      format: format as 'auto',
+      onProgress: (n) => {
+        if (progress && n % 5000 === 0) process.stderr.write(`\r  ${n.toLocaleString('en-US')} rows…`);
+        else if (!progress && !ctx.json && n % 50_000 === 0) ctx.io.err(`  ${n.toLocaleString('en-US')} rows…`);
+      },
+    });
+    if (progress) process.stderr.write('\r');
+    print(ctx, summary, () =>
+      [
+        `Imported ${summary.rows.toLocaleString('en-US')} ${kind} rows (${summary.format} format): ${summary.inserted} new, ${summary.updated} updated${summary.skipped ? `, ${summary.skipped} junk rows skipped` : ''}.`,
+        ...(summary.linked !== undefined
+          ? [`Linked to accounts: ${summary.linked}; without an account: ${summary.unlinked ?? 0}.`]
+          : []),
+        ...summary.warnings.map((w) => `  ! ${w}`),
+        kind === 'accounts' ? 'Run `icp rescore` to score them.' : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+    return 0;
+  },
+
+  async rescore(ctx) {
+    const current = await ctx.deps.icp.current(ctx.teamId);
+    const started = performance.now();
+    const r = await rescoreAll(ctx.deps.db, ctx.teamId, current.compiled);
+    const ms = Math.round(performance.now() - started);
+    print(
+      ctx,
+      { icpVersion: current.version.version, ...r, ms },
+      () =>
+        `Scored ${r.accounts.toLocaleString('en-US')} accounts under ICP v${current.version.version} in ${ms} ms: ${Object.entries(
+          r.byTier,
+        )
+          .map(([t, n]) => `${tierLabels[t as keyof typeof tierLabels] ?? t} ${n}`)
+          .join(', ')}.`,
+    );
+    return 0;
+  },
+
+  async scores(ctx) {
+    const rows = await listScores(ctx.deps.db, ctx.teamId);
+    if (ctx.flags.csv) {
+      const header = 'external_id,name,domain,score,tier,icp_version';
+      const lines = rows.map((r) =>
+        [
+          r.externalId,
+          r.name,
+          r.domain,
+          r.score,
+          r.tier ? (tierLabels[r.tier as keyof typeof tierLabels] ?? r.tier) : '',
+          r.icpVersion,
+        ]
+          .map(csvCell)
+          .join(','),
+      );
+      ctx.io.out([header, ...lines].join('\n'));
+      return 0;
+    }
+    print(
+      ctx,
+      rows,
+      () =>
+        rows
+          .map(
+            (r) =>
+              `${String(r.score ?? '–').padStart(4)}  ${(r.tier ? tierLabels[r.tier as keyof typeof tierLabels] : 'unscored').padEnd(9)}  ${r.name}${r.domain ? ` (${r.domain})` : ''}`,
+          )
+          .join('\n') || 'No accounts yet: `icp import accounts <file.csv>`.',
+    );
+    return 0;
+  },
+
+  async check(ctx, args) {
+    const text = args.join(' ');
+    if (!text.trim())
+      throw new AppError(ErrorCode.BadInput, 'Say which company: `icp check "acme.com" [key=value …]`.');
+    const outcome = await checkCompany(ctx.deps, { teamId: ctx.teamId, userId: ctx.userId, text, useAi: true });
+    if (ctx.json) {
+      if (outcome.kind === 'scored') {
+        const r = outcome.result;
+        ctx.io.out(
+          JSON.stringify(
+            {
+              kind: 'scored',
+              company: outcome.company,
+              score: r.score,
+              tier: r.tier,
+              exclusions: r.exclusions,
+              uncheckedExclusions: r.uncheckedExclusions,
+              criteria: r.lines,
+              coverage: r.coverage,
+              missingFields: r.missingFields,
+              range: r.range,
+              icpVersion: r.icpVersion,
+              warnings: outcome.warnings,
+              checkId: outcome.checkId,
+            },
+            null,
+            2,
+          ),
+        );
+      } else ctx.io.out(JSON.stringify(outcome, null, 2));
+    } else {
+      // The CLI has no buttons: drop the "[1: Share in channel]" row the console shows.
+      const rendered = renderBlocks(renderOutcome(outcome).blocks as never).text;
+      ctx.io.out(
+        rendered
+          .split('\n')
+          .filter((l) => !l.trimStart().startsWith('[1: '))
+          .join('\n'),
+      );
+    }
+    return outcome.kind === 'scored' || outcome.kind === 'help' ? 0 : 2;
+  },
+
+  async migrate(ctx) {
+    print(ctx, { ok: true }, () => 'Migrations applied.');
+    return 0;
+  },
+};
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, handle?: DbHandle): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        csv: { type: 'boolean' },
+        team: { type: 'string' },
+        user: { type: 'string' },
+        format: { type: 'string' },
+        version: { type: 'string' },
+        window: { type: 'string' },
+        'as-of': { type: 'string' },
+        for: { type: 'string' },
+        now: { type: 'boolean' },
+        note: { type: 'string' },
+        changed: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${USAGE}`);
+    return 1;
+  }
+  const [name, ...args] = parsed.positionals;
+  if (!name || parsed.values.help || name === 'help') {
+    io.out(USAGE);
+    return name || parsed.values.help ? 0 : 1;
+  }
+  const handler = commands[name];
+  if (!handler) {
+    io.err(`Unknown command “${name}”.\n\n${USAGE}`);
+    return 1;
+  }
+  let ownHandle: DbHandle | undefined;
+  try {
+    const config = loadConfig(env);
+    const logger = createLogger({ level: 'warn', json: false, write: (l) => io.err(l) });
+    const db = handle ?? (ownHandle = await openDatabase(config, logger));
+    const deps = buildDeps(config, db, logger);
+    const ctx: Ctx = {
+      deps,
+      config,
+      io,
+      json: Boolean(parsed.values.json),
+      teamId: String(parsed.values.team ?? config.defaultTeamId),
+      userId: String(parsed.values.user ?? 'cli'),
+      flags: parsed.values as Record<string, string | boolean | undefined>,
+    };
+    return await handler(ctx, args);
+  } catch (err) {
+    if (err instanceof ImportError) {
+      io.err(
+        `${err.message}\n${err.rowErrors
+          .slice(0, 50)
+          .map((e) => `  row ${e.row}, ${e.column} = "${e.value}": ${e.problem}`)
+          .join('\n')}${err.rowErrors.length > 50 ? `\n  …and ${err.rowErrors.length - 50} more` : ''}`,
+      );
+      return 2;
+    }
+    if (isAppError(err)) {
+      io.err(err.userMessage);
+      return 2;
+    }
+    io.err(`Unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 70;
+  } finally {
+    await ownHandle?.close();
+  }
+}
+
+// Also true when run through the npm bin symlink.
+const isMain = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  runCli(process.argv.slice(2), process.env, {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+  }).then((code) => process.exit(code));
+}
