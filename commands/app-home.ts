@@ -12,7 +12,12 @@ export const commandNames: string[] = [];
 /** Sections other features add to the Home tab (personas list, review status). */
 export type HomeSection = (deps: Deps, teamId: string, userId: string) => Promise<Block[]>;
 
-export async function buildHome(deps: Deps, teamId: string, userId: string, extraSections: readonly HomeSection[] = []) {
+export async function buildHome(
+  deps: Deps,
+  teamId: string,
+  userId: string,
+  extraSections: readonly HomeSection[] = [],
+) {
   const current = await deps.icp.current(teamId);
   const [last, first, checks] = await Promise.all([
     lastReview(deps.db, teamId),

@@ -93,7 +93,10 @@ export function register(app: App, deps: Deps): void {
       if (needsAi(base.text, deps.llm)) {
         // The model may take seconds: acknowledge now, answer through response_url.
         acked = true;
-        await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Checking… (reading your description)' });
+        await ack({
+          response_type: 'ephemeral',
+          text: ':hourglass_flowing_sand: Checking… (reading your description)',
+        });
         await answer(renderOutcome(await checkCompany(deps, { ...base, useAi: true })));
         return;
       }
@@ -118,7 +121,11 @@ export function register(app: App, deps: Deps): void {
     const checkId = Number((action as { value?: string }).value);
     const loaded = await loadScored(deps, teamId, checkId);
     if (!loaded) {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...notice('That check is no longer available.') });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        ...notice('That check is no longer available.'),
+      });
       return;
     }
     const sharer = USER_ID.test(body.user.id) ? body.user.id : undefined;
@@ -137,7 +144,9 @@ export function register(app: App, deps: Deps): void {
       .map((l) => ({ field: l.field, label: l.label }));
     const meta: DetailsMetadata = {
       checkId: loaded.row.id,
-      ...((body as { response_url?: string }).response_url ? { responseUrl: (body as { response_url: string }).response_url } : {}),
+      ...((body as { response_url?: string }).response_url
+        ? { responseUrl: (body as { response_url: string }).response_url }
+        : {}),
     };
     await client.views.open({ trigger_id: triggerId, view: detailsModal(fields, meta) as never });
   });
@@ -155,7 +164,9 @@ export function register(app: App, deps: Deps): void {
     const meta: DetailsMetadata = {
       checkId: null,
       name,
-      ...((body as { response_url?: string }).response_url ? { responseUrl: (body as { response_url: string }).response_url } : {}),
+      ...((body as { response_url?: string }).response_url
+        ? { responseUrl: (body as { response_url: string }).response_url }
+        : {}),
     };
     await client.views.open({ trigger_id: triggerId, view: detailsModal(fields, meta, 'Company details') as never });
   });
@@ -165,7 +176,11 @@ export function register(app: App, deps: Deps): void {
     const teamId = body.team?.id ?? '';
     const accountId = Number((action as { value?: string }).value);
     const outcome = await checkCompany(deps, { teamId, userId: body.user.id, text: '', accountId, useAi: false });
-    await respond({ response_type: 'ephemeral', replace_original: true, ...renderOutcome(outcome) } as RespondArguments);
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: true,
+      ...renderOutcome(outcome),
+    } as RespondArguments);
   });
 
   app.action(ActionIds.wrongTier, async ({ ack, body, action, client }) => {
@@ -211,7 +226,13 @@ export function register(app: App, deps: Deps): void {
         useAi: false,
       });
     } else {
-      outcome = await checkCompany(deps, { teamId, userId, text: meta.name ?? '', overrides: parsed.values, useAi: false });
+      outcome = await checkCompany(deps, {
+        teamId,
+        userId,
+        text: meta.name ?? '',
+        overrides: parsed.values,
+        useAi: false,
+      });
     }
     await deliver(deps, client, meta, userId, renderOutcome(outcome));
   });
@@ -263,7 +284,11 @@ async function deliver(
   msg: Message,
 ): Promise<void> {
   if (meta.responseUrl) {
-    const res = await fetchResponseUrl(deps.fetch ?? globalThis.fetch, meta.responseUrl, { response_type: 'ephemeral', replace_original: false, ...msg });
+    const res = await fetchResponseUrl(deps.fetch ?? globalThis.fetch, meta.responseUrl, {
+      response_type: 'ephemeral',
+      replace_original: false,
+      ...msg,
+    });
     if (res) return;
   }
   await client.chat.postMessage({ channel: userId, ...msg }).catch((err) => deps.logger.warn('could not deliver', err));

@@ -13,7 +13,9 @@ export function register(app: App, deps: Deps): void {
     const b = body as { team_id?: string; enterprise_id?: string; is_enterprise_install?: boolean };
     const removed = await deleteInstallations(
       deps.db,
-      b.is_enterprise_install && b.enterprise_id ? { enterpriseId: b.enterprise_id } : { ...(b.team_id ? { teamId: b.team_id } : {}) },
+      b.is_enterprise_install && b.enterprise_id
+        ? { enterpriseId: b.enterprise_id }
+        : { ...(b.team_id ? { teamId: b.team_id } : {}) },
     );
     deps.logger.info('app uninstalled: tokens deleted', { teamId: b.team_id, removed });
   });

@@ -16,6 +16,7 @@ import type { Deps } from './deps.ts';
 import { isAppError } from './errors.ts';
 import { IcpProvider } from './icp/provider.ts';
 import { type AppLogger, createLogger } from './logger.ts';
+import { PersonaProvider } from './personas/provider.ts';
 import { createSlackApp } from './slack/create-app.ts';
 
 const demoAccountsPath = fileURLToPath(new URL('../db/seed/demo-accounts.csv', import.meta.url));
@@ -36,6 +37,7 @@ export function buildDeps(config: Config, handle: DbHandle, logger: AppLogger): 
     config,
     db: handle.db,
     icp: new IcpProvider(handle.db),
+    personas: new PersonaProvider(handle.db),
     llm: config.openai ? createOpenAiLlm(config.openai) : undefined,
     logger,
     now: Date.now,

@@ -7,11 +7,14 @@ import type { Llm } from './ai/llm.ts';
 import type { Config } from './config.ts';
 import type { IcpProvider } from './icp/provider.ts';
 import type { AppLogger } from './logger.ts';
+import type { PersonaProvider } from './personas/provider.ts';
 
 export interface Deps {
   config: Config;
   db: Db;
   icp: IcpProvider;
+  /** Current persona file per workspace (the default applied lazily). */
+  personas: PersonaProvider;
   /** Absent when no OpenAI key is configured: every feature then works without AI. */
   llm: Llm | undefined;
   logger: AppLogger;

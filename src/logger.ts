@@ -21,7 +21,12 @@ const order: Record<LogLevel, number> = {
 
 function serialise(arg: unknown): unknown {
   if (arg instanceof Error) {
-    return { name: arg.name, message: arg.message, stack: arg.stack, cause: arg.cause ? serialise(arg.cause) : undefined };
+    return {
+      name: arg.name,
+      message: arg.message,
+      stack: arg.stack,
+      cause: arg.cause ? serialise(arg.cause) : undefined,
+    };
   }
   return arg;
 }

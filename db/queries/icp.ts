@@ -77,7 +77,15 @@ function isUniqueViolation(err: unknown): boolean {
 
 async function insertNextVersion(
   db: Db,
-  values: { teamId: string; name: string; source: string; spec: IcpSpec; origin: string; restoredFrom?: number; createdBy: string },
+  values: {
+    teamId: string;
+    name: string;
+    source: string;
+    spec: IcpSpec;
+    origin: string;
+    restoredFrom?: number;
+    createdBy: string;
+  },
   prev: IcpSpec | null,
 ): Promise<IcpVersion> {
   const diff = diffIcp(prev, values.spec).join('\n');
@@ -128,7 +136,10 @@ export interface ApplyResult {
 }
 
 /** Validates and applies an ICP file as a new version. Throws AppError(IcpInvalid) with path-level details. */
-export async function applyIcp(db: Db, args: { teamId: string; source: string; createdBy: string }): Promise<ApplyResult> {
+export async function applyIcp(
+  db: Db,
+  args: { teamId: string; source: string; createdBy: string },
+): Promise<ApplyResult> {
   const spec = parseIcpYaml(args.source);
   const current = await getCurrentIcp(db, args.teamId);
   if (current && JSON.stringify(current.spec) === JSON.stringify(spec)) {
@@ -179,6 +190,7 @@ export async function diffIcpVersions(
   if (!toV) throw new AppError(ErrorCode.VersionNotFound, `ICP version ${to ?? 'current'} does not exist.`);
   const fromNumber = from ?? toV.version - 1;
   const fromV = fromNumber >= 1 ? await getIcpVersion(db, teamId, fromNumber) : null;
-  if (from !== undefined && !fromV) throw new AppError(ErrorCode.VersionNotFound, `ICP version ${from} does not exist.`);
+  if (from !== undefined && !fromV)
+    throw new AppError(ErrorCode.VersionNotFound, `ICP version ${from} does not exist.`);
   return { from: fromV?.version ?? null, to: toV.version, changes: diffIcp(fromV?.spec ?? null, toV.spec) };
 }

@@ -5,7 +5,13 @@ import { installations } from '../schema.ts';
 
 export async function saveInstallation(
   db: Db,
-  row: { installKey: string; teamId: string | null; enterpriseId: string | null; isEnterpriseInstall: boolean; data: unknown },
+  row: {
+    installKey: string;
+    teamId: string | null;
+    enterpriseId: string | null;
+    isEnterpriseInstall: boolean;
+    data: unknown;
+  },
 ): Promise<void> {
   await db
     .insert(installations)
@@ -28,6 +34,9 @@ export async function deleteInstallations(db: Db, key: { teamId?: string; enterp
     ...(key.enterpriseId ? [eq(installations.installKey, key.enterpriseId)] : []),
   ];
   if (conds.length === 0) return 0;
-  const rows = await db.delete(installations).where(or(...conds)).returning({ id: installations.id });
+  const rows = await db
+    .delete(installations)
+    .where(or(...conds))
+    .returning({ id: installations.id });
   return rows.length;
 }

@@ -24,7 +24,15 @@ export async function listReviews(db: Db, teamId: string, limit = 20) {
 
 export async function recordReview(
   db: Db,
-  r: { teamId: string; reviewedBy: string; note: string | null; icpChanged: boolean; icpVersion: number; drift: unknown; reviewedAt?: Date },
+  r: {
+    teamId: string;
+    reviewedBy: string;
+    note: string | null;
+    icpChanged: boolean;
+    icpVersion: number;
+    drift: unknown;
+    reviewedAt?: Date;
+  },
 ) {
   const [row] = await db.insert(icpReviews).values(r).returning();
   return row!;

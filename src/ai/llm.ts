@@ -114,7 +114,8 @@ export function createOpenAiLlm(config: LlmConfig): Llm {
         err instanceof OpenAI.APIConnectionTimeoutError ||
         (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'));
       if (timedOut) return { ok: false, reason: `the AI service did not answer within ${config.timeoutMs / 1000} s` };
-      if (err instanceof OpenAI.APIError) return { ok: false, reason: `the AI service answered with an error (${err.status ?? 'no status'})` };
+      if (err instanceof OpenAI.APIError)
+        return { ok: false, reason: `the AI service answered with an error (${err.status ?? 'no status'})` };
       return { ok: false, reason: 'the AI service could not be reached' };
     }
     if (!content) return { ok: false, reason: 'the AI service returned an empty answer' };

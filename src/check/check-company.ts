@@ -9,7 +9,7 @@ import { type AccountSummary, resolveCompany } from '../../db/queries/lookup.ts'
 import type { Llm } from '../ai/llm.ts';
 import { factsFromAccount } from '../icp/engine.ts';
 import type { CurrentIcp, IcpProvider } from '../icp/provider.ts';
-import type { FactValue, Facts, ScoreResult } from '../icp/types.ts';
+import type { Facts, FactValue, ScoreResult } from '../icp/types.ts';
 import { type ParsedCheck, parseCheckText } from './parse.ts';
 
 export interface CheckDeps {
@@ -45,7 +45,14 @@ export type CheckOutcome =
       query: string;
     }
   | { kind: 'ambiguous'; query: string; candidates: AccountSummary[]; reason: string }
-  | { kind: 'unknown'; query: string; name: string; suggestions: AccountSummary[]; warnings: string[]; aiNote: string | null };
+  | {
+      kind: 'unknown';
+      query: string;
+      name: string;
+      suggestions: AccountSummary[];
+      warnings: string[];
+      aiNote: string | null;
+    };
 
 export interface CheckRequest {
   teamId: string;
@@ -78,7 +85,11 @@ async function extract(
   }
   if (!useAi) return { facts: {}, note: null };
   const r = await deps.llm.extractFirmographics(parsed.description);
-  if (!r.ok) return { facts: {}, note: `AI extraction was skipped because ${r.reason}; scored on the stored and typed data only.` };
+  if (!r.ok)
+    return {
+      facts: {},
+      note: `AI extraction was skipped because ${r.reason}; scored on the stored and typed data only.`,
+    };
   return { facts: r.value, note: null };
 }
 

@@ -132,7 +132,10 @@ export function parseCheckText(raw: string): ParsedCheck {
   // A leading domain or URL identifies the company on its own; whatever follows describes it.
   if (rest.length > 1 && DOMAIN_LIKE.test(rest[0]!)) {
     result.company = rest[0]!.replace(/,$/, '');
-    result.description = rest.slice(1).join(' ').replace(/^[,:;-]\s*/, '');
+    result.description = rest
+      .slice(1)
+      .join(' ')
+      .replace(/^[,:;-]\s*/, '');
     return result;
   }
   const remainder = rest.join(' ').trim();

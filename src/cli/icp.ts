@@ -335,7 +335,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
   try {
     const config = loadConfig(env);
     const logger = createLogger({ level: 'warn', json: false, write: (l) => io.err(l) });
-    const db = handle ?? (ownHandle = await openDatabase(config, logger));
+    if (!handle) ownHandle = await openDatabase(config, logger);
+    const db = (handle ?? ownHandle)!;
     const deps = buildDeps(config, db, logger);
     const ctx: Ctx = {
       deps,

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ensureIcp, getCurrentIcp, type IcpVersion } from '../../db/queries/icp.ts';
 import type { Db } from '../../db/client.ts';
+import { ensureIcp, getCurrentIcp, type IcpVersion } from '../../db/queries/icp.ts';
 import { type CompiledIcp, compileIcp } from './engine.ts';
 
 export const defaultIcpPath = fileURLToPath(new URL('../../db/seed/icp.default.yml', import.meta.url));

@@ -11,7 +11,8 @@ import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { createInstallationStore } from './installation-store.ts';
 
-export const botScopes = ['commands', 'chat:write', 'chat:write.public', 'files:write', 'users:read'];
+/** Must equal oauth_config.scopes.bot in manifest.yml (a test checks). */
+export const botScopes = ['commands', 'chat:write', 'chat:write.public', 'files:write'];
 
 export interface SlackAppOptions {
   /** Replaces the mode's receiver (the local console uses an in-process one). */
@@ -53,7 +54,10 @@ function healthRoute(deps: Deps) {
 
 /** Looks the bot up once at start-up so no request ever waits on auth.test. */
 async function botIdentity(token: string, apiUrl: string | undefined, fetchFn?: typeof fetch) {
-  const client = new WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), ...(fetchFn ? { fetch: fetchFn } : {}) });
+  const client = new WebClient(token, {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    ...(fetchFn ? { fetch: fetchFn } : {}),
+  });
   const auth = await client.auth.test();
   if (!auth.ok || !auth.bot_id || !auth.user_id) {
     throw new AppError(ErrorCode.ConfigInvalid, 'SLACK_BOT_TOKEN was rejected by Slack (auth.test failed).');

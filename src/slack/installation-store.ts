@@ -33,7 +33,10 @@ export function createInstallationStore(db: Db): InstallationStore {
       return data as Installation;
     },
     async deleteInstallation(query: InstallationQuery<boolean>) {
-      await deleteInstallations(db, query.isEnterpriseInstall ? { enterpriseId: query.enterpriseId } : { teamId: query.teamId });
+      await deleteInstallations(
+        db,
+        query.isEnterpriseInstall ? { enterpriseId: query.enterpriseId } : { teamId: query.teamId },
+      );
     },
   };
 }

@@ -18,7 +18,10 @@ export interface RealApp {
   slack: SlackApp;
   logs: string[];
   /** POSTs a signed slash command. */
-  command(text: string, o?: { command?: string; team?: string; user?: string; responseId?: string }): Promise<PostResult>;
+  command(
+    text: string,
+    o?: { command?: string; team?: string; user?: string; responseId?: string },
+  ): Promise<PostResult>;
   /** POSTs a signed interactivity payload. */
   interact(payload: unknown): Promise<PostResult>;
   close(): Promise<void>;

@@ -25,7 +25,10 @@ function allText(msg: Msg): string {
 
 function buttonValue(msg: Msg, actionId: string): string {
   for (const b of msg.blocks) {
-    const els = [...((b.elements as Record<string, unknown>[]) ?? []), ...(b.accessory ? [b.accessory as Record<string, unknown>] : [])];
+    const els = [
+      ...((b.elements as Record<string, unknown>[]) ?? []),
+      ...(b.accessory ? [b.accessory as Record<string, unknown>] : []),
+    ];
     for (const e of els) if (e.action_id === actionId) return String(e.value);
   }
   throw new Error(`no button ${actionId}`);
@@ -47,7 +50,9 @@ async function seed(db: TestDb) {
     { name: '<!channel> Holdings', domain: 'evil-corp.com', industry: 'Software', employees: 100, country: 'SE' },
     { name: 'Tamsk Municipality', domain: 'tamsk.gov', industry: 'Public sector', employees: 900, country: 'EE' },
   ]);
-  await insertAccounts(db.db, T2, [{ name: 'Secret Rival Oy', domain: 'rival.fi', industry: 'Software', employees: 100, country: 'FI' }]);
+  await insertAccounts(db.db, T2, [
+    { name: 'Secret Rival Oy', domain: 'rival.fi', industry: 'Software', employees: 100, country: 'FI' },
+  ]);
 }
 
 describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
@@ -256,7 +261,12 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     await fake.waitFor('chat.postMessage');
     const rows = await db.db.select().from(tierFeedback);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ teamId: T1, reason: 'should_be_lower', note: 'They just froze hiring', checkId: Number(checkId) });
+    expect(rows[0]).toMatchObject({
+      teamId: T1,
+      reason: 'should_be_lower',
+      note: 'They just froze hiring',
+      checkId: Number(checkId),
+    });
   });
 
   it('rejects bad signatures, wrong secrets, stale timestamps and missing headers with 401 and no side effect', async () => {
@@ -264,7 +274,10 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     const url = app.url;
     const cases = [
       postToApp(url, '/slack/events', body, { secret: 'wrong-secret' }),
-      postToApp(url, '/slack/events', body, { secret: TEST_SIGNING_SECRET, headers: { 'x-slack-signature': 'v0=deadbeef' } }),
+      postToApp(url, '/slack/events', body, {
+        secret: TEST_SIGNING_SECRET,
+        headers: { 'x-slack-signature': 'v0=deadbeef' },
+      }),
       postToApp(url, '/slack/events', body, { secret: TEST_SIGNING_SECRET, timestamp: nowSeconds() - 6 * 60 }),
       postToApp(url, '/slack/events', body, {
         secret: TEST_SIGNING_SECRET,
@@ -285,7 +298,9 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
       isEnterpriseInstall: false,
       data: { team: { id: T1 }, bot: { token: 'xoxb-secret' } },
     });
-    await db.db.insert(installations).values({ installKey: T2, teamId: T2, enterpriseId: null, isEnterpriseInstall: false, data: {} });
+    await db.db
+      .insert(installations)
+      .values({ installKey: T2, teamId: T2, enterpriseId: null, isEnterpriseInstall: false, data: {} });
     const body = JSON.stringify(eventEnvelope({ type: 'app_uninstalled' }, { team_id: T1, event_id: 'Ev1' }));
     const res = await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
     expect(res.status).toBe(200);
@@ -295,7 +310,10 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
   it('publishes App Home with the ICP and the user’s recent checks', async () => {
     await app.command('northwind-analytics.se', { user: 'U0HOMEUSER' });
     const body = JSON.stringify(
-      eventEnvelope({ type: 'app_home_opened', user: 'U0HOMEUSER', channel: 'D1', tab: 'home', event_ts: '1.2' }, { team_id: T1 }),
+      eventEnvelope(
+        { type: 'app_home_opened', user: 'U0HOMEUSER', channel: 'D1', tab: 'home', event_ts: '1.2' },
+        { team_id: T1 },
+      ),
     );
     await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
     const [publish] = await fake.waitFor('views.publish');

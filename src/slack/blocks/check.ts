@@ -140,9 +140,7 @@ export function checkCard(outcome: Extract<CheckOutcome, { kind: 'scored' }>, ct
 
   const coverage = Math.round(result.coverage * 100);
   const missing =
-    result.missingFields.length > 0
-      ? ` Missing: ${missingLabels(result).join(', ')}.${tierRange(result)}`
-      : '';
+    result.missingFields.length > 0 ? ` Missing: ${missingLabels(result).join(', ')}.${tierRange(result)}` : '';
   const unchecked =
     result.uncheckedExclusions.length > 0
       ? ` Not checked for lack of data: ${result.uncheckedExclusions.map((u) => escapeMrkdwn(u.label)).join(', ')}.`
@@ -239,7 +237,10 @@ export function ambiguousCard(query: string, candidates: AccountSummary[], reaso
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: truncate(`:mag: Several companies match *${escapeMrkdwn(query)}*. Which one did you mean?\n_${escapeMrkdwn(reason)}_`, 2900),
+          text: truncate(
+            `:mag: Several companies match *${escapeMrkdwn(query)}*. Which one did you mean?\n_${escapeMrkdwn(reason)}_`,
+            2900,
+          ),
         },
       },
       ...shown.map(candidateSection),
@@ -248,7 +249,10 @@ export function ambiguousCard(query: string, candidates: AccountSummary[], reaso
             {
               type: 'context',
               elements: [
-                { type: 'mrkdwn', text: `${candidates.length - shown.length} more not shown: add the domain to narrow it down.` },
+                {
+                  type: 'mrkdwn',
+                  text: `${candidates.length - shown.length} more not shown: add the domain to narrow it down.`,
+                },
               ],
             } as Block,
           ]

@@ -2,7 +2,7 @@
  * App Home: the current ICP at a glance and the user's recent checks. Pure builder.
  */
 import type { IcpSpec } from '../../icp/spec.ts';
-import { tierLabels, type Tier } from '../../icp/types.ts';
+import { type Tier, tierLabels } from '../../icp/types.ts';
 import type { ReviewStatus } from '../../review/due.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import type { Block, HomeView } from './types.ts';
@@ -10,7 +10,13 @@ import type { Block, HomeView } from './types.ts';
 export interface HomeData {
   icp: { version: number; name: string; spec: IcpSpec; appliedAt: Date; appliedBy: string };
   review: ReviewStatus;
-  recentChecks: { companyName: string | null; query: string; score: number | null; tier: string | null; createdAt: Date }[];
+  recentChecks: {
+    companyName: string | null;
+    query: string;
+    score: number | null;
+    tier: string | null;
+    createdAt: Date;
+  }[];
   /** Extra sections appended by other features (personas, drift). */
   extra?: Block[];
 }
@@ -51,7 +57,10 @@ export function homeView(data: HomeData): HomeView {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncate(`*Criteria* (${totalWeight} points in all)\n${spec.criteria.map(criterionSummary).join('\n')}`, 2900),
+        text: truncate(
+          `*Criteria* (${totalWeight} points in all)\n${spec.criteria.map(criterionSummary).join('\n')}`,
+          2900,
+        ),
       },
     },
     {

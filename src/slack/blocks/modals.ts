@@ -107,7 +107,10 @@ export function detailsModal(fields: DetailsField[], meta: DetailsMetadata, titl
   };
 }
 
-type StateValues = Record<string, Record<string, { type?: string; value?: string | null; selected_option?: { value: string } | null }>>;
+type StateValues = Record<
+  string,
+  Record<string, { type?: string; value?: string | null; selected_option?: { value: string } | null }>
+>;
 
 /**
  * Reads the details modal. Returns the typed values, or field errors keyed by block id (Slack shows

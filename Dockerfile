@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: dependencies are installed (production only) in one stage, the runtime stage copies
+# them with the source and runs as a non-root user. TypeScript runs through tsx, so there is no build.
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:20-bookworm-slim AS runtime
+# Fonts so server-side charts (resvg) can draw text.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+  && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    DATA_DIR=/data/pglite \
+    PORT=3000
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json manifest.yml ./
+COPY src ./src
+COPY commands ./commands
+COPY db ./db
+RUN mkdir -p /data && chown -R node:node /data
+USER node
+# The embedded database lives here when DATABASE_URL is not set.
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+CMD ["npm", "start"]

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { handledCommands } from '../../commands/index.ts';
+import { botScopes } from '../../src/slack/create-app.ts';
+
+const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
+  features: { slash_commands: { command: string; description: string; usage_hint?: string }[] };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean } };
+};
+
+describe('manifest.yml', () => {
+  it('lists exactly the slash commands the bot handles', () => {
+    const inManifest = manifest.features.slash_commands.map((c) => c.command).sort();
+    expect(inManifest).toEqual([...handledCommands].sort());
+  });
+
+  it('describes every command within Slack’s limits', () => {
+    for (const c of manifest.features.slash_commands) {
+      expect(c.description.length).toBeLessThanOrEqual(100);
+      expect((c.usage_hint ?? '').length).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('requests the same bot scopes the OAuth installer asks for', () => {
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...botScopes].sort());
+  });
+
+  it('subscribes to the events the bot handles and enables interactivity', () => {
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(['app_home_opened', 'app_uninstalled', 'tokens_revoked']),
+    );
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+  });
+});
