@@ -80,3 +80,24 @@ export async function composeReminder(
   });
   return { message, report, series };
 }
+
+/**
+ * The reminder as it reads once handled: same report, "Reviewed by <@U> on <date>" instead of the
+ * buttons. `report` is the one stored with the review, so the message and the record agree.
+ */
+export async function composeReviewed(
+  deps: Deps,
+  teamId: string,
+  opts: { kind: ReminderKind; report: DriftReport; by: string; at: Date; feedbackSince: Date },
+): Promise<{ text: string; blocks: Block[] }> {
+  const ctx = await reviewContext(deps, teamId, opts.at);
+  const groups = await feedbackSummary(deps.db, teamId, opts.feedbackSince);
+  return reminderMessage({
+    kind: opts.kind,
+    icp: ctx.icp,
+    status: ctx.status,
+    report: opts.report,
+    feedback: { since: opts.feedbackSince, groups },
+    reviewed: { by: opts.by, at: opts.at },
+  });
+}

@@ -606,3 +606,28 @@ export function reviewHomeSection(d: ReviewHomeData): Block[] {
     { type: 'section', text: { type: 'mrkdwn', text: truncate(`${last} · ${due}\n${channel}${snoozed}`, 3000) } },
   ];
 }
+
+/** A one-line notice whose mrkdwn is already safe (built from mentions and escaped parts). */
+export function reviewNotice(safeMrkdwn: string, fallbackText: string, emoji = ':information_source:'): Message {
+  return {
+    text: truncate(fallbackText, 3000),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(`${emoji} ${safeMrkdwn}`, 2900) } }],
+  };
+}
+
+/** "Only <@U1> or <@U2> can …": owners shown as mentions, the rest escaped. */
+export function ownersOnly(owners: readonly string[], what: string): Message {
+  const who = owners.length === 0 ? 'an ICP owner (none are listed in the ICP file)' : owners.map(mention).join(' or ');
+  const plainWho = owners.length === 0 ? 'an ICP owner' : owners.join(' or ');
+  return reviewNotice(`Only ${who} can ${escapeMrkdwn(what)}.`, `Only ${plainWho} can ${what}.`, ':lock:');
+}
+
+/** Confirms where reminders go. */
+export function settingsSaved(s: { channelId: string | null; timeOfDay: string; timezone: string }): Message {
+  const ch = s.channelId && /^[CGD][A-Z0-9]+$/.test(s.channelId) ? `<#${s.channelId}>` : 'no channel';
+  return reviewNotice(
+    `ICP review reminders will be posted in ${ch} at ${escapeMrkdwn(s.timeOfDay)} (${escapeMrkdwn(s.timezone)}). Invite the bot there if it is a private channel.`,
+    `ICP review reminders will be posted at ${s.timeOfDay} (${s.timezone}).`,
+    ':calendar:',
+  );
+}

@@ -1,0 +1,313 @@
+/**
+ * `/icp-review [history | settings | help]`, the reminder buttons (Mark reviewed, Snooze 7 days,
+ * Details) and the review and settings modals. Listener → use case (src/review) → pure builders
+ * (src/slack/blocks/review.ts) → ack / respond.
+ */
+import type { App, RespondArguments } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import { lastReview, listReviews, recordReview } from '../db/queries/reviews.ts';
+import type { Deps } from '../src/deps.ts';
+import { userMessageFor } from '../src/errors.ts';
+import { composeReminder, composeReviewed, driftReportFor, reviewContext } from '../src/review/compose.ts';
+import {
+  COMMON_TIMEZONES,
+  isOwner,
+  loadReviewSettings,
+  saveReviewSettings,
+  snoozeReminders,
+  validateSettings,
+} from '../src/review/settings.ts';
+import { notice } from '../src/slack/blocks/check.ts';
+import {
+  driftDetailsMessage,
+  historyMessage,
+  type MarkReviewedMetadata,
+  markReviewedModal,
+  ownersOnly,
+  parseMarkReviewedSubmission,
+  parseSettingsSubmission,
+  type ReminderKind,
+  ReviewActionIds,
+  ReviewCallbackIds,
+  ReviewInputIds,
+  reviewHelp,
+  reviewHomeSection,
+  settingsModal,
+  settingsSaved,
+} from '../src/slack/blocks/review.ts';
+import type { Block, Message } from '../src/slack/blocks/types.ts';
+
+export const commandNames = ['/icp-review'];
+
+/** Same budget as /icp-check: answer inside the ack when the one drift query is fast enough. */
+export const ACK_BUDGET_MS = 2000;
+
+const sleep = (ms: number) => new Promise<null>((r) => setTimeout(() => r(null), ms).unref());
+
+const Subcommand = z.enum(['report', 'history', 'settings', 'help']);
+
+/** Parses the command text; anything unknown is answered with the help. */
+export function parseReviewText(text: string): z.infer<typeof Subcommand> | 'unknown' {
+  const word = text.trim().toLowerCase().split(/\s+/)[0] ?? '';
+  if (word === '') return 'report';
+  const parsed = Subcommand.safeParse(word);
+  return parsed.success && parsed.data !== 'report' ? parsed.data : 'unknown';
+}
+
+const refusal = ownersOnly;
+
+async function historyFor(deps: Deps, teamId: string): Promise<Message> {
+  const now = new Date(deps.now());
+  const [rows, ctx] = await Promise.all([listReviews(deps.db, teamId, 20), reviewContext(deps, teamId, now)]);
+  return historyMessage(rows, ctx.status);
+}
+
+/** Answers a button click privately: via response_url when there is one, else chat.postEphemeral. */
+async function tellUser(
+  respond: (m: RespondArguments) => Promise<unknown>,
+  client: WebClient,
+  body: { response_url?: string; channel?: { id?: string }; user: { id: string } },
+  msg: Message,
+): Promise<void> {
+  if (body.response_url) {
+    await respond({ response_type: 'ephemeral', replace_original: false, ...msg } as RespondArguments);
+    return;
+  }
+  if (body.channel?.id) await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, ...msg });
+}
+
+const kinds = new Set<ReminderKind>(['due', 'drift', 'manual']);
+
+export function register(app: App, deps: Deps): void {
+  const { logger } = deps;
+
+  app.command('/icp-review', async ({ command, ack, respond, client }) => {
+    const teamId = command.team_id;
+    const userId = command.user_id;
+    const sub = parseReviewText(command.text ?? '');
+    let acked = false;
+    const answer = async (msg: Message) => {
+      const payload = { response_type: 'ephemeral' as const, ...msg };
+      if (!acked) {
+        acked = true;
+        await ack(payload);
+      } else {
+        await respond({ ...payload, replace_original: true } as RespondArguments);
+      }
+    };
+    try {
+      if (sub === 'help' || sub === 'unknown') {
+        await answer(reviewHelp());
+        return;
+      }
+      if (sub === 'settings') {
+        const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
+        if (!isOwner(ctx.icp.owners, userId)) {
+          await answer(refusal(ctx.icp.owners, 'change the ICP review settings'));
+          return;
+        }
+        // trigger_id lives 3 s: ack at once, then open the modal.
+        acked = true;
+        await ack();
+        const current = await loadReviewSettings(deps.db, teamId);
+        await client.views.open({
+          trigger_id: command.trigger_id,
+          view: settingsModal(current, COMMON_TIMEZONES) as never,
+        });
+        return;
+      }
+      const work: Promise<Message> =
+        sub === 'history'
+          ? historyFor(deps, teamId)
+          : composeReminder(deps, teamId, { kind: 'manual', asOf: new Date(deps.now()) }).then((r) => r.message);
+      const first = await Promise.race([work.then((m) => ({ m })), sleep(ACK_BUDGET_MS)]);
+      if (!first) {
+        acked = true;
+        await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Computing the drift report…' });
+      }
+      await answer(first ? first.m : await work);
+    } catch (err) {
+      logger.error('/icp-review failed', { teamId, sub }, err);
+      await answer(notice(userMessageFor(err), ':warning:')).catch((e) => logger.error('could not answer', e));
+    }
+  });
+
+  app.action(ReviewActionIds.markReviewed, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const b = body as typeof body & {
+      trigger_id?: string;
+      response_url?: string;
+      container?: { channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
+      channel?: { id?: string };
+      message?: { ts?: string };
+    };
+    const teamId = body.team?.id ?? '';
+    const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
+    if (!isOwner(ctx.icp.owners, body.user.id)) {
+      await tellUser(respond, client, b, refusal(ctx.icp.owners, 'mark the ICP reviewed'));
+      return;
+    }
+    if (!b.trigger_id) return;
+    const value = (action as { value?: string }).value as ReminderKind | undefined;
+    const channel = b.container?.channel_id ?? b.channel?.id;
+    const ts = b.container?.message_ts ?? b.message?.ts;
+    // An ephemeral message cannot be chat.update'd: it is replaced through its response_url instead.
+    const meta: MarkReviewedMetadata = {
+      ...(value && kinds.has(value) ? { kind: value } : {}),
+      ...(b.container?.is_ephemeral || !ts || !channel
+        ? b.response_url
+          ? { responseUrl: b.response_url }
+          : {}
+        : { channel, ts }),
+    };
+    await client.views.open({ trigger_id: b.trigger_id, view: markReviewedModal(meta, ctx.icp.name) as never });
+  });
+
+  app.view(ReviewCallbackIds.markReviewed, async ({ ack, body, view, client }) => {
+    const teamId = body.team?.id ?? '';
+    const userId = body.user.id;
+    const now = new Date(deps.now());
+    const ctx = await reviewContext(deps, teamId, now);
+    // Checked again here: a view_submission is a request of its own.
+    if (!isOwner(ctx.icp.owners, userId)) {
+      await ack({
+        response_action: 'errors',
+        errors: {
+          [ReviewInputIds.note.block]: `Only ${ctx.icp.owners.join(', ') || 'ICP owners'} can mark it reviewed.`,
+        },
+      });
+      return;
+    }
+    await ack();
+    let meta: MarkReviewedMetadata = {};
+    try {
+      meta = JSON.parse(view.private_metadata || '{}') as MarkReviewedMetadata;
+    } catch {
+      meta = {};
+    }
+    const parsed = parseMarkReviewedSubmission(view.state.values as never);
+    const report = await driftReportFor(deps, teamId, now);
+    const row = await recordReview(deps.db, {
+      teamId,
+      reviewedBy: userId,
+      note: parsed.note,
+      icpChanged: parsed.icpChanged,
+      icpVersion: ctx.icp.version,
+      drift: report,
+      reviewedAt: now,
+    });
+    logger.info('ICP review recorded', { teamId, reviewId: row.id, icpChanged: parsed.icpChanged });
+    const msg = await composeReviewed(deps, teamId, {
+      kind: meta.kind && kinds.has(meta.kind) ? meta.kind : 'due',
+      report,
+      by: userId,
+      at: now,
+      feedbackSince: ctx.since,
+    });
+    try {
+      if (meta.channel && meta.ts) {
+        await client.chat.update({ channel: meta.channel, ts: meta.ts, text: msg.text, blocks: msg.blocks as never });
+      } else if (meta.responseUrl) {
+        const f = deps.fetch ?? globalThis.fetch;
+        await f(meta.responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ replace_original: true, ...msg }),
+        });
+      }
+    } catch (err) {
+      logger.warn('review stored but the reminder could not be updated', err);
+    }
+  });
+
+  app.action(ReviewActionIds.snooze, async ({ ack, body, client, respond }) => {
+    await ack();
+    const teamId = body.team?.id ?? '';
+    const now = new Date(deps.now());
+    const ctx = await reviewContext(deps, teamId, now);
+    const b = body as typeof body & { response_url?: string; channel?: { id?: string } };
+    if (!isOwner(ctx.icp.owners, body.user.id)) {
+      await tellUser(respond, client, b, refusal(ctx.icp.owners, 'snooze ICP review reminders'));
+      return;
+    }
+    const until = await snoozeReminders(deps.db, teamId, body.user.id, now);
+    logger.info('review reminders snoozed', { teamId, until: until.toISOString() });
+    await tellUser(
+      respond,
+      client,
+      b,
+      notice(`Review reminders snoozed until ${until.toISOString().slice(0, 10)}.`, ':zzz:'),
+    );
+  });
+
+  app.action(ReviewActionIds.details, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const teamId = body.team?.id ?? '';
+    const value = (action as { value?: string }).value ?? '';
+    // The button carries the report's as-of date, so Details shows the figures the reminder showed.
+    const asOf = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(deps.now());
+    const b = body as typeof body & { response_url?: string; channel?: { id?: string } };
+    try {
+      const report = await driftReportFor(deps, teamId, asOf);
+      await tellUser(respond, client, b, driftDetailsMessage(report));
+    } catch (err) {
+      logger.error('review details failed', { teamId }, err);
+      await tellUser(respond, client, b, notice(userMessageFor(err), ':warning:')).catch(() => undefined);
+    }
+  });
+
+  app.view(ReviewCallbackIds.settings, async ({ ack, body, view, client }) => {
+    const teamId = body.team?.id ?? '';
+    const userId = body.user.id;
+    const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
+    if (!isOwner(ctx.icp.owners, userId)) {
+      await ack({
+        response_action: 'errors',
+        errors: { [ReviewInputIds.channel.block]: 'Only ICP owners can change these settings.' },
+      });
+      return;
+    }
+    const checked = validateSettings(parseSettingsSubmission(view.state.values as never));
+    if (!checked.ok) {
+      const ids = {
+        channel: ReviewInputIds.channel.block,
+        time: ReviewInputIds.time.block,
+        timezone: ReviewInputIds.timezone.block,
+      };
+      const errors = Object.fromEntries(
+        Object.entries(checked.errors).map(([k, v]) => [ids[k as keyof typeof ids], v]),
+      );
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
+    const saved = await saveReviewSettings(deps.db, teamId, checked.value, userId);
+    logger.info('review settings saved', { teamId, channelId: saved.channelId });
+    await client.chat
+      .postMessage({
+        channel: userId,
+        ...settingsSaved(saved),
+      })
+      .catch((err) => logger.warn('could not confirm settings', err));
+  });
+}
+
+/** App Home: last review, due date, reminder channel (or that none is set), snooze. */
+export async function homeSection(deps: Deps, teamId: string, _userId: string): Promise<Block[]> {
+  const now = new Date(deps.now());
+  const [ctx, settings, last] = await Promise.all([
+    reviewContext(deps, teamId, now),
+    loadReviewSettings(deps.db, teamId),
+    lastReview(deps.db, teamId),
+  ]);
+  return reviewHomeSection({
+    status: ctx.status,
+    lastReview: last ? { by: last.reviewedBy, at: last.reviewedAt, icpChanged: last.icpChanged } : null,
+    channelId: settings.channelId,
+    timeOfDay: settings.timeOfDay,
+    timezone: settings.timezone,
+    snoozedUntil: settings.snoozedUntil,
+    now,
+  });
+}
