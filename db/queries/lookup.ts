@@ -55,10 +55,10 @@ interface FuzzyRow {
 }
 
 /**
- * Trigram candidates for a normalised name, best first. The `%` operator is what lets PostgreSQL use
- * the GIN gin_trgm_ops index (a bare `similarity(...) > x` forces a scan of the team's rows); it uses
- * pg_trgm.similarity_threshold, whose default 0.3 equals our suggestion floor. The explicit
- * `similarity >= floor` keeps results right even if a server raises or lowers that setting.
+ * Trigram candidates for a normalised name with similarity >= floor, best first. The `%` operator is
+ * what lets PostgreSQL use the GIN gin_trgm_ops index (a bare `similarity(...) >= x` filter scans every
+ * row of the team; EXPLAIN in bench/lookup.ts checks this). `%` reads pg_trgm.similarity_threshold, so
+ * it is set to the floor for this transaction only; a higher floor also means fewer index candidates.
  */
 export async function findSimilarNames(
   db: Db,
@@ -68,19 +68,28 @@ export async function findSimilarNames(
 ): Promise<AccountSummary[]> {
   const limit = opts.limit ?? 10;
   const floor = opts.floor ?? DEFAULT_THRESHOLDS.suggestMin;
-  const rows = await queryRows<FuzzyRow>(
-    db,
-    sql`select id, name, domain, industry, employees, country, similarity(normalized_name, ${key}) as similarity
-        from accounts
-        where team_id = ${teamId} and normalized_name % ${key} and similarity(normalized_name, ${key}) >= ${floor}
-        order by similarity desc, id
-        limit ${limit}`,
-  );
+  const rows = await db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(floor)}, true)`);
+    return queryRows<FuzzyRow>(
+      tx as unknown as Db,
+      sql`select id, name, domain, industry, employees, country, similarity(normalized_name, ${key}) as similarity
+          from accounts
+          where team_id = ${teamId} and normalized_name % ${key} and similarity(normalized_name, ${key}) >= ${floor}
+          order by similarity desc, id
+          limit ${limit}`,
+    );
+  });
   return rows.map((r) => ({ ...r, similarity: Number(r.similarity) }));
 }
 
 /** Gathers the evidence decideResolution needs, skipping queries whose answer cannot change the decision. */
-async function gatherEvidence(db: Db, teamId: string, query: CompanyQuery, limit: number): Promise<LookupEvidence> {
+async function gatherEvidence(
+  db: Db,
+  teamId: string,
+  query: CompanyQuery,
+  limit: number,
+  t: Thresholds,
+): Promise<LookupEvidence> {
   const evidence: LookupEvidence = { query, domainMatches: [], exactName: [], fuzzy: [] };
   if (query.domain !== undefined) {
     evidence.domainMatches = await findByDomain(db, teamId, query.domain);
@@ -91,9 +100,15 @@ async function gatherEvidence(db: Db, teamId: string, query: CompanyQuery, limit
   const [fuzzyKey] = keys;
   if (fuzzyKey === undefined) return evidence;
   evidence.exactName = await findByNormalizedName(db, teamId, keys);
-  if (evidence.exactName.length === 0) {
-    // One more than we show, so "clearly ahead of the runner-up" is judged on real neighbours.
-    evidence.fuzzy = await findSimilarNames(db, teamId, fuzzyKey, { limit: Math.max(limit, 5) + 1 });
+  if (evidence.exactName.length > 0) return evidence;
+  // Stage 1 at matchMin - margin: enough to decide match vs ambiguous exactly (a runner-up that could
+  // tie the best is at least that similar), with far fewer index candidates than the 0.3 floor.
+  // One more row than we show, so "clearly ahead" is judged on real neighbours.
+  const fetch = Math.max(limit, 5) + 1;
+  evidence.fuzzy = await findSimilarNames(db, teamId, fuzzyKey, { limit: fetch, floor: t.matchMin - t.margin });
+  if ((evidence.fuzzy[0]?.similarity ?? 0) < t.matchMin) {
+    // No match possible: widen to the suggestion floor (the slower path, only for poor queries).
+    evidence.fuzzy = await findSimilarNames(db, teamId, fuzzyKey, { limit: fetch, floor: t.suggestMin });
   }
   return evidence;
 }
@@ -110,7 +125,8 @@ export async function resolveCompany(
   opts: { limit?: number; thresholds?: Thresholds } = {},
 ): Promise<Resolution> {
   const limit = opts.limit ?? 5;
+  const thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS;
   const query = parseCompanyQuery(text);
-  const evidence = await gatherEvidence(db, teamId, query, limit);
-  return decideResolution(evidence, { limit, ...(opts.thresholds ? { thresholds: opts.thresholds } : {}) });
+  const evidence = await gatherEvidence(db, teamId, query, limit, thresholds);
+  return decideResolution(evidence, { limit, thresholds });
 }
