@@ -117,7 +117,7 @@ export async function importCsv(db: Db, opts: ImportOptions): Promise<ImportSumm
   };
 }
 
-// Each batch travels as one JSON parameter expanded by jsonb_to_recordset: one round trip and no
+// Each batch travels as one JSON parameter expanded by json_to_recordset: one round trip and no
 // 65,535-parameter limit, whatever the batch size, on both node-postgres and PGlite.
 function upsertAccounts(teamId: string, source: string, batch: AccountRecord[]): SQL {
   const json = JSON.stringify(
@@ -140,7 +140,7 @@ function upsertAccounts(teamId: string, source: string, batch: AccountRecord[]):
         revenue, country, attributes)
       SELECT ${teamId}, x.external_id, ${source}, x.name, x.normalized_name, x.domain, x.industry, x.employees,
         x.revenue, x.country, coalesce(x.attributes, '{}'::jsonb)
-      FROM jsonb_to_recordset(${json}::jsonb) AS x(external_id text, name text, normalized_name text, domain text,
+      FROM json_to_recordset(${json}::json) AS x(external_id text, name text, normalized_name text, domain text,
         industry text, employees integer, revenue double precision, country text, attributes jsonb)
       ON CONFLICT (team_id, external_id) DO UPDATE SET
         source = excluded.source,
@@ -187,7 +187,7 @@ function upsertDeals(teamId: string, source: string, batch: DealRecord[]): SQL {
         closed_on, owner, product, attributes)
       SELECT ${teamId}, x.external_id, ${source}, x.account_name, x.name, x.stage, x.outcome, x.amount,
         x.created_on, x.closed_on, x.owner, x.product, coalesce(x.attributes, '{}'::jsonb)
-      FROM jsonb_to_recordset(${json}::jsonb) AS x(external_id text, account_name text, name text, stage text,
+      FROM json_to_recordset(${json}::json) AS x(external_id text, account_name text, name text, stage text,
         outcome text, amount double precision, created_on date, closed_on date, owner text, product text,
         attributes jsonb)
       ON CONFLICT (team_id, external_id) DO UPDATE SET
@@ -232,7 +232,7 @@ function upsertChurn(teamId: string, source: string, batch: ChurnRecord[]): SQL 
         attributes)
       SELECT ${teamId}, x.external_id, ${source}, x.account_external_id, x.churned_on, x.reason, x.amount,
         coalesce(x.attributes, '{}'::jsonb)
-      FROM jsonb_to_recordset(${json}::jsonb) AS x(external_id text, account_external_id text, churned_on date,
+      FROM json_to_recordset(${json}::json) AS x(external_id text, account_external_id text, churned_on date,
         reason text, amount double precision, attributes jsonb)
       ON CONFLICT (team_id, external_id) DO UPDATE SET
         source = excluded.source,

@@ -21,7 +21,7 @@ const fail = (problem: string): ParseFailure => ({ problem });
 export function isBlank(raw: string | null | undefined): boolean {
   if (raw == null) return true;
   const t = raw.trim();
-  return t === '' || /^(n\/?a|null|none|-|—|–|#n\/a)$/i.test(t);
+  return t === '' || (t.length <= 4 && /^(n\/?a|null|none|-|—|–|#n\/a)$/i.test(t));
 }
 
 /** How a numeric column writes decimals: `us` = 1,234.56, `eu` = 1.234,56 (or 1 234,56). */
@@ -29,6 +29,7 @@ export type NumberStyle = 'us' | 'eu';
 
 // Currency symbols and ISO codes that prefix or suffix amounts ("$1,200", "USD 1,200", "1 200 kr").
 const CURRENCY = /(us\$|usd|eur|gbp|sek|nok|dkk|chf|cad|aud|kr\.?|[$€£¥])/gi;
+const PLAIN = /^-?\d{1,15}(\.\d+)?$/;
 const SPACES = /[\s\u00a0\u202f\u2009']/g;
 
 /** Strips currency marks and grouping spaces, leaving sign, digits, separators and a scale suffix. */
@@ -106,6 +107,8 @@ export function detectNumberStyle(values: Iterable<string>): NumberStyle {
  */
 export function parseNumber(raw: string | null | undefined, style: NumberStyle = 'us'): Parsed<number> {
   if (isBlank(raw)) return null;
+  // Fast path: plain digits, the common case in machine-written exports.
+  if (PLAIN.test(raw!) && (style === 'us' || !raw!.includes('.'))) return Number(raw);
   const n = stripNumber(raw!);
   if (!n) return fail('not a number');
   let s = n.body;
@@ -222,6 +225,7 @@ function iso(y: number, m: number, d: number): string | null {
 // A trailing clock time ("10:32", "10:32:00 AM", "T10:00:00Z", "+02:00") that dates may carry.
 const TIME = /(?:[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?\s*(?:z|utc|gmt|[+-]\d{2}:?\d{2})?)$/i;
 
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 const NUMERIC = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})$/;
 
 /**
@@ -263,6 +267,9 @@ export function detectDateOrder(values: Iterable<string>): DateOrder {
 export function parseDate(raw: string | null | undefined, order: DateOrder = 'mdy'): Parsed<string> {
   if (isBlank(raw)) return null;
   const s = raw!.trim();
+  if (s.length === 10 && ISO_DAY.test(s)) {
+    return iso(Number(s.slice(0, 4)), Number(s.slice(5, 7)), Number(s.slice(8, 10))) ?? fail('not a valid date');
+  }
   let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})/.exec(s);
   if (m) {
     const rest = s.slice(m[0].length);
