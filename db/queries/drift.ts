@@ -104,23 +104,37 @@ interface RawResult {
 
 /** The single aggregation statement behind a report. Exported for EXPLAIN in the benchmark. */
 export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
-  const periods: SQL[] = [sql`('recent', ${w.recent.start}::date, ${w.recent.end}::date)`];
+  const baselinePeriods: { start: string; end: string }[] = [];
   for (let i = 1; i <= w.churnBaseline.periods; i++) {
-    const start = addDays(w.recent.start, -i * w.windowDays);
-    const end = addDays(w.recent.start, -(i - 1) * w.windowDays);
-    periods.push(sql`('baseline', ${start}::date, ${end}::date)`);
+    baselinePeriods.push({
+      start: addDays(w.recent.start, -i * w.windowDays),
+      end: addDays(w.recent.start, -(i - 1) * w.windowDays),
+    });
   }
+  // A customer at `start`: first won before it, not churned before it.
+  const active = (start: string) => sql`(fw < ${start}::date AND (fc IS NULL OR fc >= ${start}::date))`;
   return sql`
   WITH ${segmentedAccounts(teamId)},
-  d AS MATERIALIZED (
-    SELECT coalesce(acc.seg, 'unscored') AS seg,
-      ${grpOf(sql`acc.seg`)} AS grp,
-      CASE WHEN x.closed_on >= ${w.recent.start}::date THEN 'recent' ELSE 'baseline' END AS win,
-      x.outcome = 'won' AS won,
-      CASE WHEN x.outcome = 'won' THEN x.closed_on - x.created_on END AS cycle,
-      CASE WHEN x.outcome = 'won' THEN x.amount END AS amount
+  -- Decided deals in both windows: counted by a hash aggregate, never sorted.
+  d AS (
+    SELECT coalesce(acc.seg, 'unscored') AS seg, ${grpOf(sql`acc.seg`)} AS grp,
+      x.closed_on >= ${w.recent.start}::date AS recent, x.outcome = 'won' AS won
     FROM deals x LEFT JOIN acc ON acc.id = x.account_id
     WHERE x.team_id = ${teamId} AND x.outcome IN ('won', 'lost')
+      AND x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date
+  ),
+  counts AS (
+    SELECT ${segmentLabel} AS segment, recent, count(*) FILTER (WHERE won) AS won, count(*) AS decided
+    FROM d GROUP BY GROUPING SETS ((recent, seg), (recent, grp), (recent))
+    ${dropNullGrp}
+  ),
+  -- Won deals only (narrow): the only rows that medians have to sort.
+  dw AS MATERIALIZED (
+    SELECT coalesce(acc.seg, 'unscored') AS seg, ${grpOf(sql`acc.seg`)} AS grp,
+      x.closed_on >= ${w.recent.start}::date AS recent,
+      x.closed_on - x.created_on AS cycle, x.amount
+    FROM deals x LEFT JOIN acc ON acc.id = x.account_id
+    WHERE x.team_id = ${teamId} AND x.outcome = 'won'
       AND x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date
   ),
   -- Pooled (both windows) medians per segment, for Mood's median test.
@@ -128,72 +142,86 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
     SELECT ${segmentLabel} AS segment,
       percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle) AS cm,
       percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) AS am
-    FROM d WHERE won
+    FROM dw
     GROUP BY GROUPING SETS ((seg), (grp), ())
     ${dropNullGrp}
   ),
-  d2 AS (
-    SELECT d.*, ps.cm AS cm_seg, ps.am AS am_seg, pg.cm AS cm_grp, pg.am AS am_grp, pa.cm AS cm_all, pa.am AS am_all
-    FROM d
-    LEFT JOIN pooled ps ON ps.segment = d.seg
-    LEFT JOIN pooled pg ON pg.segment = d.grp
-    LEFT JOIN pooled pa ON pa.segment = 'all'
-  ),
-  deal_agg AS (
-    SELECT ${segmentLabel} AS segment, win,
-      count(*) FILTER (WHERE won) AS won,
-      count(*) AS decided,
+  medians AS (
+    SELECT ${segmentLabel} AS segment, recent,
       percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle) AS cycle_median,
       count(cycle) AS cycle_n,
-      count(*) FILTER (WHERE cycle > cm_seg) AS ca_seg,
-      count(*) FILTER (WHERE cycle > cm_grp) AS ca_grp,
-      count(*) FILTER (WHERE cycle > cm_all) AS ca_all,
       percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) AS amount_median,
       avg(amount) AS amount_mean,
-      count(amount) AS amount_n,
-      count(*) FILTER (WHERE amount > am_seg) AS aa_seg,
-      count(*) FILTER (WHERE amount > am_grp) AS aa_grp,
-      count(*) FILTER (WHERE amount > am_all) AS aa_all
-    FROM d2
-    GROUP BY GROUPING SETS ((win, seg), (win, grp), (win))
+      count(amount) AS amount_n
+    FROM dw
+    GROUP BY GROUPING SETS ((recent, seg), (recent, grp), (recent))
     ${dropNullGrp}
   ),
+  above AS (
+    SELECT ${segmentLabel} AS segment, recent,
+      count(*) FILTER (WHERE cycle > ps.cm) AS ca_seg, count(*) FILTER (WHERE cycle > pg.cm) AS ca_grp,
+      count(*) FILTER (WHERE cycle > pa.cm) AS ca_all,
+      count(*) FILTER (WHERE amount > ps.am) AS aa_seg, count(*) FILTER (WHERE amount > pg.am) AS aa_grp,
+      count(*) FILTER (WHERE amount > pa.am) AS aa_all
+    FROM dw
+    LEFT JOIN pooled ps ON ps.segment = dw.seg
+    LEFT JOIN pooled pg ON pg.segment = dw.grp
+    CROSS JOIN (SELECT cm, am FROM pooled WHERE segment = 'all') pa
+    GROUP BY GROUPING SETS ((recent, seg), (recent, grp), (recent))
+    ${dropNullGrp}
+  ),
+  deal_agg AS (
+    SELECT c.segment, CASE WHEN c.recent THEN 'recent' ELSE 'baseline' END AS win, c.won, c.decided,
+      m.cycle_median, coalesce(m.cycle_n, 0) AS cycle_n, m.amount_median, m.amount_mean,
+      coalesce(m.amount_n, 0) AS amount_n,
+      coalesce(CASE WHEN c.segment IN ('fit', 'non_fit') THEN a.ca_grp WHEN c.segment = 'all' THEN a.ca_all
+        ELSE a.ca_seg END, 0) AS cycle_above,
+      coalesce(CASE WHEN c.segment IN ('fit', 'non_fit') THEN a.aa_grp WHEN c.segment = 'all' THEN a.aa_all
+        ELSE a.aa_seg END, 0) AS amount_above
+    FROM counts c
+    LEFT JOIN medians m ON m.segment = c.segment AND m.recent = c.recent
+    LEFT JOIN above a ON a.segment = c.segment AND a.recent = c.recent
+  ),
   -- Customers: first won deal and first churn event per account (see report.ts for the definition).
+  -- One row per customer; each window is a boolean expression, so no accounts x windows join.
   firsts AS (
-    SELECT acc.seg, ${grpOf(sql`acc.seg`)} AS grp, fw.first_won, fc.first_churn
-    FROM acc
-    JOIN (
+    SELECT acc.seg, ${grpOf(sql`acc.seg`)} AS grp, fw.first_won AS fw, fc.first_churn AS fc
+    FROM (
       SELECT account_id, min(closed_on) AS first_won FROM deals
       WHERE team_id = ${teamId} AND outcome = 'won' AND closed_on < ${w.recent.end}::date
       GROUP BY account_id
-    ) fw ON fw.account_id = acc.id
+    ) fw
+    JOIN acc ON acc.id = fw.account_id
     LEFT JOIN (
       SELECT account_id, min(churned_on) AS first_churn FROM churn_events
       WHERE team_id = ${teamId} GROUP BY account_id
-    ) fc ON fc.account_id = acc.id
-  ),
-  periods (win, p_start, p_end) AS (VALUES ${sql.join(periods, sql`, `)}),
-  cp AS (
-    SELECT f.seg, f.grp, p.win, f.first_churn < p.p_end AS churned
-    FROM firsts f JOIN periods p
-      ON f.first_won < p.p_start AND (f.first_churn IS NULL OR f.first_churn >= p.p_start)
+    ) fc ON fc.account_id = fw.account_id
   ),
   churn_agg AS (
-    SELECT ${segmentLabel} AS segment, win, count(*) AS active, count(*) FILTER (WHERE churned) AS churned
-    FROM cp
-    GROUP BY GROUPING SETS ((win, seg), (win, grp), (win))
+    SELECT ${segmentLabel} AS segment,
+      count(*) FILTER (WHERE ${active(w.recent.start)}) AS active_r,
+      count(*) FILTER (WHERE ${active(w.recent.start)} AND fc < ${w.recent.end}::date) AS churned_r,
+      sum(${sql.join(
+        baselinePeriods.map((p) => sql`(${active(p.start)})::int`),
+        sql` + `,
+      )}) AS active_b,
+      sum(${sql.join(
+        baselinePeriods.map((p) => sql`(${active(p.start)} AND fc < ${p.end}::date)::int`),
+        sql` + `,
+      )}) AS churned_b
+    FROM firsts
+    GROUP BY GROUPING SETS ((seg), (grp), ())
     ${dropNullGrp}
+  ),
+  churn_rows AS (
+    SELECT segment, 'recent' AS win, active_r AS active, churned_r AS churned FROM churn_agg WHERE active_r > 0
+    UNION ALL
+    SELECT segment, 'baseline', active_b, churned_b FROM churn_agg WHERE active_b > 0
   )
   SELECT (SELECT v FROM cur) AS icp_version,
-    coalesce((SELECT json_agg(json_build_object(
-      'segment', segment, 'win', win, 'won', won, 'decided', decided,
-      'cycle_median', cycle_median, 'cycle_n', cycle_n,
-      'cycle_above', CASE WHEN segment IN ('fit', 'non_fit') THEN ca_grp WHEN segment = 'all' THEN ca_all ELSE ca_seg END,
-      'amount_median', amount_median, 'amount_mean', amount_mean, 'amount_n', amount_n,
-      'amount_above', CASE WHEN segment IN ('fit', 'non_fit') THEN aa_grp WHEN segment = 'all' THEN aa_all ELSE aa_seg END
-    )) FROM deal_agg), '[]'::json) AS deals,
+    coalesce((SELECT json_agg(deal_agg) FROM deal_agg), '[]'::json) AS deals,
     coalesce((SELECT json_agg(json_build_object('segment', segment, 'win', win, 'active', active, 'churned', churned))
-      FROM churn_agg), '[]'::json) AS churn`;
+      FROM churn_rows), '[]'::json) AS churn`;
 }
 
 /** json columns come back parsed on both drivers; be tolerant of a driver handing over text. */

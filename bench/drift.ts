@@ -1,0 +1,192 @@
+/**
+ * Drift report benchmark on real PostgreSQL: 100k scored accounts, 1M deals, 5k churn events in a
+ * throw-away database. Measures getDriftReport (one SQL statement) against the naive alternative measured
+ * in the same run: fetch the window's deal rows, every won deal and every churn event into JavaScript and
+ * aggregate there.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import type { Db } from '../db/client.ts';
+import { createDb } from '../db/client.ts';
+import { migrateDb } from '../db/migrate.ts';
+import { driftWindows, getDriftReport, getDriftSeries } from '../db/queries/drift.ts';
+import { queryRows } from '../db/raw.ts';
+import { median } from '../src/drift/stats.ts';
+import type { BenchResult } from './types.ts';
+
+const TEAM = 'bench';
+const AS_OF = '2018-01-01';
+const TARGET_MS = 500;
+
+async function load(db: Db): Promise<void> {
+  await db.execute(sql`SELECT setseed(0.42)`);
+  await db.execute(sql`
+    INSERT INTO accounts (team_id, external_id, name, normalized_name, tier, icp_version)
+    SELECT ${TEAM}, 'a' || g, 'Account ' || g, 'account ' || g,
+      (ARRAY['tier1', 'tier2', 'tier3', 'no_fit', NULL])[1 + floor(random() * 5)::int], NULL
+    FROM generate_series(1, 100000) g`);
+  // Deals spread over ~2.5 years before asOf; 15 % open, the rest won at a tier-dependent rate.
+  await db.execute(sql`
+    INSERT INTO deals (team_id, external_id, account_id, outcome, amount, created_on, closed_on)
+    SELECT ${TEAM}, 'd' || g, s.k + (SELECT min(id) FROM accounts) - 1,
+      CASE WHEN r < 0.15 THEN 'open' WHEN r < 0.15 + 0.85 * (0.2 + 0.1 * (s.k % 3)) THEN 'won' ELSE 'lost' END,
+      round((500 + random() * 20000)::numeric, 2)::float8,
+      c - (5 + floor(random() * 150))::int,
+      CASE WHEN r < 0.15 THEN NULL ELSE c END
+    FROM (
+      SELECT g, random() AS r, 1 + floor(random() * 100000)::int AS k, (${AS_OF}::date - floor(random() * 900)::int) AS c
+      FROM generate_series(1, 1000000) g
+    ) s`);
+  await db.execute(sql`
+    INSERT INTO churn_events (team_id, external_id, account_id, churned_on)
+    SELECT ${TEAM}, 'c' || g, a.id, ${AS_OF}::date - floor(random() * 700)::int
+    FROM generate_series(1, 5000) g JOIN accounts a ON a.team_id = ${TEAM} AND a.external_id = 'a' || (g * 17)`);
+  await db.execute(sql`ANALYZE`);
+}
+
+/** The naive way: pull rows into JS and aggregate there (same definitions, tiers and windows only). */
+async function naiveReport(
+  db: Db,
+): Promise<{ tier1RecentWon: number; tier1RecentDecided: number; customersAtRecentStart: number }> {
+  const w = driftWindows(AS_OF);
+  const rows = await queryRows<{
+    outcome: string;
+    amount: number | null;
+    created_on: string;
+    closed_on: string;
+    tier: string | null;
+  }>(
+    db,
+    sql`SELECT d.outcome, d.amount, d.created_on::text, d.closed_on::text, a.tier
+        FROM deals d LEFT JOIN accounts a ON a.id = d.account_id
+        WHERE d.team_id = ${TEAM} AND d.outcome IN ('won', 'lost')
+          AND d.closed_on >= ${w.baseline.start}::date AND d.closed_on < ${w.recent.end}::date`,
+  );
+  const won = await queryRows<{ account_id: number; closed_on: string; tier: string | null }>(
+    db,
+    sql`SELECT d.account_id, d.closed_on::text, a.tier FROM deals d JOIN accounts a ON a.id = d.account_id
+        WHERE d.team_id = ${TEAM} AND d.outcome = 'won'`,
+  );
+  const churn = await queryRows<{ account_id: number; churned_on: string }>(
+    db,
+    sql`SELECT account_id, churned_on::text FROM churn_events WHERE team_id = ${TEAM}`,
+  );
+  const groups = new Map<string, { won: number; decided: number; cycles: number[]; amounts: number[] }>();
+  for (const r of rows) {
+    const win = r.closed_on >= w.recent.start ? 'recent' : 'baseline';
+    const tier = r.tier ?? 'unscored';
+    const fit = tier === 'tier1' || tier === 'tier2' ? 'fit' : tier === 'unscored' ? null : 'non_fit';
+    for (const seg of [tier, fit, 'all']) {
+      if (!seg) continue;
+      const key = `${seg}/${win}`;
+      const g = groups.get(key) ?? { won: 0, decided: 0, cycles: [], amounts: [] };
+      g.decided++;
+      if (r.outcome === 'won') {
+        g.won++;
+        g.cycles.push((Date.parse(r.closed_on) - Date.parse(r.created_on)) / 86_400_000);
+        if (r.amount !== null) g.amounts.push(r.amount);
+      }
+      groups.set(key, g);
+    }
+  }
+  for (const g of groups.values()) {
+    median(g.cycles);
+    median(g.amounts);
+  }
+  const firstWon = new Map<number, string>();
+  for (const r of won)
+    if (!firstWon.has(r.account_id) || r.closed_on < firstWon.get(r.account_id)!)
+      firstWon.set(r.account_id, r.closed_on);
+  const firstChurn = new Map<number, string>();
+  for (const r of churn)
+    if (!firstChurn.has(r.account_id) || r.churned_on < firstChurn.get(r.account_id)!)
+      firstChurn.set(r.account_id, r.churned_on);
+  let active = 0;
+  for (const [id, fw] of firstWon) {
+    const fc = firstChurn.get(id);
+    if (fw < w.recent.start && (!fc || fc >= w.recent.start)) active++;
+  }
+  const t1 = groups.get('tier1/recent');
+  return { tier1RecentWon: t1?.won ?? 0, tier1RecentDecided: t1?.decided ?? 0, customersAtRecentStart: active };
+}
+
+async function timeMs(fn: () => Promise<unknown>, runs: number): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times)!;
+}
+
+/** Runs the drift benchmark in a throw-away database created (and dropped) on the given server. */
+/** Creates and loads the benchmark database; exported so the plan can be inspected by hand. */
+export async function createLoaded(databaseUrl: string, name: string) {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(databaseUrl);
+  u.pathname = `/${name}`;
+  const handle = await createDb({ databaseUrl: u.toString(), poolMax: 2 });
+  await migrateDb(handle);
+  await load(handle.db);
+  return handle;
+}
+
+export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]> {
+  const name = `icp_bench_drift_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: opts.databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(opts.databaseUrl);
+  u.pathname = `/${name}`;
+  const handle = await createDb({ databaseUrl: u.toString(), poolMax: 2 });
+  try {
+    await migrateDb(handle);
+    const t0 = performance.now();
+    await load(handle.db);
+    const loadMs = performance.now() - t0;
+    const report = await getDriftReport(handle.db, { teamId: TEAM, asOf: AS_OF });
+    const naive = await naiveReport(handle.db);
+    const agree =
+      report.segments.tier1.winRate.recent.n === naive.tier1RecentDecided &&
+      report.segments.tier1.winRate.recent.value === naive.tier1RecentWon / naive.tier1RecentDecided &&
+      report.segments.all.churnRate.recent.n === naive.customersAtRecentStart;
+    if (!agree) throw new Error('bench: SQL report and JS aggregation disagree');
+    const sqlMs = await timeMs(() => getDriftReport(handle.db, { teamId: TEAM, asOf: AS_OF }), 5);
+    const jsMs = await timeMs(() => naiveReport(handle.db), 3);
+    const seriesMs = await timeMs(() => getDriftSeries(handle.db, { teamId: TEAM, asOf: AS_OF, months: 12 }), 5);
+    const met = sqlMs <= TARGET_MS;
+    return [
+      {
+        name: `drift: getDriftReport, 100k accounts / 1M deals / 5k churn events (one statement, median of 5; load ${Math.round(loadMs / 1000)} s)`,
+        value: Math.round(sqlMs),
+        unit: 'ms',
+        baselineName: 'fetch the rows into JS and aggregate there (median of 3)',
+        baseline: Math.round(jsMs),
+        ratio: Number((jsMs / sqlMs).toFixed(1)),
+        target: `≤ ${TARGET_MS} ms: ${met ? 'met' : 'not met'}`,
+        met,
+      },
+      {
+        name: 'drift: getDriftSeries, 12 monthly points per segment (chart statement, median of 5)',
+        value: Math.round(seriesMs),
+        unit: 'ms',
+        baselineName: 'getDriftReport in the same run',
+        baseline: Math.round(sqlMs),
+        ratio: Number((sqlMs / seriesMs).toFixed(1)),
+        target: `≤ ${TARGET_MS} ms: ${seriesMs <= TARGET_MS ? 'met' : 'not met'}`,
+        met: seriesMs <= TARGET_MS,
+      },
+    ];
+  } finally {
+    await handle.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
