@@ -24,8 +24,8 @@ export async function rescoreAll(
   let lastId = 0;
   let done = 0;
   const byTier: Record<string, number> = {};
-  for (;;) {
-    const page = await db
+  const readPage = (after: number) =>
+    db
       .select({
         id: accounts.id,
         name: accounts.name,
@@ -37,10 +37,14 @@ export async function rescoreAll(
         attributes: accounts.attributes,
       })
       .from(accounts)
-      .where(and(eq(accounts.teamId, teamId), gt(accounts.id, lastId)))
+      .where(and(eq(accounts.teamId, teamId), gt(accounts.id, after)))
       .orderBy(asc(accounts.id))
       .limit(BATCH);
-    if (page.length === 0) break;
+  // Pipelined: while one page's UPDATE runs, the next page is read and scored (pg runs them on two
+  // pool connections; PGlite simply serialises them).
+  let pending: Promise<unknown> = Promise.resolve();
+  let page = await readPage(lastId);
+  while (page.length > 0) {
     const ids: number[] = [];
     const scores: number[] = [];
     const tiers: string[] = [];
@@ -51,7 +55,8 @@ export async function rescoreAll(
       tiers.push(r.tier);
       byTier[r.tier] = (byTier[r.tier] ?? 0) + 1;
     }
-    await db.execute(sql`
+    await pending;
+    pending = db.execute(sql`
       UPDATE accounts AS a
          SET score = u.score, tier = u.tier, icp_version = ${icp.version}, scored_at = now()
         FROM unnest(${`{${ids.join(',')}}`}::int[], ${`{${scores.join(',')}}`}::float8[], ${`{${tiers.join(',')}}`}::text[])
@@ -60,7 +65,9 @@ export async function rescoreAll(
     lastId = page[page.length - 1]!.id;
     done += page.length;
     onProgress?.(done);
+    page = await readPage(lastId);
   }
+  await pending;
   return { accounts: done, byTier };
 }
 

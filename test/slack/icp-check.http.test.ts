@@ -23,6 +23,16 @@ function allText(msg: Msg): string {
   return JSON.stringify(msg.blocks);
 }
 
+function mrkdwnTexts(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(mrkdwnTexts);
+  if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    const own = o.type === 'mrkdwn' && typeof o.text === 'string' ? [o.text] : [];
+    return [...own, ...Object.values(o).flatMap(mrkdwnTexts)];
+  }
+  return [];
+}
+
 function buttonValue(msg: Msg, actionId: string): string {
   for (const b of msg.blocks) {
     const els = [
@@ -151,9 +161,10 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
   it('escapes names from the data so they cannot ping a channel', async () => {
     const msg = (await app.command('evil-corp.com')).json as Msg;
     assertValidMessage(msg);
-    const text = allText(msg);
-    expect(text).not.toContain('<!channel>');
-    expect(text).toContain('&lt;!channel&gt;');
+    // Mentions are parsed in mrkdwn and in the fallback text (notifications), not in plain_text.
+    const mrkdwn = mrkdwnTexts(msg.blocks);
+    expect(msg.text).toContain('&lt;!channel&gt;');
+    for (const t of [msg.text, ...mrkdwn]) expect(t).not.toContain('<!channel>');
   });
 
   it('never shows one workspace’s accounts to another', async () => {

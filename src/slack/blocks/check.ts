@@ -87,7 +87,8 @@ function missingLabels(result: ScoreResult): string[] {
 export function checkFallbackText(outcome: Extract<CheckOutcome, { kind: 'scored' }>): string {
   const r = outcome.result;
   const excl = r.exclusions[0] ? ` (excluded: ${r.exclusions[0].label})` : '';
-  return `${outcome.company.name}: ${tierLabels[r.tier]}, score ${r.score}/100${excl}`;
+  // Fallback text is read as mrkdwn (notifications): escape what came from users or data.
+  return escapeMrkdwn(`${outcome.company.name}: ${tierLabels[r.tier]}, score ${r.score}/100${excl}`);
 }
 
 /** The explained score card. */
@@ -231,7 +232,7 @@ function candidateSection(c: AccountSummary): Block {
 export function ambiguousCard(query: string, candidates: AccountSummary[], reason: string): Message {
   const shown = candidates.slice(0, 10);
   return {
-    text: `Several companies match “${query}”: which one did you mean?`,
+    text: escapeMrkdwn(`Several companies match “${query}”: which one did you mean?`),
     blocks: [
       {
         type: 'section',
@@ -301,7 +302,7 @@ export function unknownCard(
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '*Did you mean one of these?*' } });
     blocks.push(...suggestions.slice(0, 5).map(candidateSection));
   }
-  return { text: `${name} is not in your CRM data`, blocks };
+  return { text: escapeMrkdwn(`${name} is not in your CRM data`), blocks };
 }
 
 /** Usage with examples. */
@@ -331,7 +332,7 @@ export function checkHelp(): Message {
 /** A short message (errors, confirmations), always with fallback text. */
 export function notice(text: string, emoji = ':information_source:'): Message {
   return {
-    text,
+    text: escapeMrkdwn(text),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(`${emoji} ${escapeMrkdwn(text)}`, 2900) } }],
   };
 }
