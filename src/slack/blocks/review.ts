@@ -134,7 +134,9 @@ function marker(m: MetricComparison, min: number, signal: boolean): string {
     case 'stable':
       return `· stable${p}`;
     case 'not_enough_data': {
-      const n = Math.min(m.recent.n, m.baseline.n);
+      // The report's note names the group that is short (for lift: the smallest of four groups).
+      const fromNote = /n=(\d+) < \d+/.exec(m.note)?.[1];
+      const n = fromNote ?? Math.min(m.recent.n, m.baseline.n);
       return `not enough data (n=${n} < ${min})`;
     }
   }
