@@ -261,6 +261,12 @@ export interface ReminderSchedulerOptions {
   now?: () => Date;
   /** The message builder; defaults to src/review/compose.ts. Tests inject a stub. */
   compose?: Composer;
+  /** The drift evaluation behind "early review recommended"; defaults to the workspace's drift report. */
+  evaluateDrift?: (
+    deps: Deps,
+    teamId: string,
+    asOf: Date,
+  ) => Promise<Pick<DriftReport, 'driftDetected' | 'signals' | 'icpVersion'>>;
   /** OAuth installs: the bot token of a workspace (the client's own token otherwise). */
   tokenFor?: (teamId: string) => Promise<string | undefined>;
   /** Chart renderer (tests may skip the PNG); defaults to renderDriftChart, `null` turns the chart off. */
@@ -339,14 +345,19 @@ interface Runtime {
   client: WebClient;
   instanceId: string;
   compose: Composer;
+  evaluateDrift: NonNullable<ReminderSchedulerOptions['evaluateDrift']>;
   tokenFor: ((teamId: string) => Promise<string | undefined>) | undefined;
   renderChart: ((series: DriftSeries) => Promise<Buffer>) | null;
   maxAttempts: number;
   leaseMs: number;
   baseBackoffMs: number;
   maxBackoffMs: number;
-  /** Per team: local date whose drift was already evaluated by this instance (the query is not free). */
-  driftChecked: Map<string, string>;
+  /**
+   * Per team: the local date this instance already planned (after the time of day). Reminders post at the
+   * time of day, so once a day's plan is claimed there is nothing more to work out until the next local
+   * date; this keeps a tick to two queries. A review or new ICP version is picked up at the next date.
+   */
+  planned: Map<string, string>;
 }
 
 function runtimeOf(deps: Deps, opts: ReminderSchedulerOptions): Runtime {
@@ -355,13 +366,14 @@ function runtimeOf(deps: Deps, opts: ReminderSchedulerOptions): Runtime {
     client: opts.client,
     instanceId: opts.instanceId,
     compose: opts.compose ?? (composeReminder as Composer),
+    evaluateDrift: opts.evaluateDrift ?? ((d, teamId, asOf) => driftReportFor(d, teamId, asOf)),
     tokenFor: opts.tokenFor,
     renderChart: opts.renderChart === undefined ? (s) => renderDriftChart(s) : opts.renderChart,
     maxAttempts: opts.maxAttempts ?? 5,
     leaseMs: opts.leaseMs ?? 2 * 60_000,
     baseBackoffMs: opts.baseBackoffMs ?? 60_000,
     maxBackoffMs: opts.maxBackoffMs ?? 30 * 60_000,
-    driftChecked: new Map(),
+    planned: new Map(),
   };
 }
 
@@ -370,9 +382,18 @@ async function tokenArg(rt: Runtime, teamId: string): Promise<{ token?: string }
   return token ? { token } : {};
 }
 
-/** Works out one workspace's due occurrences and returns them (drift only when it may post). */
-async function planTeam(rt: Runtime, team: ReviewSettingsRow, now: Date): Promise<PlannedReminder[]> {
+/**
+ * Works out one workspace's due occurrences (drift only when it may post); null when nothing can post
+ * now and no plan was made.
+ */
+async function planTeam(rt: Runtime, team: ReviewSettingsRow, now: Date): Promise<PlannedReminder[] | null> {
   const { deps } = rt;
+  // Cheap checks first: before the local time of day, while snoozed, or when today is already planned,
+  // nothing can post, so no query is needed.
+  const local = localClock(now, team.timezone);
+  if (local.time < team.timeOfDay) return null;
+  if (team.snoozedUntil && now.getTime() < team.snoozedUntil.getTime()) return null;
+  if (rt.planned.get(team.teamId) === local.date) return null;
   const current = await deps.icp.current(team.teamId);
   const spec = current.version.spec;
   const [last, first] = await Promise.all([lastReview(deps.db, team.teamId), firstAppliedAt(deps.db, team.teamId)]);
@@ -385,9 +406,8 @@ async function planTeam(rt: Runtime, team: ReviewSettingsRow, now: Date): Promis
   };
   const schedule = reminderSchedule(base);
   let drift: DriftState | undefined;
-  if (schedule.checkDrift && rt.driftChecked.get(team.teamId) !== schedule.today) {
-    const report = await driftReportFor(deps, team.teamId, now);
-    rt.driftChecked.set(team.teamId, schedule.today);
+  if (schedule.checkDrift) {
+    const report = await rt.evaluateDrift(deps, team.teamId, now);
     drift = {
       detected: report.driftDetected,
       signals: report.signals,
@@ -595,6 +615,7 @@ async function runTick(rt: Runtime, now: Date): Promise<TickResult> {
   for (const team of teams) {
     try {
       const planned = await planTeam(rt, team, now);
+      if (!planned) continue;
       for (const p of planned) {
         const claimed = await claimOccurrence(rt.deps.db, {
           teamId: team.teamId,
@@ -606,6 +627,7 @@ async function runTick(rt: Runtime, now: Date): Promise<TickResult> {
         });
         if (claimed) await sendClaimed(rt, claimed, now, result);
       }
+      rt.planned.set(team.teamId, localClock(now, team.timezone).date);
     } catch (err) {
       rt.deps.logger.error(`review reminders for ${team.teamId}: planning failed`, err);
       result.errors.push({ teamId: team.teamId, error: errorText(err) });
