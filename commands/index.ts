@@ -3,6 +3,7 @@ import type { App } from '@slack/bolt';
 import type { Deps } from '../src/deps.ts';
 import * as appHome from './app-home.ts';
 import * as icpCheck from './icp-check.ts';
+import * as icpPersona from './icp-persona.ts';
 import * as icpReview from './icp-review.ts';
 import * as lifecycle from './lifecycle.ts';
 
@@ -13,7 +14,7 @@ interface CommandModule {
   homeSection?: appHome.HomeSection;
 }
 
-const modules: CommandModule[] = [icpCheck, icpReview, lifecycle];
+const modules: CommandModule[] = [icpCheck, icpPersona, icpReview, lifecycle];
 
 /** Slash commands with a handler (a test checks this list against manifest.yml). */
 export const handledCommands: string[] = modules.flatMap((m) => m.commandNames);
