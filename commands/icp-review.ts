@@ -281,8 +281,16 @@ export function register(app: App, deps: Deps): void {
       await ack({ response_action: 'errors', errors });
       return;
     }
+    // One small upsert: saved before the ack so a failure can be shown in the modal.
+    let saved: Awaited<ReturnType<typeof saveReviewSettings>>;
+    try {
+      saved = await saveReviewSettings(deps.db, teamId, checked.value, userId);
+    } catch (err) {
+      logger.error('could not save review settings', { teamId }, err);
+      await ack({ response_action: 'errors', errors: { [ReviewInputIds.channel.block]: userMessageFor(err) } });
+      return;
+    }
     await ack();
-    const saved = await saveReviewSettings(deps.db, teamId, checked.value, userId);
     logger.info('review settings saved', { teamId, channelId: saved.channelId });
     await client.chat
       .postMessage({
