@@ -1,0 +1,358 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDb, type DbHandle } from '../../db/client.ts';
+import type { DriftSeries } from '../../db/queries/drift.ts';
+import { claimOccurrence, getOccurrence, listOccurrences, markSending } from '../../db/queries/reminders.ts';
+import { recordReview } from '../../db/queries/reviews.ts';
+import { reviewSettings } from '../../db/schema.ts';
+import { buildDeps } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Deps } from '../../src/deps.ts';
+import { SEGMENTS } from '../../src/drift/report.ts';
+import { createLogger } from '../../src/logger.ts';
+import {
+  addDays,
+  type Composer,
+  createReminderClient,
+  createReminderScheduler,
+  REMINDER_EVENT_TYPE,
+  type ReminderScheduler,
+  type ReminderSchedulerOptions,
+} from '../../src/review/scheduler.ts';
+import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
+import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.ts';
+
+const DRIVER = usingRealPostgres ? 'PostgreSQL' : 'PGlite';
+const FIRST = '2026-06-01'; // first reminder date of every test team (UTC, 09:00)
+const at = (iso: string) => new Date(iso);
+const minutes = (d: Date, n: number) => new Date(d.getTime() + n * 60_000);
+const NINE = at(`${FIRST}T09:00:00Z`);
+
+function emptySeries(): DriftSeries {
+  const winRate = {} as DriftSeries['winRate'];
+  const churn = {} as DriftSeries['churn'];
+  for (const s of SEGMENTS) {
+    winRate[s] = [{ month: '2026-05', won: 0, decided: 0, rate: null, ci: null }];
+    churn[s] = [{ month: '2026-05', churned: 0 }];
+  }
+  return { months: ['2026-05'], winRate, churn };
+}
+
+const stubCompose: Composer = async (_deps, teamId, { kind }) => ({
+  message: {
+    text: `ICP review (${kind}) for ${teamId}`,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `ICP review (${kind})` } }],
+  },
+  series: emptySeries(),
+});
+
+/** A fetch that lets the fake post the message, then loses the answer (500 or a reset connection). */
+function lossyFetch(state: { lose: number; mode: '500' | 'reset' }): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (String(input).endsWith('/chat.postMessage') && state.lose > 0) {
+      state.lose--;
+      await res.text();
+      if (state.mode === 'reset') {
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+        });
+      }
+      return new Response('upstream connect error', { status: 500, headers: { 'content-type': 'text/plain' } });
+    }
+    return res;
+  };
+}
+
+describe(`review reminders, exactly once (${DRIVER})`, () => {
+  let t: TestDb;
+  let fake: FakeSlack;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    [t, fake] = await Promise.all([createTestDb(), startFakeSlack()]);
+  });
+  afterAll(async () => {
+    await Promise.all([t?.close(), fake?.close()]);
+  });
+  beforeEach(async () => {
+    await t.truncateAll();
+    fake.reset();
+    logs.length = 0;
+  });
+
+  function depsFor(handle: DbHandle): Deps {
+    const config = loadConfig({
+      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      SLACK_API_URL: fake.url,
+    });
+    return buildDeps(config, handle, createLogger({ level: 'warn', write: (l) => logs.push(l) }));
+  }
+
+  function scheduler(
+    handle: DbHandle,
+    instanceId: string,
+    over: Partial<ReminderSchedulerOptions> & { fetch?: typeof fetch } = {},
+  ): ReminderScheduler {
+    const { fetch: fetchFn, ...rest } = over;
+    return createReminderScheduler(depsFor(handle), {
+      client: createReminderClient(TEST_BOT_TOKEN, { slackApiUrl: fake.url, ...(fetchFn ? { fetch: fetchFn } : {}) }),
+      instanceId,
+      compose: stubCompose,
+      renderChart: null,
+      evaluateDrift: async () => ({ driftDetected: false, signals: [], icpVersion: 1 }),
+      ...rest,
+    });
+  }
+
+  /** A workspace whose first reminder is FIRST at 09:00 UTC, posting to `channel`. */
+  async function team(teamId: string, channelId = `C${teamId.slice(1)}`) {
+    await t.db.insert(reviewSettings).values({ teamId, channelId, timeOfDay: '09:00', timezone: 'UTC' });
+    const icp = await depsFor(t).icp.current(teamId);
+    await recordReview(t.db, {
+      teamId,
+      reviewedBy: 'U0OWNER01',
+      note: null,
+      icpChanged: false,
+      icpVersion: icp.version.version,
+      drift: null,
+      reviewedAt: at(`${addDays(FIRST, -166)}T12:00:00Z`),
+    });
+    return channelId;
+  }
+
+  const okPosts = (channel?: string) =>
+    fake.calls('chat.postMessage').filter((c) => c.status === 200 && (!channel || c.body.channel === channel));
+
+  it('posts a due reminder once, with its occurrence key in the metadata, and the chart in its thread', async () => {
+    const channel = await team('T0ONE');
+    const s = scheduler(t, 'a', { renderChart: undefined });
+    expect((await s.tick(minutes(NINE, -1))).posted).toEqual([]);
+    const r = await s.tick(NINE);
+    expect(r.posted).toEqual(['due:2026-06-15:0']);
+    for (let m = 1; m <= 30; m += 7) await s.tick(minutes(NINE, m));
+    await s.tick(at('2026-06-05T12:00:00Z'));
+
+    const [post] = okPosts();
+    expect(okPosts()).toHaveLength(1);
+    expect(post!.body.metadata).toEqual({
+      event_type: REMINDER_EVENT_TYPE,
+      event_payload: { occurrence_key: 'due:2026-06-15:0', kind: 'due', team_id: 'T0ONE' },
+    });
+    const [msg] = fake.messages(channel);
+    const row = await getOccurrence(t.db, 'T0ONE', 'due:2026-06-15:0');
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, messageTs: msg!.ts, claimedBy: 'a' });
+
+    const [complete] = fake.calls('files.completeUploadExternal');
+    expect(complete!.body).toMatchObject({ channel_id: channel, thread_ts: msg!.ts });
+    expect(fake.calls('upload')).toHaveLength(1);
+  });
+
+  it('posts the real composed reminder (Block Kit with buttons) through the default composer', async () => {
+    const channel = await team('T0REAL');
+    const s = scheduler(t, 'a', { compose: undefined });
+    expect((await s.tick(NINE)).posted).toEqual(['due:2026-06-15:0']);
+    const [msg] = fake.messages(channel);
+    expect(msg!.text).toBeTruthy();
+    expect(JSON.stringify(msg!.blocks)).toContain('button');
+  });
+
+  it('catches up once after downtime, at the time of day, and not once per missed tick', async () => {
+    const channel = await team('T0DOWN');
+    const s = scheduler(t, 'a');
+    await s.tick(at('2026-05-31T20:00:00Z'));
+    // Down from 2026-05-31 20:00 until 2026-06-03 07:00 (before 09:00): nothing yet.
+    expect((await s.tick(at('2026-06-03T07:00:00Z'))).posted).toEqual([]);
+    for (let h = 0; h < 48; h += 3) await s.tick(at(`2026-06-03T${String(9 + (h % 12)).padStart(2, '0')}:00:00Z`));
+    expect(fake.messages(channel)).toHaveLength(1);
+    // A restarted instance (fresh memory) does not post it again either.
+    await scheduler(t, 'b').tick(at('2026-06-04T10:00:00Z'));
+    expect(fake.messages(channel)).toHaveLength(1);
+    // The next week is a new occurrence.
+    expect((await s.tick(at('2026-06-08T09:00:00Z'))).posted).toEqual(['due:2026-06-15:1']);
+    expect(fake.messages(channel)).toHaveLength(2);
+  });
+
+  it('retries after a 429 no sooner than Retry-After, and posts once', async () => {
+    const channel = await team('T0RATE');
+    const s = scheduler(t, 'a');
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 300 });
+    expect((await s.tick(NINE)).retrying).toEqual(['due:2026-06-15:0']);
+    const row = await getOccurrence(t.db, 'T0RATE', 'due:2026-06-15:0');
+    expect(row).toMatchObject({ status: 'retry', attempts: 1 });
+    expect(row!.nextAttemptAt!.getTime()).toBe(NINE.getTime() + 300_000);
+    expect(row!.lastError).toMatch(/rate limited/);
+
+    await s.tick(minutes(NINE, 2));
+    expect(fake.calls('chat.postMessage')).toHaveLength(1);
+    expect((await s.tick(minutes(NINE, 5))).posted).toEqual(['due:2026-06-15:0']);
+    await s.tick(minutes(NINE, 10));
+    expect(fake.messages(channel)).toHaveLength(1);
+    expect(fake.calls('chat.postMessage')).toHaveLength(2);
+    expect(await getOccurrence(t.db, 'T0RATE', 'due:2026-06-15:0')).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('retries after a 500, reconciling first (nothing found), and posts once', async () => {
+    const channel = await team('T0FIVE');
+    const s = scheduler(t, 'a');
+    fake.failNext('chat.postMessage', { status: 500 });
+    expect((await s.tick(NINE)).retrying).toEqual(['due:2026-06-15:0']);
+    expect((await getOccurrence(t.db, 'T0FIVE', 'due:2026-06-15:0'))!.lastError).toMatch(/ambiguous: HTTP 500/);
+    expect((await s.tick(minutes(NINE, 1))).posted).toEqual(['due:2026-06-15:0']);
+    expect(fake.calls('conversations.history')).toHaveLength(1);
+    expect(fake.calls('conversations.history')[0]!.body).toMatchObject({ channel, include_all_metadata: 'true' });
+    expect(fake.messages(channel)).toHaveLength(1);
+  });
+
+  for (const mode of ['500', 'reset'] as const) {
+    it(`reconciles an ambiguous failure (${mode === '500' ? '500 after the message was posted' : 'connection reset after sending'}) instead of posting twice`, async () => {
+      const channel = await team('T0AMB');
+      const s = scheduler(t, 'a', { fetch: lossyFetch({ lose: 1, mode }) });
+      expect((await s.tick(NINE)).retrying).toEqual(['due:2026-06-15:0']);
+      expect(fake.messages(channel)).toHaveLength(1);
+      const r = await s.tick(minutes(NINE, 1));
+      expect(r).toMatchObject({ posted: [], reconciled: ['due:2026-06-15:0'] });
+      await s.tick(minutes(NINE, 30));
+      expect(fake.calls('chat.postMessage')).toHaveLength(1);
+      expect(fake.messages(channel)).toHaveLength(1);
+      const row = await getOccurrence(t.db, 'T0AMB', 'due:2026-06-15:0');
+      expect(row).toMatchObject({ status: 'sent', messageTs: fake.messages(channel)[0]!.ts });
+    });
+  }
+
+  it("takes over a dead instance's 'sending' row only after the lease, and reconciles it", async () => {
+    const channel = await team('T0DEAD');
+    const key = 'due:2026-06-15:0';
+    // Instance "dead" claimed, marked sending, posted, and crashed before recording the ts.
+    const claimed = await claimOccurrence(t.db, {
+      teamId: 'T0DEAD',
+      occurrenceKey: key,
+      kind: 'due',
+      channelId: channel,
+      instanceId: 'dead',
+      now: NINE,
+    });
+    await markSending(t.db, claimed!.id, 'dead', NINE);
+    await createReminderClient(TEST_BOT_TOKEN, { slackApiUrl: fake.url }).chat.postMessage({
+      channel,
+      text: 'ICP review (due)',
+      metadata: { event_type: REMINDER_EVENT_TYPE, event_payload: { occurrence_key: key } },
+    });
+    const s = scheduler(t, 'b');
+    expect(await s.tick(minutes(NINE, 1))).toMatchObject({ posted: [], reconciled: [] });
+    expect((await getOccurrence(t.db, 'T0DEAD', key))!.status).toBe('sending');
+    expect((await s.tick(minutes(NINE, 3))).reconciled).toEqual([key]);
+    expect(fake.messages(channel)).toHaveLength(1);
+    expect(await getOccurrence(t.db, 'T0DEAD', key)).toMatchObject({ status: 'sent', claimedBy: 'b' });
+  });
+
+  it("resends a dead instance's 'sending' row once when the message is not in the channel", async () => {
+    const channel = await team('T0LOST');
+    const key = 'due:2026-06-15:0';
+    const claimed = await claimOccurrence(t.db, {
+      teamId: 'T0LOST',
+      occurrenceKey: key,
+      kind: 'due',
+      channelId: channel,
+      instanceId: 'dead',
+      now: NINE,
+    });
+    await markSending(t.db, claimed!.id, 'dead', NINE);
+    const s = scheduler(t, 'b');
+    expect((await s.tick(minutes(NINE, 3))).posted).toEqual([key]);
+    await s.tick(minutes(NINE, 10));
+    expect(fake.messages(channel)).toHaveLength(1);
+    expect(await getOccurrence(t.db, 'T0LOST', key)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('gives up after the last attempt, with the error recorded', async () => {
+    const channel = await team('T0FAIL');
+    const s = scheduler(t, 'a', { maxAttempts: 3 });
+    fake.failNext('chat.postMessage', { status: 500 }, 10);
+    for (let m = 0; m < 120; m += 5) await s.tick(minutes(NINE, m));
+    expect(fake.calls('chat.postMessage')).toHaveLength(3);
+    expect(fake.messages(channel)).toHaveLength(0);
+    const row = await getOccurrence(t.db, 'T0FAIL', 'due:2026-06-15:0');
+    expect(row).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(row!.lastError).toMatch(/HTTP 500.*attempt 3 of 3/);
+    expect(logs.some((l) => l.includes('failed'))).toBe(true);
+  });
+
+  it('does not retry an error a retry cannot fix (channel_not_found)', async () => {
+    await team('T0GONE');
+    const s = scheduler(t, 'a');
+    fake.failNext('chat.postMessage', { error: 'channel_not_found' });
+    expect((await s.tick(NINE)).failed).toEqual(['due:2026-06-15:0']);
+    await s.tick(minutes(NINE, 30));
+    expect(fake.calls('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('keeps the reminder when the chart upload fails', async () => {
+    const channel = await team('T0CHART');
+    const s = scheduler(t, 'a', { renderChart: async () => Buffer.from('not really a png') });
+    fake.failNext('files.getUploadURLExternal', { status: 500 });
+    expect((await s.tick(NINE)).posted).toEqual(['due:2026-06-15:0']);
+    expect(fake.messages(channel)).toHaveLength(1);
+    expect((await getOccurrence(t.db, 'T0CHART', 'due:2026-06-15:0'))!.status).toBe('sent');
+    expect(logs.some((l) => l.includes('chart upload failed'))).toBe(true);
+  });
+
+  it('posts an early-review reminder once per drift episode', async () => {
+    const channel = await team('T0DRIFT');
+    let signals = ['tier1.winRate'];
+    const s = scheduler(t, 'a', {
+      evaluateDrift: async () => ({ driftDetected: signals.length > 0, signals, icpVersion: 1 }),
+    });
+    const kinds = () => fake.messages(channel).map((m) => m.text);
+    expect((await s.tick(at('2026-05-10T09:00:00Z'))).posted).toEqual([expect.stringMatching(/^drift:/)]);
+    await s.tick(at('2026-05-11T09:00:00Z'));
+    await scheduler(t, 'b', { evaluateDrift: async () => ({ driftDetected: true, signals, icpVersion: 1 }) }).tick(
+      at('2026-05-12T09:30:00Z'),
+    );
+    expect(kinds()).toEqual(['ICP review (drift) for T0DRIFT']);
+    signals = ['tier1.winRate', 'lift'];
+    await s.tick(at('2026-05-13T09:00:00Z'));
+    expect(kinds()).toHaveLength(2);
+    signals = [];
+    await s.tick(at('2026-05-14T09:00:00Z'));
+    expect(kinds()).toHaveLength(2);
+  });
+
+  it(`three instances ticking concurrently post each occurrence exactly once (${usingRealPostgres ? 'three pools on one PostgreSQL database' : 'one PGlite database'})`, async () => {
+    const teams = ['T0R1', 'T0R2', 'T0R3', 'T0R4', 'T0R5', 'T0R6'];
+    const channels = [];
+    for (const id of teams) channels.push(await team(id));
+    const handles: DbHandle[] = usingRealPostgres
+      ? await Promise.all([1, 2, 3].map(() => createDb({ databaseUrl: t.url, poolMax: 4 })))
+      : [t, t, t];
+    try {
+      const lossy = { lose: 1, mode: '500' as const };
+      const instances = handles.map((h, i) =>
+        scheduler(h, `replica-${i + 1}`, i === 0 ? { fetch: lossyFetch(lossy) } : {}),
+      );
+      fake.failNext('chat.postMessage', { status: 429, retryAfter: 60 });
+      fake.failNext('chat.postMessage', { status: 500 }, 2);
+      for (let m = 0; m < 20; m++) {
+        await Promise.all(instances.map((s) => s.tick(minutes(NINE, m))));
+      }
+      // A week later: the next occurrence, again once.
+      for (let m = 0; m < 5; m++) {
+        await Promise.all(instances.map((s) => s.tick(minutes(at('2026-06-08T09:00:00Z'), m))));
+      }
+      for (const channel of channels) {
+        const keys = fake
+          .messages(channel)
+          .map((msg) => (msg.metadata as { event_payload: { occurrence_key: string } }).event_payload.occurrence_key);
+        expect(keys, channel).toEqual(['due:2026-06-15:0', 'due:2026-06-15:1']);
+      }
+      const rows = await listOccurrences(t.db);
+      expect(rows).toHaveLength(teams.length * 2);
+      expect(rows.every((r) => r.status === 'sent' && r.messageTs)).toBe(true);
+      expect(new Set(rows.map((r) => r.claimedBy)).size).toBeGreaterThan(usingRealPostgres ? 1 : 0);
+      expect(okPosts()).toHaveLength(teams.length * 2);
+    } finally {
+      if (usingRealPostgres) await Promise.all(handles.map((h) => h.close()));
+    }
+  });
+});
