@@ -17,6 +17,7 @@ import { isAppError } from './errors.ts';
 import { IcpProvider } from './icp/provider.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { PersonaProvider } from './personas/provider.ts';
+import { createAppReminderScheduler } from './review/scheduler.ts';
 import { createSlackApp } from './slack/create-app.ts';
 
 const demoAccountsPath = fileURLToPath(new URL('../db/seed/demo-accounts.csv', import.meta.url));
@@ -87,6 +88,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   logger.info(
     `Slack app started in ${config.slack.mode} mode${config.slack.mode === 'socket' ? '' : ` on port ${config.port}`}`,
   );
+  // Review reminders: every replica ticks; the database makes each post happen once.
+  const reminders = createAppReminderScheduler(deps);
+  reminders.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -94,6 +98,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     stopping = true;
     logger.info(`${signal}: shutting down`);
     try {
+      await reminders.stop(); // no new ticks; a running one finishes before the database closes
       await slack.stop(); // stop receiving; in-flight handlers finish
       await handle.close();
       process.exit(0);

@@ -16,10 +16,12 @@
  * date, same key) and a skipped hour cannot skip a day (03:00 is later than 02:30).
  */
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { DriftSeries } from '../../db/queries/drift.ts';
+import { findInstallation } from '../../db/queries/installations.ts';
 import {
   claimOccurrence,
   listReminderTeams,
@@ -715,4 +717,32 @@ export function sendDueReminders(
     { client, instanceId: opts.instanceId ?? `cli-${process.pid}` },
     opts.now ?? new Date(deps.now()),
   );
+}
+
+/**
+ * The scheduler the app runs: a retry-free client on the configured bot token (single workspace), or
+ * each workspace's installed bot token (OAuth mode), and an instance id unique to this process.
+ */
+export function createAppReminderScheduler(
+  deps: Deps,
+  opts: Partial<ReminderSchedulerOptions> = {},
+): ReminderScheduler {
+  const s = deps.config.slack;
+  const client = createReminderClient(s.botToken, {
+    ...(s.apiUrl ? { slackApiUrl: s.apiUrl } : {}),
+    logger: deps.logger,
+  });
+  const tokenFor =
+    s.mode === 'oauth'
+      ? async (teamId: string) => {
+          const installation = (await findInstallation(deps.db, teamId)) as { bot?: { token?: string } } | null;
+          return installation?.bot?.token;
+        }
+      : undefined;
+  return createReminderScheduler(deps, {
+    client,
+    instanceId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    ...(tokenFor ? { tokenFor } : {}),
+    ...opts,
+  });
 }

@@ -284,6 +284,28 @@ describe(`reminder scheduler across DST (${usingRealPostgres ? 'PostgreSQL' : 'P
     return posts;
   }
 
+  it('ticks from node-cron once started, and stops cleanly', async () => {
+    await team('T0CRON', 'C0CRON', '2026-03-28');
+    const scheduler = createReminderScheduler(deps, {
+      client: createReminderClient(TEST_BOT_TOKEN, { slackApiUrl: fake.url }),
+      instanceId: 'cron',
+      cronExpression: '* * * * * *',
+      now: () => at('2026-03-28T08:00:00Z'),
+      compose: stubCompose,
+      renderChart: null,
+      evaluateDrift: async () => ({ driftDetected: false, signals: [], icpVersion: 1 }),
+    });
+    scheduler.start();
+    try {
+      await fake.waitFor('chat.postMessage', 1, 5000);
+    } finally {
+      await scheduler.stop();
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fake.calls('chat.postMessage')).toHaveLength(1);
+    expect((await listOccurrences(t.db, 'T0CRON')).map((o) => o.status)).toEqual(['sent']);
+  });
+
   it('posts once per local day at 09:00 across the March change (one team per day)', async () => {
     await team('T0MAR28', 'C0MAR28', '2026-03-28');
     await team('T0MAR29', 'C0MAR29', '2026-03-29');
