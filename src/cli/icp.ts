@@ -10,6 +10,7 @@ import { renderOutcome } from '../../commands/icp-check.ts';
 import type { DbHandle } from '../../db/client.ts';
 import { applyIcp, diffIcpVersions, getIcpVersion, listIcpVersions, rollbackIcp } from '../../db/queries/icp.ts';
 import { importCsv } from '../../db/queries/import.ts';
+import { recordReview } from '../../db/queries/reviews.ts';
 import { listScores, rescoreAll } from '../../db/queries/scores.ts';
 import { buildDeps, openDatabase } from '../app.ts';
 import { checkCompany } from '../check/check-company.ts';
@@ -19,6 +20,9 @@ import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode, ImportError, isAppError } from '../errors.ts';
 import { tierLabels } from '../icp/types.ts';
 import { createLogger } from '../logger.ts';
+import { driftReportFor, reviewContext } from '../review/compose.ts';
+import { createReminderClient, sendDueReminders } from '../review/scheduler.ts';
+import { driftReportText } from '../slack/blocks/review.ts';
 
 export interface CliIo {
   out(text: string): void;
@@ -41,6 +45,11 @@ Data
 
 Checks
   check "<company or domain>" [key=value …]
+
+Reviews
+  drift [--window 90d] [--as-of <date>] [--json]   drift report: summary and signal table
+  remind --now                 send the review reminders due now, once (same claims as the scheduler)
+  review [--note "…"] [--changed]                 record an ICP review as --user, with the drift figures
 
 Other
   migrate                      apply database migrations
@@ -83,6 +92,25 @@ function readFile(path: string): string {
       cause: err,
     });
   }
+}
+
+/** `90d`, `12w`, `3m` or a plain number of days. */
+function windowArg(v: string | boolean | undefined): number | undefined {
+  if (v === undefined || typeof v === 'boolean') return undefined;
+  const m = /^(\d+)\s*([dwm]?)$/i.exec(v.trim());
+  const days = m
+    ? Number(m[1]) * ({ d: 1, w: 7, m: 30 }[(m[2] || 'd').toLowerCase() as 'd' | 'w' | 'm'] ?? 1)
+    : Number.NaN;
+  if (!(days >= 1 && days <= 3650))
+    throw new AppError(ErrorCode.BadInput, `--window must be a duration such as 90d, 12w or 3m, got “${v}”.`);
+  return days;
+}
+
+function dateArg(v: string): Date {
+  const d = /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(`${v.slice(0, 10)}T00:00:00Z`) : new Date(Number.NaN);
+  if (Number.isNaN(d.getTime()))
+    throw new AppError(ErrorCode.BadInput, `--as-of must be a date such as 2017-12-31, got “${v}”.`);
+  return d;
 }
 
 const csvCell = (v: unknown) => {
@@ -285,6 +313,61 @@ export const commands: Record<string, Handler> = {
       );
     }
     return outcome.kind === 'scored' || outcome.kind === 'help' ? 0 : 2;
+  },
+
+  async drift(ctx) {
+    const asOfFlag = ctx.flags['as-of'];
+    const asOf = typeof asOfFlag === 'string' ? dateArg(asOfFlag) : new Date(ctx.deps.now());
+    const report = await driftReportFor(ctx.deps, ctx.teamId, asOf, windowArg(ctx.flags.window));
+    print(ctx, report, () => driftReportText(report));
+    return 0;
+  },
+
+  async remind(ctx) {
+    if (!ctx.flags.now) throw new AppError(ErrorCode.BadInput, 'Say `icp remind --now` to send the due reminders now.');
+    const client = createReminderClient(ctx.config.slack.botToken, {
+      ...(ctx.config.slack.apiUrl ? { slackApiUrl: ctx.config.slack.apiUrl } : {}),
+    });
+    const r = await sendDueReminders(ctx.deps, client, { now: new Date(ctx.deps.now()) });
+    print(ctx, r, () =>
+      [
+        `Posted ${r.posted.length}, reconciled ${r.reconciled.length}, retrying ${r.retrying.length}, failed ${r.failed.length}.`,
+        ...r.errors.map((e) => `  ${e.teamId}: ${e.error}`),
+      ].join('\n'),
+    );
+    return r.failed.length > 0 || r.errors.length > 0 ? 2 : 0;
+  },
+
+  async review(ctx) {
+    const now = new Date(ctx.deps.now());
+    const current = await ctx.deps.icp.current(ctx.teamId);
+    const report = await driftReportFor(ctx.deps, ctx.teamId, now);
+    const note = typeof ctx.flags.note === 'string' && ctx.flags.note.trim() !== '' ? ctx.flags.note.trim() : null;
+    const row = await recordReview(ctx.deps.db, {
+      teamId: ctx.teamId,
+      reviewedBy: ctx.userId,
+      note,
+      icpChanged: Boolean(ctx.flags.changed),
+      icpVersion: current.version.version,
+      drift: report,
+      reviewedAt: now,
+    });
+    const { status } = await reviewContext(ctx.deps, ctx.teamId, now);
+    print(
+      ctx,
+      {
+        id: row.id,
+        reviewedBy: row.reviewedBy,
+        reviewedAt: row.reviewedAt,
+        icpVersion: row.icpVersion,
+        icpChanged: row.icpChanged,
+        note: row.note,
+        nextDueAt: status.dueAt,
+      },
+      () =>
+        `Recorded review #${row.id} of ICP version ${row.icpVersion} by ${row.reviewedBy}${row.icpChanged ? ' (ICP changed)' : ''}. Next review due ${status.dueAt.toISOString().slice(0, 10)}.`,
+    );
+    return 0;
   },
 
   async migrate(ctx) {

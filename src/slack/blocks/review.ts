@@ -144,8 +144,10 @@ function marker(m: MetricComparison, min: number, signal: boolean): string {
 
 const pad = (s: string, w: number) => (s.length >= w ? s : s + ' '.repeat(w - s.length));
 
-/** One monospace table (a preformatted mrkdwn block) with the header row and one row per line. */
-function table(title: string, rows: { label: string; m: MetricComparison; signal: boolean }[], min: number): Block {
+type TableRow = { label: string; m: MetricComparison; signal: boolean };
+
+/** The rows of one signal table as aligned plain text (header first). Shared by Slack and the CLI. */
+function tableText(rows: TableRow[], min: number): string {
   const head = ['Segment', 'Recent', 'Baseline', 'Change', 'n (rec/base)', 'Signal'];
   const body = rows.map((r) => {
     const nd = r.m.verdict === 'not_enough_data';
@@ -164,42 +166,54 @@ function table(title: string, rows: { label: string; m: MetricComparison; signal
       .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!)))
       .join('  ')
       .trimEnd();
-  const text = [head, ...body].map(line).join('\n');
-  return {
-    type: 'section',
-    text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(title)}*\n\`\`\`${escapeMrkdwn(text)}\`\`\``, 3000) },
-  };
+  return [head, ...body].map(line).join('\n');
 }
 
-/** The signal tables: one per metric by tier and fit vs non-fit, plus ICP lift and outside-ICP share. */
+/** The tables of a report: one per metric by tier and fit vs non-fit, then ICP lift and outside share. */
+function reportTables(report: DriftReport): { title: string; rows: TableRow[] }[] {
+  const signals = new Set(report.signals);
+  const out = (['winRate', 'churnRate', 'salesCycleDays', 'dealSize'] as const).map((metric) => ({
+    title: metricTitles[metric],
+    rows: TABLE_SEGMENTS.map((s) => ({
+      label: segmentNames[s],
+      m: report.segments[s][metric],
+      signal: signals.has(`${s}.${metric}`),
+    })),
+  }));
+  out.push({
+    title: 'ICP signals',
+    rows: [
+      { label: 'ICP lift', m: report.lift, signal: signals.has('lift') },
+      { label: 'Wins outside ICP', m: report.outsideIcpShare, signal: signals.has('outsideIcpShare') },
+    ],
+  });
+  return out;
+}
+
+/** The report as plain text for a terminal: the summary, then the tables. */
+export function driftReportText(report: DriftReport): string {
+  const min = report.thresholds.minSample;
+  const w = report.windows;
+  return [
+    `ICP drift report as of ${w.asOf}: recent ${w.recent.start} to ${w.recent.end} (${w.windowDays} days) vs baseline ${w.baseline.start} to ${w.baseline.end}, ICP version ${report.icpVersion ?? '–'}`,
+    '',
+    ...report.summary,
+    '',
+    ...reportTables(report).flatMap((t) => [t.title, tableText(t.rows, min), '']),
+    '‼ = still significant after correcting for every comparison in the report',
+  ].join('\n');
+}
+
+/** The signal tables as preformatted (monospace) sections, one per metric plus the ICP signals. */
 export function signalTables(report: DriftReport): Block[] {
   const min = report.thresholds.minSample;
-  const signals = new Set(report.signals);
-  const out: Block[] = [];
-  for (const metric of ['winRate', 'churnRate', 'salesCycleDays', 'dealSize'] as const) {
-    out.push(
-      table(
-        metricTitles[metric],
-        TABLE_SEGMENTS.map((s) => ({
-          label: segmentNames[s],
-          m: report.segments[s][metric],
-          signal: signals.has(`${s}.${metric}`),
-        })),
-        min,
-      ),
-    );
-  }
-  out.push(
-    table(
-      'ICP signals',
-      [
-        { label: 'ICP lift', m: report.lift, signal: signals.has('lift') },
-        { label: 'Wins outside ICP', m: report.outsideIcpShare, signal: signals.has('outsideIcpShare') },
-      ],
-      min,
-    ),
-  );
-  return out;
+  return reportTables(report).map((t) => ({
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: truncate(`*${escapeMrkdwn(t.title)}*\n\`\`\`${escapeMrkdwn(tableText(t.rows, min))}\`\`\``, 3000),
+    },
+  }));
 }
 
 /** Why this message: the cadence (due date, overdue days), the drift signals, or a manual request. */
