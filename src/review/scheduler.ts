@@ -116,6 +116,8 @@ export interface ReminderPlanInput {
   cycleStart: Date;
   /** The drift state, when the caller evaluated it (see `schedule.checkDrift`). */
   drift?: DriftState | undefined;
+  /** `icp remind --now`: treat today's time of day as reached (the keys, hence exactly-once, are unchanged). */
+  ignoreTimeOfDay?: boolean;
 }
 
 export interface PlannedReminder {
@@ -146,7 +148,7 @@ export interface ReminderSchedule {
 export function reminderSchedule(input: Omit<ReminderPlanInput, 'drift'>): ReminderSchedule {
   const { now, settings } = input;
   const { date: today, time } = localClock(now, settings.timezone);
-  const timeReached = time >= settings.timeOfDay;
+  const timeReached = input.ignoreTimeOfDay === true || time >= settings.timeOfDay;
   const snoozed = settings.snoozedUntil !== null && now.getTime() < settings.snoozedUntil.getTime();
   let dueDate: string | null = null;
   let firstReminderDate: string | null = null;
@@ -273,6 +275,8 @@ export interface ReminderSchedulerOptions {
   tokenFor?: (teamId: string) => Promise<string | undefined>;
   /** Chart renderer (tests may skip the PNG); defaults to renderDriftChart, `null` turns the chart off. */
   renderChart?: ((series: DriftSeries) => Promise<Buffer>) | null;
+  /** Post what is due today even before the local time of day (`icp remind --now`). */
+  ignoreTimeOfDay?: boolean;
   /** Attempts per occurrence before it is marked failed. Default 5. */
   maxAttempts?: number;
   /** A 'claimed'/'sending' row untouched for this long belongs to a dead instance. Default 2 minutes. */
@@ -350,6 +354,7 @@ interface Runtime {
   evaluateDrift: NonNullable<ReminderSchedulerOptions['evaluateDrift']>;
   tokenFor: ((teamId: string) => Promise<string | undefined>) | undefined;
   renderChart: ((series: DriftSeries) => Promise<Buffer>) | null;
+  ignoreTimeOfDay: boolean;
   maxAttempts: number;
   leaseMs: number;
   baseBackoffMs: number;
@@ -371,6 +376,7 @@ function runtimeOf(deps: Deps, opts: ReminderSchedulerOptions): Runtime {
     evaluateDrift: opts.evaluateDrift ?? ((d, teamId, asOf) => driftReportFor(d, teamId, asOf)),
     tokenFor: opts.tokenFor,
     renderChart: opts.renderChart === undefined ? (s) => renderDriftChart(s) : opts.renderChart,
+    ignoreTimeOfDay: opts.ignoreTimeOfDay ?? false,
     maxAttempts: opts.maxAttempts ?? 5,
     leaseMs: opts.leaseMs ?? 2 * 60_000,
     baseBackoffMs: opts.baseBackoffMs ?? 60_000,
@@ -393,7 +399,7 @@ async function planTeam(rt: Runtime, team: ReviewSettingsRow, now: Date): Promis
   // Cheap checks first: before the local time of day, while snoozed, or when today is already planned,
   // nothing can post, so no query is needed.
   const local = localClock(now, team.timezone);
-  if (local.time < team.timeOfDay) return null;
+  if (!rt.ignoreTimeOfDay && local.time < team.timeOfDay) return null;
   if (team.snoozedUntil && now.getTime() < team.snoozedUntil.getTime()) return null;
   if (rt.planned.get(team.teamId) === local.date) return null;
   const current = await deps.icp.current(team.teamId);
@@ -405,6 +411,7 @@ async function planTeam(rt: Runtime, team: ReviewSettingsRow, now: Date): Promis
     cadenceDays: spec.review_every_days,
     remindDaysBefore: spec.review_remind_days_before,
     cycleStart: last?.reviewedAt ?? first ?? current.version.createdAt,
+    ignoreTimeOfDay: rt.ignoreTimeOfDay,
   };
   const schedule = reminderSchedule(base);
   let drift: DriftState | undefined;
@@ -706,15 +713,24 @@ export function runReminderTick(
   return runTick(runtimeOf(deps, opts), now ?? opts.now?.() ?? new Date(deps.now()));
 }
 
-/** `icp remind --now`: sends the reminders due now, once, with the same claims the scheduler uses. */
+/**
+ * `icp remind --now`: sends what is due today (without waiting for the local time of day), once, with
+ * the same claims as the scheduler, so a replica ticking later does not post it again. Pass a client from
+ * `createReminderClient` (no automatic retries).
+ */
 export function sendDueReminders(
   deps: Deps,
   client: WebClient,
-  opts: { now?: Date; instanceId?: string } = {},
+  opts: { now?: Date; instanceId?: string; ignoreTimeOfDay?: boolean; compose?: Composer } = {},
 ): Promise<TickResult> {
   return runReminderTick(
     deps,
-    { client, instanceId: opts.instanceId ?? `cli-${process.pid}` },
+    {
+      client,
+      instanceId: opts.instanceId ?? `cli-${hostname()}-${process.pid}`,
+      ignoreTimeOfDay: opts.ignoreTimeOfDay ?? true,
+      ...(opts.compose ? { compose: opts.compose } : {}),
+    },
     opts.now ?? new Date(deps.now()),
   );
 }

@@ -17,6 +17,7 @@ import {
   REMINDER_EVENT_TYPE,
   type ReminderScheduler,
   type ReminderSchedulerOptions,
+  sendDueReminders,
 } from '../../src/review/scheduler.ts';
 import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
@@ -172,6 +173,17 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
     // The next week is a new occurrence.
     expect((await s.tick(at('2026-06-08T09:00:00Z'))).posted).toEqual(['due:2026-06-15:1']);
     expect(fake.messages(channel)).toHaveLength(2);
+  });
+
+  it('`icp remind --now` posts what is due today before the time of day, and the scheduler does not repeat it', async () => {
+    const channel = await team('T0CLI');
+    const client = createReminderClient(TEST_BOT_TOKEN, { slackApiUrl: fake.url });
+    const early = at(`${FIRST}T06:00:00Z`);
+    const r = await sendDueReminders(depsFor(t), client, { now: early, compose: stubCompose });
+    expect(r.posted).toEqual(['due:2026-06-15:0']);
+    expect((await sendDueReminders(depsFor(t), client, { now: early, compose: stubCompose })).posted).toEqual([]);
+    await scheduler(t, 'a').tick(NINE);
+    expect(fake.messages(channel)).toHaveLength(1);
   });
 
   it('retries after a 429 no sooner than Retry-After, and posts once', async () => {
