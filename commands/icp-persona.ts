@@ -273,7 +273,8 @@ export function register(app: App, deps: Deps): void {
         );
         return;
       }
-      const r = await tailorPersona(deps.llm, loaded.persona, loaded.account);
+      const timeout = deps.config.openai?.timeoutMs;
+      const r = await tailorPersona(deps.llm, loaded.persona, loaded.account, timeout ? { timeoutMs: timeout } : {});
       if (!r.ok) {
         logger.warn('persona tailoring fell back', { teamId, persona: loaded.persona.id, reason: r.reason });
         await reply(

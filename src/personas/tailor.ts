@@ -210,23 +210,35 @@ export function tailorPrompt(p: Persona, ctx: AccountContext): string {
   ].join('\n');
 }
 
-/** Three talking points and the likely objections for a persona at an account, validated; never throws. */
+/**
+ * Three talking points and the likely objections for a persona at an account, validated; never throws.
+ * `timeoutMs` (the configured model timeout) names a timeout as such: the SDK reports its own abort
+ * as a status-less API error, which would otherwise read as "answered with an error".
+ */
 export async function tailorPersona(
   llm: Llm | undefined,
   p: Persona,
   ctx: AccountContext,
+  opts: { timeoutMs?: number } = {},
 ): Promise<LlmResult<Tailored>> {
   if (!llm) return { ok: false, reason: 'AI is not switched on in this workspace (no OpenAI key configured)' };
+  const started = performance.now();
+  let r: LlmResult<Tailored>;
   try {
-    return await llm.complete({
+    r = await llm.complete({
       system: TAILOR_SYSTEM,
       user: tailorPrompt(p, ctx),
       schema: TailorSchema,
       name: 'persona_tailoring',
     });
   } catch {
-    return { ok: false, reason: 'the AI service could not be reached' };
+    r = { ok: false, reason: 'the AI service could not be reached' };
   }
+  const t = opts.timeoutMs;
+  if (!r.ok && t !== undefined && performance.now() - started >= t - 50 && !r.reason.includes('did not answer')) {
+    return { ok: false, reason: `the AI service did not answer within ${t / 1000} s` };
+  }
+  return r;
 }
 
 // ── What a rep asked for ─────────────────────────────────────────────────────────────────────────────
