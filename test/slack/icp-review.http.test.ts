@@ -273,6 +273,39 @@ describe(`/icp-review over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})
     expect(allText(history)).toContain('Tier 1 still wins');
   });
 
+  it('replaces an ephemeral /icp-review report through its response_url once reviewed', async () => {
+    await app.interact(
+      blockActionsPayload({
+        team: T1,
+        user: OWNER,
+        actions: [buttonAction(ReviewActionIds.markReviewed, 'manual', 'icp_review_actions')],
+        container: { type: 'message', message_ts: '1.1', channel_id: CHANNEL, is_ephemeral: true },
+        channel: { id: CHANNEL, name: 'icp-reviews' },
+        response_url: fake.responseUrl('eph'),
+        trigger_id: '1337.42.abcd',
+      }),
+    );
+    const [open] = await fake.waitFor('views.open');
+    const view = open!.body.view as Record<string, unknown>;
+    expect(JSON.parse(String(view.private_metadata))).toEqual({ kind: 'manual', responseUrl: fake.responseUrl('eph') });
+    await app.interact(
+      viewSubmissionPayload({
+        team: T1,
+        user: OWNER,
+        callback_id: ReviewCallbackIds.markReviewed,
+        private_metadata: String(view.private_metadata),
+        values: {},
+      }),
+    );
+    const [replaced] = await waitForResponses(fake, 'eph', 1);
+    expect(replaced!.body.replace_original).toBe(true);
+    assertValidMessage(replaced!.body as unknown as Msg);
+    expect(allText(replaced!.body)).toContain(`Reviewed by <@${OWNER}>`);
+    expect(fake.calls('chat.update')).toHaveLength(0);
+    const rows = await db.db.select().from(icpReviews);
+    expect(rows).toMatchObject([{ reviewedBy: OWNER, note: null, icpChanged: false }]);
+  });
+
   it('snoozes for 7 days for an owner only', async () => {
     const ts = await postReminder();
     await click(SELLER, ReviewActionIds.snooze, 'due', ts, 'snooze-no');
