@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+
+describe('loadConfig', () => {
+  it('starts the local console with the embedded database when nothing is set', () => {
+    const c = loadConfig({}, '/srv/bot');
+    expect(c.slack.mode).toBe('console');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.dataDir).toBe('/srv/bot/.data/pglite');
+    expect(c.openai).toBeUndefined();
+    expect(c.port).toBe(3000);
+  });
+
+  it('picks HTTP, Socket Mode or OAuth from the variables given', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack.mode).toBe('http');
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack.mode).toBe('socket');
+    expect(
+      loadConfig({
+        SLACK_CLIENT_ID: 'id',
+        SLACK_CLIENT_SECRET: 'cs',
+        SLACK_STATE_SECRET: 'st',
+        SLACK_SIGNING_SECRET: 's',
+      }).slack.mode,
+    ).toBe('oauth');
+  });
+
+  it('names a missing variable and what it is for', () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(
+      /SLACK_SIGNING_SECRET is required in HTTP mode \(signing secret from the Slack app’s Basic Information page\)/,
+    );
+    expect(() => loadConfig({ SLACK_APP_TOKEN: 'xapp-1' })).toThrow(/SLACK_BOT_TOKEN is required in Socket Mode/);
+  });
+
+  it('names a malformed variable in one readable line', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be a whole number from 0 to 65535 \(HTTP port/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must start with postgres:\/\//);
+    expect(() => loadConfig({ SLACK_SOCKET_MODE: 'maybe', SLACK_APP_TOKEN: 'x', SLACK_BOT_TOKEN: 'y' })).toThrow(
+      /SLACK_SOCKET_MODE must be true or false/,
+    );
+  });
+
+  it('turns AI on only with a key, with an OpenAI-compatible base URL', () => {
+    const c = loadConfig({
+      OPENAI_API_KEY: 'sk-1',
+      OPENAI_BASE_URL: 'http://127.0.0.1:1234/v1',
+      OPENAI_MODEL: 'local',
+    });
+    expect(c.openai).toMatchObject({ apiKey: 'sk-1', baseUrl: 'http://127.0.0.1:1234/v1', model: 'local' });
+  });
+});

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertAccounts } from '../../db/queries/accounts.ts';
+import { buildDeps } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createConsole, type LocalConsole } from '../../src/console/console.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
+
+describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let out: string[];
+  let answers: string[];
+  let c: LocalConsole;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    await insertAccounts(db.db, 'T_LOCAL', [
+      {
+        name: 'Northwind Analytics',
+        domain: 'northwind-analytics.se',
+        industry: 'Software',
+        employees: 140,
+        country: 'SE',
+      },
+    ]);
+    out = [];
+    answers = [];
+    const deps = buildDeps(loadConfig({}), db, createLogger({ write: () => undefined }));
+    c = await createConsole(deps, {
+      write: (t) => out.push(t),
+      ask: async () => answers.shift() ?? null,
+    });
+  });
+  afterAll(async () => {
+    await c?.close();
+    await db?.close();
+  });
+
+  const printed = () => out.splice(0).join('');
+
+  it('renders the same /icp-check card as text, with numbered buttons', async () => {
+    await c.handle('/icp-check northwind-analytics.se');
+    const text = printed();
+    expect(text).toContain('ICP check: Northwind Analytics');
+    expect(text).toMatch(/\*Company size\*: 140/);
+    expect(text).toMatch(/\[1: Share in channel\]/);
+  });
+
+  it('presses a button: Share posts the card in the channel', async () => {
+    await c.handle('/icp-check northwind-analytics.se');
+    printed();
+    await c.handle('click 1');
+    const text = printed();
+    expect(text).toContain('posted in #local');
+    expect(text).toContain('checked by @U0LOCALUSER');
+  });
+
+  it('fills a modal by prompting for each field, then re-scores', async () => {
+    await c.handle('/icp-check northwind-analytics.se');
+    const card = printed();
+    const n = /\[(\d+): Add missing details\]/.exec(card)?.[1];
+    expect(n).toBeDefined();
+    answers.push(...Array.from({ length: 12 }, (_, i) => (i === 0 ? 'B2B' : '')));
+    await c.handle(`click ${n}`);
+    const text = printed();
+    expect(text).toContain('Add missing details');
+    expect(text).toContain('ICP check: Northwind Analytics');
+    expect(text).toMatch(/Business model\*: B2B/);
+  });
+
+  it('explains what it understands when the input is not a command', async () => {
+    await c.handle('hello');
+    expect(printed()).toContain('Type a slash command');
+    await c.handle('click 99');
+    expect(printed()).toContain('No button 99');
+  });
+
+  it('shows the App Home', async () => {
+    await c.handle('home');
+    expect(printed()).toContain('App Home');
+  });
+});
