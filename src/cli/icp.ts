@@ -23,6 +23,7 @@ import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
 import { createReminderClient, sendDueReminders } from '../review/scheduler.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
+import { PERSONAS_USAGE, personaCommands } from './personas.ts';
 
 export interface CliIo {
   out(text: string): void;
@@ -45,6 +46,8 @@ Data
 
 Checks
   check "<company or domain>" [key=value …]
+
+${PERSONAS_USAGE}
 
 Reviews
   drift [--window 90d] [--as-of <date>] [--json]   drift report: summary and signal table
@@ -119,6 +122,7 @@ const csvCell = (v: unknown) => {
 };
 
 export const commands: Record<string, Handler> = {
+  ...personaCommands,
   async apply(ctx, [file]) {
     const source = readFile(need(file, 'the ICP file path'));
     const r = await applyIcp(ctx.deps.db, { teamId: ctx.teamId, source, createdBy: ctx.userId });

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { insertAccounts } from '../../db/queries/accounts.ts';
 import {
   applyPersonas,
   diffPersonaVersions,
@@ -9,6 +12,7 @@ import {
   listPersonaVersions,
   rollbackPersonas,
 } from '../../db/queries/personas.ts';
+import { runCli } from '../../src/cli/icp.ts';
 import { AppError } from '../../src/errors.ts';
 import { PersonaProvider } from '../../src/personas/provider.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
@@ -110,5 +114,82 @@ describe(`persona versions (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, ()
     expect(await getPersonaVersion(db.db, 'T2', 2)).toBeNull();
     await expect(rollbackPersonas(db.db, { teamId: 'T2', version: 2, createdBy: 'U0X' })).rejects.toThrow();
     expect((await provider.current('T1')).version).toBe(2);
+  });
+});
+
+describe(`icp personas / icp persona CLI (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let dir: string;
+  beforeAll(async () => {
+    db = await createTestDb();
+    dir = mkdtempSync(join(tmpdir(), 'personas-cli-'));
+    writeFileSync(join(dir, 'edited.yml'), edited);
+    writeFileSync(join(dir, 'bad.yml'), defaults.replace('seniority: vp', 'seniority: boss\n    age: 45'));
+  });
+  afterAll(async () => {
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await db.truncateAll();
+  });
+
+  async function icp(...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(
+      argv,
+      { DEFAULT_TEAM_ID: 'T_CLI' },
+      { out: (t) => out.push(t), err: (t) => err.push(t) },
+      db,
+    );
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('applies, shows, lists, diffs and rolls back persona files', async () => {
+    const applied = await icp('personas', 'apply', join(dir, 'edited.yml'), '--user', 'U0OWNER');
+    expect(applied.code).toBe(0);
+    expect(applied.out).toContain('Applied the persona file as version 2');
+    expect(applied.out).toContain('"Sarah the Sales Director" → "Sam the Sales Director"');
+    expect((await icp('personas', 'show')).out).toContain('name: Sam the Sales Director');
+    expect((await icp('personas', 'show', '--version', '1')).out).toContain('# Persona version 1 (default');
+    expect((await icp('personas', 'versions')).out).toMatch(/v2 .* U0OWNER {2}apply {2}7 personas/);
+    expect((await icp('personas', 'diff', '1', '2', '--json')).out).toContain('"from": 1');
+    const rolled = await icp('personas', 'rollback', '1');
+    expect(rolled.out).toContain('Restored persona version 1 as version 3');
+    const bad = await icp('personas', 'apply', join(dir, 'bad.yml'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('personas[0].seniority');
+    expect(bad.err).toContain("remove 'age'");
+    expect((await icp('personas', 'frobnicate')).code).toBe(2);
+  });
+
+  it('prints the cheat sheet, the list and a committee', async () => {
+    await insertAccounts(db.db, 'T_CLI', [
+      {
+        name: 'Northwind Analytics AB',
+        domain: 'northwind-analytics.se',
+        industry: 'Software',
+        employees: 140,
+        country: 'SE',
+      },
+    ]);
+    const card = await icp('persona', 'vp', 'sales');
+    expect(card.code).toBe(0);
+    expect(card.out).toContain('Sarah the Sales Director');
+    expect(card.out).toContain('Discovery questions');
+    expect(card.out).not.toMatch(/\[\d+: /);
+    const json = JSON.parse((await icp('persona', 'cfo', '--json')).out) as { kind: string; persona: { id: string } };
+    expect(json).toMatchObject({ kind: 'one', persona: { id: 'finance_cfo' } });
+    expect((await icp('persona')).out).toContain('Priya the CISO');
+    const committee = await icp('persona', '--for', 'northwind-analytics.se');
+    expect(committee.code).toBe(0);
+    expect(committee.out).toContain('Buying committee: Northwind Analytics AB');
+    const committeeJson = JSON.parse((await icp('persona', '--for', 'northwind-analytics.se', '--json')).out) as {
+      members: { id: string }[];
+    };
+    expect(committeeJson.members[0]?.id).toBe('sales_director');
+    expect((await icp('persona', 'cfo', '--for', 'northwind-analytics.se')).out).toContain('Frank the CFO · Northwind');
+    expect((await icp('persona', '--for', 'nowhere-at-all.example')).code).toBe(2);
   });
 });
