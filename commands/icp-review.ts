@@ -292,6 +292,16 @@ export function register(app: App, deps: Deps): void {
     }
     await ack();
     logger.info('review settings saved', { teamId, channelId: saved.channelId });
+    // Reminders are reconciled through the channel's history (chat.postMessage has no idempotency key),
+    // which needs the bot to be a member: join public channels now; private ones need an /invite.
+    if (saved.channelId) {
+      await client.conversations.join({ channel: saved.channelId }).catch((err) =>
+        logger.warn('could not join the review channel (private? invite the bot with /invite)', {
+          channelId: saved.channelId,
+          error: (err as { data?: { error?: string } }).data?.error,
+        }),
+      );
+    }
     await client.chat
       .postMessage({
         channel: userId,

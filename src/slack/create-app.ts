@@ -12,7 +12,15 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { createInstallationStore } from './installation-store.ts';
 
 /** Must equal oauth_config.scopes.bot in manifest.yml (a test checks). */
-export const botScopes = ['commands', 'chat:write', 'chat:write.public', 'files:write'];
+export const botScopes = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'files:write',
+  'channels:history',
+  'groups:history',
+  'channels:join',
+];
 
 export interface SlackAppOptions {
   /** Replaces the mode's receiver (the local console uses an in-process one). */
