@@ -261,6 +261,8 @@ export function consoleHelp(): string {
     'Local console: the bot’s real handlers, rendered as text.',
     '  /icp-check acme.com                 score a company (try `/icp-check help`)',
     '  /icp-check Acme employees=120 country=SE industry=saas',
+    '  /icp-persona cfo                    persona cheat sheet (`/icp-persona for acme.com`: buying committee)',
+    '  /icp-review                         drift report now (`history`, `settings`, `help`)',
     '  click N                             press button N of the last message',
     '  home                                show the App Home tab',
     '  exit                                quit',
