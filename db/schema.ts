@@ -108,6 +108,14 @@ export const deals = pgTable(
     uniqueIndex('deals_team_external_uq').on(t.teamId, t.externalId),
     index('deals_team_closed_idx').on(t.teamId, t.closedOn),
     index('deals_account_idx').on(t.accountId),
+    // Drift report (db/queries/drift.ts): partial indexes holding every column the report reads, so each
+    // scan is an index-only range scan of the windows' won or lost deals (never the heap, never open
+    // deals), and first won deals per account are read in (account, date) order.
+    index('deals_drift_won_idx')
+      .on(t.teamId, t.closedOn, t.accountId, t.createdOn, t.amount)
+      .where(sql`${t.outcome} = 'won'`),
+    index('deals_drift_lost_idx').on(t.teamId, t.closedOn, t.accountId).where(sql`${t.outcome} = 'lost'`),
+    index('deals_drift_first_won_idx').on(t.teamId, t.accountId, t.closedOn).where(sql`${t.outcome} = 'won'`),
   ],
 );
 export type DealRow = typeof deals.$inferSelect;

@@ -102,7 +102,25 @@ interface RawResult {
   churn: { segment: Segment; win: 'recent' | 'baseline'; active: number; churned: number }[];
 }
 
-/** The single aggregation statement behind a report. Exported for EXPLAIN in the benchmark. */
+/**
+ * Segment of a joined `accounts a` row (NULL when the deal has no account of this team → 'unscored'),
+ * the same rule as `segmentedAccounts`, written as an expression so that every scan joins `accounts`
+ * directly (a hash of 100k narrow rows) instead of re-reading a materialised CTE.
+ */
+const segOf = sql`CASE WHEN a.tier IN ('tier1', 'tier2', 'tier3', 'no_fit')
+    AND ((SELECT v FROM cur) IS NULL OR a.icp_version = (SELECT v FROM cur))
+  THEN a.tier ELSE 'unscored' END`;
+
+/**
+ * The single aggregation statement behind a report. Exported for EXPLAIN in the benchmark.
+ *
+ * Cost model (100k accounts, 1M deals; see bench/drift.ts): every scan is an index-only range scan over
+ * [baseline start, recent end) of a partial covering index, so no deal outside the windows and no heap
+ * page is read. Won deals (the only rows whose medians need sorting) and lost deals come from two
+ * disjoint partial indexes, each joined to `accounts` once; counts are taken per (window, tier) and the
+ * fit / non-fit / all rows are sums of those. First won deals are read in (account, date) order from a
+ * third partial index, only up to the recent start (a later first win makes no customer in any window).
+ */
 export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
   const baselinePeriods: { start: string; end: string }[] = [];
   for (let i = 1; i <= w.churnBaseline.periods; i++) {
@@ -113,29 +131,42 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
   }
   // A customer at `start`: first won before it, not churned before it.
   const active = (start: string) => sql`(fw < ${start}::date AND (fc IS NULL OR fc >= ${start}::date))`;
+  const seg = segOf;
   return sql`
-  WITH ${segmentedAccounts(teamId)},
-  -- Decided deals in both windows: counted by a hash aggregate, never sorted.
-  d AS (
-    SELECT coalesce(acc.seg, 'unscored') AS seg, ${grpOf(sql`acc.seg`)} AS grp,
-      x.closed_on >= ${w.recent.start}::date AS recent, x.outcome = 'won' AS won
-    FROM deals x LEFT JOIN acc ON acc.id = x.account_id
-    WHERE x.team_id = ${teamId} AND x.outcome IN ('won', 'lost')
-      AND x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date
-  ),
-  counts AS (
-    SELECT ${segmentLabel} AS segment, recent, count(*) FILTER (WHERE won) AS won, count(*) AS decided
-    FROM d GROUP BY GROUPING SETS ((recent, seg), (recent, grp), (recent))
-    ${dropNullGrp}
-  ),
-  -- Won deals only (narrow): the only rows that medians have to sort.
+  WITH cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${teamId}),
+  -- Won deals of both windows (narrow): counted, and the only rows that medians have to sort.
   dw AS MATERIALIZED (
-    SELECT coalesce(acc.seg, 'unscored') AS seg, ${grpOf(sql`acc.seg`)} AS grp,
-      x.closed_on >= ${w.recent.start}::date AS recent,
+    SELECT seg, ${grpOf(sql`seg`)} AS grp, recent, cycle, amount FROM (
+    SELECT ${seg} AS seg, x.closed_on >= ${w.recent.start}::date AS recent,
       x.closed_on - x.created_on AS cycle, x.amount
-    FROM deals x LEFT JOIN acc ON acc.id = x.account_id
+    FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${teamId}
     WHERE x.team_id = ${teamId} AND x.outcome = 'won'
       AND x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date
+      OFFSET 0
+    ) won
+  ),
+  -- Lost deals of both windows, counted per (window, tier) by a hash aggregate, never sorted.
+  lost AS (
+    SELECT ${seg} AS seg, x.closed_on >= ${w.recent.start}::date AS recent, count(*) AS n
+    FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${teamId}
+    WHERE x.team_id = ${teamId} AND x.outcome = 'lost'
+      AND x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date
+    GROUP BY 1, 2
+  ),
+  c1 AS (
+    SELECT seg, recent, sum(won) AS won, sum(won) + sum(lost) AS decided
+    FROM (
+      SELECT seg, recent, count(*) AS won, 0 AS lost FROM dw GROUP BY 1, 2
+      UNION ALL
+      SELECT seg, recent, 0, n FROM lost
+    ) u
+    GROUP BY 1, 2
+  ),
+  counts AS (
+    SELECT ${segmentLabel} AS segment, recent, sum(won) AS won, sum(decided) AS decided
+    FROM (SELECT c1.*, ${grpOf(sql`c1.seg`)} AS grp FROM c1) d
+    GROUP BY GROUPING SETS ((recent, seg), (recent, grp), (recent))
+    ${dropNullGrp}
   ),
   -- Pooled (both windows) medians per segment, for Mood's median test.
   pooled AS (
@@ -183,19 +214,23 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
     LEFT JOIN above a ON a.segment = c.segment AND a.recent = c.recent
   ),
   -- Customers: first won deal and first churn event per account (see report.ts for the definition).
-  -- One row per customer; each window is a boolean expression, so no accounts x windows join.
+  -- One row per customer; each window is a boolean expression, so no accounts x windows join. Every
+  -- window starts at or before the recent start, so only first wins before it can make a customer.
   firsts AS (
-    SELECT acc.seg, ${grpOf(sql`acc.seg`)} AS grp, fw.first_won AS fw, fc.first_churn AS fc
+    SELECT seg, ${grpOf(sql`seg`)} AS grp, fw, fc
     FROM (
-      SELECT account_id, min(closed_on) AS first_won FROM deals
-      WHERE team_id = ${teamId} AND outcome = 'won' AND closed_on < ${w.recent.end}::date
-      GROUP BY account_id
-    ) fw
-    JOIN acc ON acc.id = fw.account_id
-    LEFT JOIN (
-      SELECT account_id, min(churned_on) AS first_churn FROM churn_events
-      WHERE team_id = ${teamId} GROUP BY account_id
-    ) fc ON fc.account_id = fw.account_id
+      SELECT ${seg} AS seg, fw.first_won AS fw, fc.first_churn AS fc
+      FROM (
+        SELECT account_id, min(closed_on) AS first_won FROM deals
+        WHERE team_id = ${teamId} AND outcome = 'won' AND closed_on < ${w.recent.start}::date
+        GROUP BY account_id
+      ) fw
+      JOIN accounts a ON a.id = fw.account_id AND a.team_id = ${teamId}
+      LEFT JOIN (
+        SELECT account_id, min(churned_on) AS first_churn FROM churn_events
+        WHERE team_id = ${teamId} GROUP BY account_id
+      ) fc ON fc.account_id = fw.account_id
+    ) f
   ),
   churn_agg AS (
     SELECT ${segmentLabel} AS segment,
@@ -229,7 +264,16 @@ const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) 
 
 /** Runs the aggregation statement and returns the raw aggregates (what the report is built from). */
 export async function getDriftAggregates(db: Db, teamId: string, w: DriftWindows): Promise<DriftAggregates> {
-  const [row] = await queryRows<RawResult>(db, driftAggregateQuery(teamId, w));
+  // One statement, in a transaction only to scope two planner settings to it (both work on PGlite too):
+  // JIT off, because compiling this wide plan cost 2.9-6.4 s of a 9-12 s run at 1M deals while the
+  // executor itself needs well under a second (EXPLAIN ANALYZE in bench/drift.ts); and enough work_mem
+  // for the median sorts of the windows' won deals (~130k rows at 1M deals) to stay in memory instead
+  // of spilling to disk at the 4 MB default.
+  const [row] = await db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL jit = off`);
+    await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
+    return queryRows<RawResult>(tx as unknown as Db, driftAggregateQuery(teamId, w));
+  });
   const deals: DealAggregate[] = parseJson<RawResult['deals']>(row?.deals ?? []).map((r) => ({
     segment: r.segment,
     window: r.win,

@@ -1,0 +1,3 @@
+CREATE INDEX "deals_drift_won_idx" ON "deals" USING btree ("team_id","closed_on","account_id","created_on","amount") WHERE "deals"."outcome" = 'won';--> statement-breakpoint
+CREATE INDEX "deals_drift_lost_idx" ON "deals" USING btree ("team_id","closed_on","account_id") WHERE "deals"."outcome" = 'lost';--> statement-breakpoint
+CREATE INDEX "deals_drift_first_won_idx" ON "deals" USING btree ("team_id","account_id","closed_on") WHERE "deals"."outcome" = 'won';
