@@ -11,6 +11,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   serial,
   text,
   timestamp,
@@ -55,6 +56,10 @@ export const accounts = pgTable(
     name: text('name').notNull(),
     /** Lower-cased, punctuation and legal suffixes removed: what name lookups compare. */
     normalizedName: text('normalized_name').notNull(),
+    /** The words of normalized_name, kept by PostgreSQL itself (so every write path has them): word lookups. */
+    nameWords: text('name_words')
+      .array()
+      .generatedAlwaysAs(sql`string_to_array(normalized_name, ' ')`),
     domain: text('domain'),
     industry: text('industry'),
     employees: integer('employees'),
@@ -77,9 +82,29 @@ export const accounts = pgTable(
     index('accounts_team_domain_idx').on(t.teamId, t.domain),
     index('accounts_team_normalized_name_idx').on(t.teamId, t.normalizedName),
     index('accounts_normalized_name_trgm_idx').using('gin', sql`${t.normalizedName} gin_trgm_ops`),
+    index('accounts_name_words_idx').using('gin', t.nameWords),
   ],
 );
 export type AccountRow = typeof accounts.$inferSelect;
+
+/**
+ * Per-team dictionary of the words in account names (distinct words, not names: tens of thousands, not
+ * millions), with how many accounts use each. Lookups correct typed words against it by trigram
+ * similarity, then find accounts by accounts.name_words. Refreshed after every accounts write
+ * (refreshNameWords in db/queries/accounts.ts); a word no account uses any more is harmless meanwhile.
+ */
+export const accountNameWords = pgTable(
+  'account_name_words',
+  {
+    teamId: text('team_id').notNull(),
+    word: text('word').notNull(),
+    accounts: integer('accounts').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.word] }),
+    index('account_name_words_trgm_idx').using('gin', sql`${t.word} gin_trgm_ops`),
+  ],
+);
 
 export const deals = pgTable(
   'deals',
