@@ -2,10 +2,12 @@
  * ICP versions: every applied file is a new version (who, when, diff); rollback re-applies an
  * earlier version as a new one, so history is never rewritten.
  */
+
 import { and, desc, eq, max } from 'drizzle-orm';
 import { AppError, ErrorCode } from '../../src/errors.ts';
 import { diffIcp } from '../../src/icp/diff.ts';
 import { type IcpSpec, parseIcpYaml } from '../../src/icp/spec.ts';
+import { canonicalJson } from '../canonical.ts';
 import type { Db } from '../client.ts';
 import { type IcpVersionRow, icpVersions } from '../schema.ts';
 
@@ -114,18 +116,23 @@ export async function ensureIcp(db: Db, teamId: string, defaultSource: string): 
   const current = await getCurrentIcp(db, teamId);
   if (current) return current;
   const spec = parseIcpYaml(defaultSource);
-  try {
-    return await insertNextVersion(
-      db,
-      { teamId, name: spec.name, source: defaultSource, spec, origin: 'default', createdBy: 'system' },
-      null,
-    );
-  } catch (err) {
-    // Another instance applied the default at the same moment: use theirs.
-    const again = await getCurrentIcp(db, teamId);
-    if (again) return again;
-    throw err;
-  }
+  // Always version 1: two first requests racing insert the same row once (the other is a no-op).
+  await db
+    .insert(icpVersions)
+    .values({
+      teamId,
+      version: 1,
+      name: spec.name,
+      source: defaultSource,
+      spec,
+      diff: diffIcp(null, spec).join('\n'),
+      origin: 'default',
+      createdBy: 'system',
+    })
+    .onConflictDoNothing();
+  const stored = await getCurrentIcp(db, teamId);
+  if (!stored) throw new Error(`default ICP for ${teamId} could not be stored`);
+  return stored;
 }
 
 export interface ApplyResult {
@@ -142,7 +149,7 @@ export async function applyIcp(
 ): Promise<ApplyResult> {
   const spec = parseIcpYaml(args.source);
   const current = await getCurrentIcp(db, args.teamId);
-  if (current && JSON.stringify(current.spec) === JSON.stringify(spec)) {
+  if (current && canonicalJson(current.spec) === canonicalJson(spec)) {
     return { version: current, unchanged: true, changes: [] };
   }
   const version = await insertNextVersion(

@@ -2,10 +2,12 @@
  * Persona versions, kept like ICP versions: every applied file is a new version (who, when, diff);
  * rollback re-applies an earlier version as a new one, so history is never rewritten. Scoped by team.
  */
+
 import { and, desc, eq, max } from 'drizzle-orm';
 import { AppError, ErrorCode } from '../../src/errors.ts';
 import { diffPersonas } from '../../src/personas/diff.ts';
 import { type PersonasSpec, parsePersonasYaml } from '../../src/personas/spec.ts';
+import { canonicalJson } from '../canonical.ts';
 import type { Db } from '../client.ts';
 import { personaVersions } from '../schema.ts';
 
@@ -152,17 +154,6 @@ export interface PersonasApplyResult {
 
 const lines = (diff: string) => (diff ? diff.split('\n') : []);
 
-/** JSON with sorted keys: jsonb does not keep key order, so a plain stringify would see false changes. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
-}
-
 /**
  * Validates and applies a persona file as a new version. Throws AppError(PersonaInvalid) listing every
  * problem with its path; nothing is stored then.
@@ -173,7 +164,7 @@ export async function applyPersonas(
 ): Promise<PersonasApplyResult> {
   const spec = parsePersonasYaml(args.source);
   const current = await getCurrentPersonas(db, args.teamId);
-  if (current && canonical(current.spec) === canonical(spec)) {
+  if (current && canonicalJson(current.spec) === canonicalJson(spec)) {
     return { version: current, unchanged: true, changes: [] };
   }
   const version = await insertNextVersion(

@@ -110,8 +110,10 @@ export function createOpenAiLlm(config: LlmConfig): Llm {
       );
       content = res.choices?.[0]?.message?.content;
     } catch (err) {
+      // Our AbortSignal.timeout surfaces as APIUserAbortError; the SDK's own timeout as APIConnectionTimeoutError.
       const timedOut =
         err instanceof OpenAI.APIConnectionTimeoutError ||
+        err instanceof OpenAI.APIUserAbortError ||
         (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'));
       if (timedOut) return { ok: false, reason: `the AI service did not answer within ${config.timeoutMs / 1000} s` };
       if (err instanceof OpenAI.APIError)
