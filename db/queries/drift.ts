@@ -62,20 +62,7 @@ export function driftWindows(asOf: Date | string, windowDays = 90, baselineDays 
   };
 }
 
-/**
- * Segment of an account: its stored tier when scored under the team's current ICP version (or when the
- * team has no ICP version yet), else 'unscored'. `fit`/`non_fit` roll the tiers up; `all` is everything.
- */
-const segmentedAccounts = (teamId: string) => sql`
-  cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${teamId}),
-  acc AS (
-    SELECT a.id,
-      CASE WHEN a.tier IN ('tier1', 'tier2', 'tier3', 'no_fit')
-            AND ((SELECT v FROM cur) IS NULL OR a.icp_version = (SELECT v FROM cur))
-           THEN a.tier ELSE 'unscored' END AS seg
-    FROM accounts a WHERE a.team_id = ${teamId}
-  )`;
-
+/** `fit`/`non_fit` roll the tiers of a segment (see `segOf`) up; `all` is everything. */
 const grpOf = (col: SQL) =>
   sql`CASE WHEN ${col} IN ('tier1', 'tier2') THEN 'fit' WHEN ${col} IN ('tier3', 'no_fit') THEN 'non_fit' END`;
 
@@ -103,9 +90,10 @@ interface RawResult {
 }
 
 /**
- * Segment of a joined `accounts a` row (NULL when the deal has no account of this team → 'unscored'),
- * the same rule as `segmentedAccounts`, written as an expression so that every scan joins `accounts`
- * directly (a hash of 100k narrow rows) instead of re-reading a materialised CTE.
+ * Segment of a joined `accounts a` row: its stored tier when scored under the team's current ICP version
+ * (`cur`, a one-row CTE; or when the team has no ICP version yet), else 'unscored', which is also what a
+ * deal without an account of this team gets (the LEFT JOIN leaves a.tier NULL). Written as an expression
+ * so every scan joins `accounts` directly instead of re-reading a materialised CTE of 100k rows.
  */
 const segOf = sql`CASE WHEN a.tier IN ('tier1', 'tier2', 'tier3', 'no_fit')
     AND ((SELECT v FROM cur) IS NULL OR a.icp_version = (SELECT v FROM cur))
@@ -347,25 +335,39 @@ export async function getDriftSeries(
   const rows = await queryRows<{ kind: 'deal' | 'churn'; segment: Segment; month: string; a: number; b: number }>(
     db,
     sql`
-    WITH ${segmentedAccounts(opts.teamId)},
-    dd AS (
-      SELECT coalesce(acc.seg, 'unscored') AS seg, ${grpOf(sql`acc.seg`)} AS grp,
-        to_char(x.closed_on, 'YYYY-MM') AS month, x.outcome = 'won' AS won
-      FROM deals x LEFT JOIN acc ON acc.id = x.account_id
-      WHERE x.team_id = ${opts.teamId} AND x.outcome IN ('won', 'lost')
+    WITH cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${opts.teamId}),
+    -- Won and lost deals counted per (tier, close day) from the two partial index-only range scans;
+    -- months and the fit / non-fit / all roll-ups are sums of those few thousand rows.
+    days AS (
+      SELECT ${segOf} AS seg, x.closed_on AS day, count(*) AS won, 0 AS lost
+      FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${opts.teamId}
+      WHERE x.team_id = ${opts.teamId} AND x.outcome = 'won'
         AND x.closed_on >= ${start}::date AND x.closed_on < ${end}::date
+      GROUP BY 1, 2
+      UNION ALL
+      SELECT ${segOf}, x.closed_on, 0, count(*)
+      FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${opts.teamId}
+      WHERE x.team_id = ${opts.teamId} AND x.outcome = 'lost'
+        AND x.closed_on >= ${start}::date AND x.closed_on < ${end}::date
+      GROUP BY 1, 2
+    ),
+    dd AS (
+      SELECT seg, ${grpOf(sql`seg`)} AS grp, month, won, decided FROM (
+        SELECT seg, to_char(day, 'YYYY-MM') AS month, sum(won) AS won, sum(won) + sum(lost) AS decided
+        FROM days GROUP BY 1, 2
+      ) m
     ),
     cc AS (
-      SELECT coalesce(acc.seg, 'unscored') AS seg, ${grpOf(sql`acc.seg`)} AS grp,
-        to_char(c.churned_on, 'YYYY-MM') AS month
-      FROM churn_events c LEFT JOIN acc ON acc.id = c.account_id
+      SELECT ${segOf} AS seg, to_char(c.churned_on, 'YYYY-MM') AS month
+      FROM churn_events c LEFT JOIN accounts a ON a.id = c.account_id AND a.team_id = ${opts.teamId}
       WHERE c.team_id = ${opts.teamId} AND c.churned_on >= ${start}::date AND c.churned_on < ${end}::date
-    )
-    SELECT 'deal' AS kind, ${segmentLabel} AS segment, month, count(*) FILTER (WHERE won)::int AS a, count(*)::int AS b
+    ),
+    cg AS (SELECT seg, ${grpOf(sql`seg`)} AS grp, month FROM cc)
+    SELECT 'deal' AS kind, ${segmentLabel} AS segment, month, sum(won)::int AS a, sum(decided)::int AS b
     FROM dd GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}
     UNION ALL
     SELECT 'churn', ${segmentLabel}, month, count(*)::int, 0
-    FROM cc GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}`,
+    FROM cg GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}`,
   );
   const winRate = {} as DriftSeries['winRate'];
   const churn = {} as DriftSeries['churn'];
