@@ -82,7 +82,8 @@ export const accounts = pgTable(
     index('accounts_team_domain_idx').on(t.teamId, t.domain),
     index('accounts_team_normalized_name_idx').on(t.teamId, t.normalizedName),
     index('accounts_normalized_name_trgm_idx').using('gin', sql`${t.normalizedName} gin_trgm_ops`),
-    index('accounts_name_words_idx').using('gin', t.nameWords),
+    // fastupdate off: a GIN pending list is scanned linearly by every lookup until vacuum merges it.
+    index('accounts_name_words_idx').using('gin', t.nameWords).with({ fastupdate: false }),
   ],
 );
 export type AccountRow = typeof accounts.$inferSelect;
@@ -102,7 +103,9 @@ export const accountNameWords = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.teamId, t.word] }),
-    index('account_name_words_trgm_idx').using('gin', sql`${t.word} gin_trgm_ops`),
+    index('account_name_words_trgm_idx')
+      .using('gin', sql`${t.word} gin_trgm_ops`)
+      .with({ fastupdate: false }),
   ],
 );
 
