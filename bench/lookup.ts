@@ -13,6 +13,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
+import { refreshNameWords } from '../db/queries/accounts.ts';
 import { resolveCompany } from '../db/queries/lookup.ts';
 import { queryRows } from '../db/raw.ts';
 import { normalizeCompanyName } from '../src/lookup/normalize.ts';
@@ -211,6 +212,17 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
       }),
     );
     await db.execute(sql`ANALYZE accounts`);
+    // The word dictionary, as every write path refreshes it (one set-based statement over the team).
+    const tWords = performance.now();
+    await refreshNameWords(db, TEAM);
+    await db.execute(sql`ANALYZE account_name_words`);
+    const [dict] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from account_name_words where team_id = ${TEAM}`,
+    );
+    log(
+      `word dictionary: ${dict?.n} distinct words, refreshed in ${((performance.now() - tWords) / 1000).toFixed(1)} s`,
+    );
     const tIndexed = performance.now();
     const loadSeconds = (tIndexed - t0) / 1000;
     log(
@@ -261,6 +273,15 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
       const key = `${q.kind}:${r.kind}${r.kind === 'match' ? `/${r.via}` : ''}${wrong}`;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
     }
+    const typoQueries = queries.filter((q) => q.kind === 'typo').length;
+    const typoResolved = outcomes['typo:match/fuzzy'] ?? 0;
+    const wrongMatches = Object.entries(outcomes)
+      .filter(([k]) => k.endsWith(':WRONG'))
+      .reduce((a, [, n]) => a + n, 0);
+    log(
+      `typo accuracy: ${typoResolved}/${typoQueries} resolved to the intended account ` +
+        `(${((100 * typoResolved) / typoQueries).toFixed(1)}%), wrong matches: ${wrongMatches}`,
+    );
     latencies.sort((a, b) => a - b);
     for (const k of Object.keys(byKind)) byKind[k]?.sort((a, b) => a - b);
     const p50 = percentile(latencies, 50);
@@ -308,6 +329,30 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
         ratio: round(baseP50 / p50),
         target: 'faster than the scan (speed-up = ratio)',
         met: p50 < baseP50,
+      },
+      ...(['domain', 'name', 'typo'] as const).map((k) => {
+        const v = byKind[k] ?? [];
+        const kp99 = percentile(v, 99);
+        return {
+          name: `lookup: ${k} queries p99 (p50 ${round(percentile(v, 50))} ms), 1M accounts`,
+          value: round(kp99),
+          unit: 'ms',
+          baselineName: `unindexed ILIKE '%…%' scan p50 (${baseline.length} queries)`,
+          baseline: round(baseP50),
+          ratio: round(baseP50 / kp99),
+          target: `p99 ≤ ${P99_TARGET_MS} ms: ${kp99 <= P99_TARGET_MS ? 'met' : 'not met'}`,
+          met: kp99 <= P99_TARGET_MS,
+        };
+      }),
+      {
+        name: 'lookup: one-letter typo queries resolved to the intended account (wrong matches must be 0)',
+        value: round((100 * typoResolved) / typoQueries),
+        unit: '%',
+        baselineName: 'wrong matches (any query kind)',
+        baseline: wrongMatches,
+        ratio: round(typoResolved / typoQueries),
+        target: `0 wrong matches: ${wrongMatches === 0 ? 'met' : 'not met'}`,
+        met: wrongMatches === 0,
       },
       {
         name: 'lookup: bulk load of 1M accounts incl. indexes and ANALYZE',

@@ -2,7 +2,7 @@
  * Small account helpers: bulk insert (tests, bench, seed) and fetching one account of a team.
  * Names and domains are normalised here with the same functions lookups use.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { normalizeCompanyName, registrableDomain } from '../../src/lookup/normalize.ts';
 import type { AccountSummary } from '../../src/lookup/resolve.ts';
 import type { Db } from '../client.ts';
@@ -55,7 +55,32 @@ export async function insertAccounts(db: Db, teamId: string, rows: readonly NewA
     const inserted = await db.insert(accounts).values(values).returning({ id: accounts.id });
     for (const row of inserted) ids.push(row.id);
   }
+  if (rows.length > 0) await refreshNameWords(db, teamId);
   return ids;
+}
+
+/**
+ * Recomputes the team's word dictionary (account_name_words) from accounts.name_words in one set-based
+ * statement: every word with its account count, words no account uses any more removed. Call it after
+ * any write that adds or renames accounts (insertAccounts and the CSV importer do), in the same
+ * transaction, so new names are searchable word by word at once. Rows are upserted in word order so
+ * two concurrent refreshes of one team cannot deadlock.
+ */
+export async function refreshNameWords(db: Db, teamId: string): Promise<void> {
+  await db.execute(sql`
+    WITH counted AS (
+      SELECT w AS word, count(*)::int AS n
+      FROM accounts, unnest(name_words) AS w
+      WHERE team_id = ${teamId} AND w <> ''
+      GROUP BY w
+    ), gone AS (
+      DELETE FROM account_name_words d
+      WHERE d.team_id = ${teamId} AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.word = d.word)
+    )
+    INSERT INTO account_name_words (team_id, word, accounts)
+    SELECT ${teamId}, word, n FROM counted ORDER BY word
+    ON CONFLICT (team_id, word) DO UPDATE SET accounts = excluded.accounts
+      WHERE account_name_words.accounts <> excluded.accounts`);
 }
 
 /** One account of the team, or null (also null for another team's id). */

@@ -10,6 +10,7 @@ import { type CsvInput, readCsv } from '../../src/import/read.ts';
 import { type AccountRecord, buildRecords, type ChurnRecord, type DealRecord } from '../../src/import/records.ts';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
+import { refreshNameWords } from './accounts.ts';
 
 export interface ImportOptions {
   teamId: string;
@@ -84,6 +85,8 @@ export async function importCsv(db: Db, opts: ImportOptions): Promise<ImportSumm
     }
 
     if (opts.kind === 'accounts') {
+      // New or renamed accounts become searchable word by word (company lookup) with this commit.
+      await refreshNameWords(tx, opts.teamId);
       linked = (await linkDeals(tx, opts.teamId)) + (await linkChurn(tx, opts.teamId));
     } else {
       const ids = JSON.stringify(records.map((r) => r.externalId));

@@ -136,6 +136,21 @@ export function namesAgree(typedKey: string, accountName: string, agreeMin = DEF
   return a.every((w) => b.has(w)) || bWords.every((w) => aSet.has(w));
 }
 
+/** Word pairs at or above this trigram similarity count as the same word with a typo ("agilant"/"agilent"). */
+const WORD_AGREE_MIN = 0.3;
+
+/**
+ * True when every typed word has a counterpart in the account's normalised name: the same word or a
+ * trigram-similar one. A fuzzy match must not leave a typed word unexplained.
+ */
+export function everyWordAccounted(typedKey: string, accountName: string): boolean {
+  const words = normalizeCompanyName(accountName).split(' ');
+  return typedKey
+    .split(' ')
+    .filter((w) => w !== '')
+    .every((w) => words.some((a) => a === w || trigramSimilarity(a, w) >= WORD_AGREE_MIN));
+}
+
 /** Evidence the database layer gathered for one query. */
 export interface LookupEvidence {
   query: CompanyQuery;
@@ -145,6 +160,17 @@ export interface LookupEvidence {
   exactName: AccountSummary[];
   /** Trigram candidates for the same key, best first, each with `similarity`. */
   fuzzy: AccountSummary[];
+  /**
+   * Accounts whose normalised name has every word of query.nameKey as a whole word ("Globex" →
+   * "Globex Nordic", "Globex Nordics"), best first, at most a few; absent when not gathered.
+   */
+  containing?: AccountSummary[];
+  /** How many accounts have every typed word (>= containing.length; a floor when `containingCapped`). */
+  containingCount?: number;
+  /** True when containingCount is a lower bound (the search stopped counting). */
+  containingCapped?: boolean;
+  /** True when `fuzzy` may miss closer names (the search was cut short): it then only suggests. */
+  fuzzyIncomplete?: boolean;
 }
 
 function noneQuery(q: CompanyQuery): { name?: string; domain?: string } {
@@ -170,12 +196,32 @@ function decideByName(e: LookupEvidence, t: Thresholds, limit: number): Resoluti
       reason: `${e.exactName.length} accounts are named "${quoted(q)}"`,
     };
   }
+  // Every typed word is a whole word of several names ("Globex" → "Globex Nordic", "Globex Nordics"):
+  // the user named a family of accounts, so ask which one rather than guess or say "not found".
+  const containing = e.containing ?? [];
+  const containingCount = Math.max(e.containingCount ?? 0, containing.length);
+  if (containingCount >= 2 && containing.length > 0) {
+    const n = e.containingCapped ? `${containingCount} or more` : String(containingCount);
+    return {
+      kind: 'ambiguous',
+      candidates: containing.slice(0, limit),
+      reason: `${n} accounts have every word of "${quoted(q)}" in their names`,
+    };
+  }
   const fuzzy = e.fuzzy.filter((c) => (c.similarity ?? 0) >= t.suggestMin);
   const best = fuzzy[0];
-  if (!best || (best.similarity ?? 0) < t.matchMin) {
-    return { kind: 'none', query: noneQuery(q), suggestions: fuzzy.slice(0, limit) };
+  if (!best || (best.similarity ?? 0) < t.matchMin || e.fuzzyIncomplete) {
+    // The one account holding every typed word is worth suggesting even when its name is much longer.
+    const [only] = containing;
+    const suggestions = only && !fuzzy.some((c) => c.id === only.id) ? [only, ...fuzzy] : fuzzy;
+    return { kind: 'none', query: noneQuery(q), suggestions: suggestions.slice(0, limit) };
   }
   const bestSim = best.similarity ?? 0;
+  if (q.nameKey !== undefined && !everyWordAccounted(q.nameKey, best.name)) {
+    // A typed word with no counterpart in the name ("Labs Berry Tu" vs "Labs Berry Ltd") may be exactly
+    // what tells two companies apart: suggest, never match.
+    return { kind: 'none', query: noneQuery(q), suggestions: fuzzy.slice(0, limit) };
+  }
   const runnerUp = fuzzy[1];
   if (runnerUp && bestSim - (runnerUp.similarity ?? 0) < t.margin) {
     const close = fuzzy.filter((c) => bestSim - (c.similarity ?? 0) < t.margin);
