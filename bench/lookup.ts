@@ -261,15 +261,27 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
     const byKind: Record<string, number[]> = { domain: [], name: [], typo: [] };
     const outcomes: Record<string, number> = {};
     const wrongExamples: string[] = [];
+    const missExamples: string[] = [];
+    const slowest: { ms: number; text: string; kind: string }[] = [];
+    let typoShown = 0;
     for (const q of queries) {
       const s = performance.now();
       const r = await resolveCompany(db, TEAM, q.text);
       const ms = performance.now() - s;
       latencies.push(ms);
+      if (q.kind === 'typo') {
+        slowest.push({ ms, text: q.text, kind: r.kind });
+        const shown = r.kind === 'match' ? [r.account] : r.kind === 'none' ? r.suggestions : r.candidates;
+        if (shown.some((c) => normalizeCompanyName(c.name) === q.key)) typoShown++;
+      }
       byKind[q.kind]?.push(ms);
       // A match on another company than the one the query was made from is the failure that matters.
       const wrong = r.kind === 'match' && normalizeCompanyName(r.account.name) !== q.key ? ':WRONG' : '';
       if (wrong && r.kind === 'match' && wrongExamples.length < 5) wrongExamples.push(`${q.text} → ${r.account.name}`);
+      if (q.kind === 'typo' && r.kind !== 'match' && missExamples.length < 12) {
+        const shown = r.kind === 'none' ? r.suggestions : r.candidates;
+        missExamples.push(`${q.text} [${q.key}] → ${r.kind} ${shown.map((c) => c.name).join(', ')}`);
+      }
       const key = `${q.kind}:${r.kind}${r.kind === 'match' ? `/${r.via}` : ''}${wrong}`;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
     }
@@ -293,6 +305,17 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
           .join('; '),
     );
     log(`outcomes: ${JSON.stringify(outcomes)}`);
+    slowest.sort((a, b) => b.ms - a.ms);
+    log(
+      `slowest typo queries: ${slowest
+        .slice(0, 8)
+        .map((x) => `${x.text} (${x.kind}) ${x.ms.toFixed(1)} ms`)
+        .join(' | ')}`,
+    );
+    log(
+      `typo queries: the intended account is the match or among the candidates/suggestions in ${typoShown}/${QUERIES_PER_KIND}`,
+    );
+    log(`typo queries not matched (examples): ${missExamples.join(' | ')}`);
     if (wrongExamples.length > 0) log(`matched another company than intended: ${wrongExamples.join(' | ')}`);
 
     // Baseline: what a lookup without the trigram index does, a substring scan of every name.

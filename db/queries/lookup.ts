@@ -100,8 +100,10 @@ export async function findSimilarNames(
 const MAX_WORDS = 6;
 /** Dictionary words kept per typed word: the word itself when known, then the most similar. */
 const CORRECTIONS_PER_WORD = 8;
-/** Accounts ranked per lookup at most; more means the required words are too common to narrow. */
-const CANDIDATE_CAP = 1000;
+/** Accounts ranked per search at most; more means the required words are too common to narrow. */
+const CANDIDATE_CAP = 200;
+/** Dictionary words at least this similar to a known typed word are searched with it (plural, singular). */
+const KNOWN_VARIANT_MIN = 0.5;
 /** The whole-name trigram search is only a fallback, cut off after this long (never an unbounded scan). */
 export const FALLBACK_TIMEOUT_MS = 100;
 
@@ -139,75 +141,122 @@ export async function correctWords(db: Db, teamId: string, words: readonly strin
 
 interface WordRow extends FuzzyRow {
   contains_all: boolean;
-  total: number | string;
-  containing_total: number | string;
 }
 
 interface WordEvidence {
   fuzzy: AccountSummary[];
   containing: AccountSummary[];
   containingCount: number;
-  /** The candidate set hit CANDIDATE_CAP: its ranking may miss better names. */
+  /** The candidate set hit its cap: its ranking may miss better names. */
   truncated: boolean;
 }
 
+interface Position {
+  /** Dictionary words standing for one typed word. */
+  words: string[];
+  /** Accounts using them (an upper bound on the accounts they reach). */
+  accounts: number;
+}
+
+const bySimilarity = (a: AccountSummary, b: AccountSummary) => (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
+
 /**
- * Word-level candidates: typed words are corrected against the dictionary, then the accounts having a
- * correction of the rarest typed word (of the two rarest, when one is too common) are found through
- * the name_words GIN index and ranked by trigram similarity of the whole normalised name, exactly the
- * figure the whole-name search would give. Also reports the accounts having every typed word as is.
+ * Word-level candidates. Typed words are corrected against the team's dictionary (a known word stands
+ * for itself and its close variants, an unknown one for its nearest dictionary words). Then one query
+ * through the name_words GIN index reaches the accounts holding the two rarest typed words (either of
+ * them, so a close rival lacking the rarest word is still ranked; a typed word too common to narrow is
+ * only used together with the next one), ranks them by trigram similarity of the whole normalised name
+ * (the figure the whole-name search gives), and reports the accounts holding every typed word as is.
  * Null when no typed word resembles any word of the team's names.
  */
 async function findByWords(
   db: Db,
   teamId: string,
   key: string,
+  corrections: WordCorrection[],
   fetch: number,
-  limit: number,
 ): Promise<WordEvidence | null> {
-  const typed = [...new Set(key.split(' ').filter((w) => w !== ''))];
-  const corrections = await correctWords(db, teamId, typed.slice(0, MAX_WORDS));
-  const byPos = new Map<number, { words: string[]; accounts: number }>();
-  for (const c of corrections) {
-    const p = byPos.get(c.pos) ?? { words: [], accounts: 0 };
-    p.words.push(c.word);
-    p.accounts += c.accounts;
-    byPos.set(c.pos, p);
-  }
-  const positions = [...byPos.values()].sort((a, b) => a.accounts - b.accounts);
+  const typed = typedWords(key);
+  const positions: Position[] = [];
+  typed.slice(0, MAX_WORDS).forEach((w, pos) => {
+    const mine = corrections.filter((c) => c.pos === pos);
+    const known = mine.some((c) => c.word === w);
+    const kept = known ? mine.filter((c) => c.word === w || c.similarity >= KNOWN_VARIANT_MIN) : mine;
+    if (kept.length === 0) return;
+    positions.push({ words: kept.map((c) => c.word), accounts: kept.reduce((a, c) => a + c.accounts, 0) });
+  });
   if (positions.length === 0) return null;
-  let last: WordEvidence | null = null;
-  for (let required = 1; required <= Math.min(3, positions.length); required++) {
-    const conds = positions.slice(0, required).map((p) => sql`and name_words && ${sql.param(p.words)}::text[]`);
-    const rows = await queryRows<WordRow>(
-      db,
-      sql`with c as materialized (
-            select id, name, domain, industry, employees, country,
-                   similarity(normalized_name, ${key}) as similarity,
-                   name_words @> ${sql.param(typed)}::text[] as contains_all
-            from accounts
-            where team_id = ${teamId} ${sql.join(conds, sql` `)}
-            limit ${CANDIDATE_CAP + 1}
-          ), top as (
-            select * from c order by similarity desc, id limit ${fetch}
-          ), cont as (
-            select * from c where contains_all order by similarity desc, id limit ${limit}
-          )
-          select x.*, (select count(*) from c) as total, (select count(*) from c where contains_all) as containing_total
-          from (select * from top union select * from cont) x
-          order by x.similarity desc, x.id`,
-    );
-    const total = Number(rows[0]?.total ?? 0);
-    last = {
-      fuzzy: rows.slice(0, fetch).map(toSummary),
-      containing: rows.filter((r) => r.contains_all).map(toSummary),
-      containingCount: Number(rows[0]?.containing_total ?? 0),
-      truncated: total > CANDIDATE_CAP,
-    };
-    if (!last.truncated) break;
+  positions.sort((a, b) => a.accounts - b.accounts);
+
+  // Each group is a conjunction of positions; an account is a candidate when it satisfies any group.
+  // Up to two rare typed words alone; without any, any two of the three rarest together (one of them
+  // may be a mistyped legal form, "Corporaoion", which normalised names do not hold).
+  const small = positions.filter((p) => p.accounts <= CANDIDATE_CAP).slice(0, 2);
+  const groups: Position[][] = small.map((p) => [p]);
+  if (groups.length === 0) {
+    const rarest = positions.slice(0, 3);
+    for (let i = 0; i < rarest.length; i++) {
+      for (let j = i + 1; j < rarest.length; j++) groups.push([rarest[i] as Position, rarest[j] as Position]);
+    }
+    if (groups.length === 0) groups.push(positions.slice(0, 1));
   }
-  if (last) last.fuzzy = last.fuzzy.slice(0, fetch);
-  return last;
+  let found = await rankGroups(db, teamId, key, typed, groups, fetch);
+  if (found.truncated && positions.length >= 3) {
+    // Every typed word is common ("Eaton Vance California Municipal Bond Fund"): all of them but any one.
+    const leaveOneOut = positions.map((_, skip) => positions.filter((_p, i) => i !== skip));
+    found = await rankGroups(db, teamId, key, typed, leaveOneOut, fetch);
+  }
+  return found;
+}
+
+/**
+ * Accounts satisfying any group (a conjunction of typed-word positions), ranked by whole-name
+ * similarity. Each group is searched with its own cap; a group reaching more accounts than the cap is
+ * too common to narrow anything and is left out (when every group is, nothing is ranked: `truncated`).
+ */
+async function rankGroups(
+  db: Db,
+  teamId: string,
+  key: string,
+  typed: string[],
+  groups: Position[][],
+  fetch: number,
+): Promise<WordEvidence> {
+  const parts = groups.map(
+    (g, i) => sql`(select ${i}::int as g, id, name, domain, industry, employees, country,
+                          similarity(normalized_name, ${key}) as similarity,
+                          name_words @> ${sql.param(typed)}::text[] as contains_all
+                   from accounts
+                   where team_id = ${teamId} and ${sql.join(
+                     g.map((p) => sql`name_words && ${sql.param(p.words)}::text[]`),
+                     sql` and `,
+                   )}
+                   limit ${CANDIDATE_CAP + 1})`,
+  );
+  const rows = await queryRows<WordRow & { g: number }>(db, sql.join(parts, sql` union all `));
+  const perGroup = new Map<number, number>();
+  for (const r of rows) perGroup.set(Number(r.g), (perGroup.get(Number(r.g)) ?? 0) + 1);
+  const broad = new Set([...perGroup].filter(([, n]) => n > CANDIDATE_CAP).map(([g]) => g));
+  const truncated = broad.size === groups.length;
+  const byId = new Map<number, { summary: AccountSummary; containsAll: boolean }>();
+  for (const r of rows) {
+    if (broad.has(Number(r.g))) continue;
+    byId.set(r.id, { summary: toSummary(r), containsAll: r.contains_all });
+  }
+  const all = [...byId.values()];
+  const containing = all
+    .filter((r) => r.containsAll)
+    .map((r) => r.summary)
+    .sort(bySimilarity);
+  return {
+    fuzzy: all
+      .map((r) => r.summary)
+      .sort(bySimilarity)
+      .slice(0, fetch),
+    containing: containing.slice(0, fetch),
+    containingCount: containing.length,
+    truncated,
+  };
 }
 
 /** Whole-name trigram search in two stages, as one bounded transaction; null when it ran out of time. */
@@ -245,6 +294,9 @@ function isQueryCanceled(err: unknown): boolean {
   return false;
 }
 
+/** The distinct words of a normalised name, in order. */
+const typedWords = (key: string): string[] => [...new Set(key.split(' ').filter((w) => w !== ''))];
+
 /** Gathers the evidence decideResolution needs, skipping queries whose answer cannot change the decision. */
 async function gatherEvidence(
   db: Db,
@@ -264,9 +316,10 @@ async function gatherEvidence(
   if (fuzzyKey === undefined) return evidence;
   evidence.exactName = await findByNormalizedName(db, teamId, keys);
   if (evidence.exactName.length > 0) return evidence;
+  const corrections = await correctWords(db, teamId, typedWords(fuzzyKey).slice(0, MAX_WORDS));
   // One more row than we show, so "clearly ahead" is judged on real neighbours.
   const fetch = Math.max(limit, 5) + 1;
-  const words = await findByWords(db, teamId, fuzzyKey, fetch, limit);
+  const words = await findByWords(db, teamId, fuzzyKey, corrections, fetch);
   if (words) {
     evidence.fuzzy = words.fuzzy.filter((c) => (c.similarity ?? 0) >= t.suggestMin);
     if (query.nameKey !== undefined) {
@@ -274,13 +327,13 @@ async function gatherEvidence(
       evidence.containingCount = words.containingCount;
       if (words.truncated) evidence.containingCapped = true;
     }
-    const decided =
-      (!words.truncated && (evidence.fuzzy[0]?.similarity ?? 0) >= t.matchMin) ||
-      (query.nameKey !== undefined && words.containingCount >= 2);
-    if (decided) return evidence;
+    // Without a winner the word search still settles the answer (suggestions or "which one?") when it
+    // ranked everything its words reach; the whole-name index is asked only when it could not.
+    const complete = !words.truncated && evidence.fuzzy.length > 0;
+    if (complete || (query.nameKey !== undefined && words.containingCount >= 2)) return evidence;
   }
-  // The word search found no clear candidate (an extra or missing word, words run together) or had
-  // too many: ask the whole-name trigram index, within a time limit.
+  // No typed word resembles a word of the team's names (words run together, gibberish), or they are
+  // all too common to narrow: ask the whole-name trigram index, within a time limit.
   const similar = await fallbackSimilar(db, teamId, fuzzyKey, fetch, t);
   if (similar) evidence.fuzzy = similar;
   else if (words?.truncated) evidence.fuzzyIncomplete = true;
