@@ -105,7 +105,7 @@ const CANDIDATE_CAP = 200;
 /** Dictionary words at least this similar to a known typed word are searched with it (plural, singular). */
 const KNOWN_VARIANT_MIN = 0.5;
 /** The whole-name trigram search is only a fallback, cut off after this long (never an unbounded scan). */
-export const FALLBACK_TIMEOUT_MS = 100;
+export const FALLBACK_TIMEOUT_MS = 50;
 
 export interface WordCorrection {
   /** Index of the typed word. */
