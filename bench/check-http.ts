@@ -54,11 +54,16 @@ function signed(text: string, i: number): { body: string; headers: Record<string
   const sig = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
   return {
     body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': sig, 'x-slack-request-timestamp': String(ts) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-signature': sig,
+      'x-slack-request-timestamp': String(ts),
+    },
   };
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 /** Closed-loop load: `connections` workers each send requests back to back for `requests` in total. */
 async function load(port: number, connections: number, requests: number, query: (i: number) => string) {
@@ -107,16 +112,21 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
     await handle.db.execute(sql`analyze accounts`);
     log(`loaded ${ACCOUNTS.toLocaleString('en-US')} accounts`);
 
-    child = spawn(process.execPath, ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, url.toString(), slack.url, SECRET], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, url.toString(), slack.url, SECRET],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     const first = await new Promise<string>((resolve, reject) => {
       const rl = createInterface({ input: child!.stdout! });
       rl.once('line', resolve);
       child!.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
     });
     const ports = JSON.parse(first) as { bare: number; full: number };
-    const query = (i: number) => (i % 4 === 3 ? `Company ${1 + ((i * 31) % ACCOUNTS)}` : `company${1 + ((i * 7) % ACCOUNTS)}.com`);
+    const query = (i: number) =>
+      i % 4 === 3 ? `Company ${1 + ((i * 31) % ACCOUNTS)}` : `company${1 + ((i * 7) % ACCOUNTS)}.com`;
 
     // Warm both (JIT, pools, the compiled ICP).
     await load(ports.bare, 10, 300, query);

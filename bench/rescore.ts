@@ -55,10 +55,14 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
 
     // Naive baseline: read every row, then one UPDATE per account (a slice, extrapolated).
     const t1 = performance.now();
-    const rows = await handle.db.execute(sql`select id, name, domain, industry, employees, revenue, country, attributes from accounts where team_id = ${TEAM} order by id limit ${NAIVE_SLICE}`);
+    const rows = await handle.db.execute(
+      sql`select id, name, domain, industry, employees, revenue, country, attributes from accounts where team_id = ${TEAM} order by id limit ${NAIVE_SLICE}`,
+    );
     for (const row of (rows as unknown as { rows: Parameters<typeof factsFromAccount>[0][] & { id: number }[] }).rows) {
       const r = icp.scoreFast(factsFromAccount(row));
-      await handle.db.execute(sql`update accounts set score = ${r.score}, tier = ${r.tier}, icp_version = 1, scored_at = now() where id = ${(row as { id: number }).id}`);
+      await handle.db.execute(
+        sql`update accounts set score = ${r.score}, tier = ${r.tier}, icp_version = 1, scored_at = now() where id = ${(row as { id: number }).id}`,
+      );
     }
     const naive = ((performance.now() - t1) * ACCOUNTS) / NAIVE_SLICE;
 

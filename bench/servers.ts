@@ -3,9 +3,10 @@
  * (b) the real app on the benchmark database, both against a local fake Slack API, then prints
  * their ports as one JSON line. Runs apart from the load generator so neither steals the other's CPU.
  */
-import { App } from '@slack/bolt';
+
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { App } from '@slack/bolt';
 import { buildDeps, openDatabase } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
@@ -13,9 +14,23 @@ import { createSlackApp } from '../src/slack/create-app.ts';
 
 const [databaseUrl, slackApiUrl, secret] = process.argv.slice(2) as [string, string, string];
 const identity = { botId: 'B0BENCH', botUserId: 'U0BENCHBOT' };
-const quiet = { debug() {}, info() {}, warn() {}, error: console.error, setLevel() {}, getLevel: () => 'error' as never, setName() {} };
+const quiet = {
+  debug() {},
+  info() {},
+  warn() {},
+  error: console.error,
+  setLevel() {},
+  getLevel: () => 'error' as never,
+  setName() {},
+};
 
-const bare = new App({ signingSecret: secret, token: 'xoxb-bench', ...identity, logger: quiet as never, clientOptions: { slackApiUrl } });
+const bare = new App({
+  signingSecret: secret,
+  token: 'xoxb-bench',
+  ...identity,
+  logger: quiet as never,
+  clientOptions: { slackApiUrl },
+});
 bare.command('/icp-check', async ({ ack }) => {
   await ack({ response_type: 'ephemeral', text: 'ok' });
 });

@@ -57,9 +57,7 @@ export const accounts = pgTable(
     /** Lower-cased, punctuation and legal suffixes removed: what name lookups compare. */
     normalizedName: text('normalized_name').notNull(),
     /** The words of normalized_name, kept by PostgreSQL itself (so every write path has them): word lookups. */
-    nameWords: text('name_words')
-      .array()
-      .generatedAlwaysAs(sql`string_to_array(normalized_name, ' ')`),
+    nameWords: text('name_words').array().generatedAlwaysAs(sql`string_to_array(normalized_name, ' ')`),
     domain: text('domain'),
     industry: text('industry'),
     employees: integer('employees'),
@@ -103,9 +101,7 @@ export const accountNameWords = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.teamId, t.word] }),
-    index('account_name_words_trgm_idx')
-      .using('gin', sql`${t.word} gin_trgm_ops`)
-      .with({ fastupdate: false }),
+    index('account_name_words_trgm_idx').using('gin', sql`${t.word} gin_trgm_ops`).with({ fastupdate: false }),
   ],
 );
 
