@@ -144,7 +144,13 @@ const WORD_AGREE_MIN = 0.3;
  * trigram-similar one. A fuzzy match must not leave a typed word unexplained.
  */
 export function everyWordAccounted(typedKey: string, accountName: string): boolean {
-  const words = normalizeCompanyName(accountName).split(' ');
+  // The name as written counts too: a mistyped legal form ("Corporaton") is explained by "Corporation".
+  const written = accountName
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .split(/[^\p{L}\p{N}]+/u);
+  const words = [...normalizeCompanyName(accountName).split(' '), ...written].filter((w) => w !== '');
   return typedKey
     .split(' ')
     .filter((w) => w !== '')

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type AccountSummary,
   decideResolution,
+  everyWordAccounted,
   type LookupEvidence,
   parseCompanyQuery,
   trigramSimilarity,
@@ -143,6 +144,36 @@ describe('decideResolution', () => {
       kind: 'none',
       query: { name: 'Nothing Like It' },
       suggestions: [],
+    });
+  });
+});
+
+describe('everyWordAccounted', () => {
+  it.each([
+    ['agilant technologies', 'Agilent Technologies Inc', true],
+    ['ventures star energy corporaoion', 'Ventures Star Energy Corporation', true],
+    ['labs berry tu', 'Labs Berry Ltd', false],
+    ['globex nordic sales', 'Globex Nordic AB', false],
+  ])('%s / %s → %s', (typed, name, expected) => {
+    expect(everyWordAccounted(typed, name)).toBe(expected);
+  });
+
+  it('a fuzzy best leaving a typed word unexplained is only a suggestion', () => {
+    const best = acct('Labs Berry Ltd', null, 0.77);
+    const r = decideResolution(evidence('Labs Berry-Tu', { fuzzy: [best, acct('Labs Berry-Wu', null, 0.5)] }));
+    expect(r).toMatchObject({ kind: 'none', suggestions: [best, expect.anything()] });
+  });
+
+  it('asks which one when several names hold every typed word, and suggests the only one otherwise', () => {
+    const a = acct('Globex Nordic', 'globex.se', 0.5);
+    const b = acct('Globex Nordics', 'globex.no', 0.47);
+    expect(
+      decideResolution(evidence('Globex', { fuzzy: [a, b], containing: [a, b], containingCount: 2 })),
+    ).toMatchObject({ kind: 'ambiguous', candidates: [a, b] });
+    const only = acct('Initech Software Labs', null, 0.2);
+    expect(decideResolution(evidence('Initech', { containing: [only], containingCount: 1 }))).toMatchObject({
+      kind: 'none',
+      suggestions: [only],
     });
   });
 });
