@@ -187,8 +187,12 @@ function reportTables(report: DriftReport): { title: string; rows: TableRow[] }[
       { label: 'Wins outside ICP', m: report.outsideIcpShare, signal: signals.has('outsideIcpShare') },
     ],
   });
-  return out;
+  // A metric with no data in either window says nothing: leave its table out (the summary says why).
+  return out.filter((t) => t.rows.some((r) => r.m.recent.n + r.m.baseline.n > 0));
 }
+
+const NO_DATA =
+  'No decided deals or churn events in these windows yet. Import them (`icp import deals|churn <file.csv>`) and rescore accounts to see drift by tier.';
 
 /** The report as plain text for a terminal: the summary, then the tables. */
 export function driftReportText(report: DriftReport): string {
@@ -199,6 +203,7 @@ export function driftReportText(report: DriftReport): string {
     '',
     ...report.summary,
     '',
+    ...(reportTables(report).length === 0 ? [NO_DATA, ''] : []),
     ...reportTables(report).flatMap((t) => [t.title, tableText(t.rows, min), '']),
     '‼ = still significant after correcting for every comparison in the report',
   ].join('\n');
@@ -207,7 +212,9 @@ export function driftReportText(report: DriftReport): string {
 /** The signal tables as preformatted (monospace) sections, one per metric plus the ICP signals. */
 export function signalTables(report: DriftReport): Block[] {
   const min = report.thresholds.minSample;
-  return reportTables(report).map((t) => ({
+  const tables = reportTables(report);
+  if (tables.length === 0) return [{ type: 'section', text: { type: 'mrkdwn', text: NO_DATA } }];
+  return tables.map((t) => ({
     type: 'section',
     text: {
       type: 'mrkdwn',
