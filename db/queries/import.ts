@@ -1,13 +1,19 @@
 /**
- * CSV import of accounts, deals and churn events. A file imports all-or-nothing: every row is parsed
- * and validated first, and only a file without row errors is written, in one transaction, as batched
- * upserts keyed on (team_id, external_id) so that importing the same file again updates in place.
+ * CSV import of accounts, deals and churn events. A file imports all-or-nothing, in one transaction:
+ * rows are validated and written as batched upserts keyed on (team_id, external_id) while the file
+ * streams (so importing the same file again updates in place), and any row error rolls it all back.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import { ImportError } from '../../src/errors.ts';
-import type { CsvFormat, FormatOption, ImportKind } from '../../src/import/headers.ts';
-import { type CsvInput, readCsv } from '../../src/import/read.ts';
-import { type AccountRecord, buildRecords, type ChurnRecord, type DealRecord } from '../../src/import/records.ts';
+import { ImportError, type RowError } from '../../src/errors.ts';
+import { type ColumnMap, type CsvFormat, type FormatOption, type ImportKind, mapHeaders } from '../../src/import/headers.ts';
+import { type CsvInput, type CsvScan, CsvSource } from '../../src/import/read.ts';
+import {
+  type AccountRecord,
+  type ChurnRecord,
+  ColumnStats,
+  type DealRecord,
+  RecordBuilder,
+} from '../../src/import/records.ts';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
 import { refreshNameWords } from './accounts.ts';
@@ -43,81 +49,161 @@ export interface ImportSummary {
 }
 
 /** Rows per INSERT … ON CONFLICT statement. */
-export const IMPORT_BATCH_SIZE = 1000;
+export const IMPORT_BATCH_SIZE = 2000;
 
 type Tx = Db;
 
 const sourceOf = (format: CsvFormat): string => (format === 'generic' ? 'csv' : format);
 
+type AnyRecord = AccountRecord | DealRecord | ChurnRecord;
+
+/** Keeps the last record of each external id in one batch (one statement must not touch a row twice). */
+function lastPerId<T extends { externalId: string }>(batch: T[]): T[] {
+  const byId = new Map<string, T>();
+  for (const r of batch) {
+    byId.delete(r.externalId);
+    byId.set(r.externalId, r);
+  }
+  return byId.size === batch.length ? batch : [...byId.values()];
+}
+
+function byRow(a: RowError, b: RowError): number {
+  return a.row - b.row;
+}
+
 /**
  * Imports one CSV file of `kind` for `teamId`. Throws ImportError (with every row error: row,
- * column, value, problem) and writes nothing when any row is invalid.
+ * column, value, problem — the first MAX_ROW_ERRORS of them, and the total count) and writes
+ * nothing when any row is invalid.
+ *
+ * The file is streamed twice and never held in memory: a first pass gathers per-column statistics
+ * (date order, number style, attribute types); the second builds records row by row and, inside one
+ * transaction, writes each batch while the next one is being parsed. At the first row error the
+ * writes stop, parsing goes on to collect every error, and the transaction is rolled back.
  */
 export async function importCsv(db: Db, opts: ImportOptions): Promise<ImportSummary> {
-  const table = await readCsv(opts.input);
-  const built = buildRecords(opts.kind, table, opts.format ?? 'auto');
-  if (built.errors.length > 0) throw new ImportError(built.errors);
-
-  const format = built.columns.format;
-  const source = sourceOf(format);
-  const warnings = [...built.warnings];
-  const skipped = Object.values(table.skipped).reduce((a, b) => a + b, 0);
-  let inserted = 0;
-  let written = 0;
-  let linked: number | undefined;
-  let unlinked: number | undefined;
-
-  await db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Tx;
-    const records = built.records;
-    for (let i = 0; i < records.length; i += IMPORT_BATCH_SIZE) {
-      const batch = records.slice(i, i + IMPORT_BATCH_SIZE);
-      const q =
-        opts.kind === 'accounts'
-          ? upsertAccounts(opts.teamId, source, batch as AccountRecord[])
-          : opts.kind === 'deals'
-            ? upsertDeals(opts.teamId, source, batch as DealRecord[])
-            : upsertChurn(opts.teamId, source, batch as ChurnRecord[]);
-      const [row] = await queryRows<{ inserted: number }>(tx, q);
-      inserted += Number(row?.inserted ?? 0);
-      written += batch.length;
-      opts.onProgress?.(written);
+  const format = opts.format ?? 'auto';
+  const file = new CsvSource(opts.input);
+  try {
+    // Pass 1: headers, field-count errors and per-column statistics only.
+    let stats: ColumnStats | undefined;
+    const first = await file.scan(
+      (row) => stats!.add(row),
+      (headers) => {
+        stats = new ColumnStats(mapHeaders(opts.kind, headers, format) as ColumnMap<string>);
+      },
+    );
+    stats ??= new ColumnStats(mapHeaders(opts.kind, first.headers, format) as ColumnMap<string>);
+    const columns = stats.columns;
+    const builder = new RecordBuilder(opts.kind, columns, first.headers, stats);
+    if (builder.fileError) {
+      const header: RowError = {
+        row: first.headerLine,
+        column: '',
+        value: first.headers.join(',').slice(0, 200),
+        problem: builder.fileError,
+      };
+      throw new ImportError([...first.errors, header].sort(byRow));
     }
+    builder.addErrors(first.errors);
 
-    if (opts.kind === 'accounts') {
-      // New or renamed accounts become searchable word by word (company lookup) with this commit.
-      await refreshNameWords(tx, opts.teamId);
-      linked = (await linkDeals(tx, opts.teamId)) + (await linkChurn(tx, opts.teamId));
-    } else {
-      const ids = JSON.stringify(records.map((r) => r.externalId));
-      if (opts.kind === 'deals') await linkDeals(tx, opts.teamId);
-      else await linkChurn(tx, opts.teamId);
-      const counts = await linkCounts(tx, opts.kind === 'deals' ? 'deals' : 'churn_events', opts.teamId, ids);
-      linked = counts.linked;
-      unlinked = counts.unlinked;
-      if (unlinked > 0) {
-        warnings.push(
-          opts.kind === 'deals'
-            ? `${unlinked} deal(s) match no imported account; kept with their account name, linked when it is imported`
-            : `${unlinked} churn event(s) reference an account not imported yet; kept and linked when it is imported`,
+    const source = sourceOf(columns.format);
+    let scan: CsvScan = first;
+    let inserted = 0;
+    let written = 0;
+    let linked: number | undefined;
+    let unlinked: number | undefined;
+    const warnings: string[] = [];
+
+    await db.transaction(async (txRaw) => {
+      const tx = txRaw as unknown as Tx;
+      // Pass 2: build and write. One batch is in flight while the next one is parsed.
+      let batch: AnyRecord[] = [];
+      let inflight: Promise<void> | null = null;
+      let writeError: unknown = null;
+      const write = async (records: AnyRecord[]): Promise<void> => {
+        const q =
+          opts.kind === 'accounts'
+            ? upsertAccounts(opts.teamId, source, records as AccountRecord[])
+            : opts.kind === 'deals'
+              ? upsertDeals(opts.teamId, source, records as DealRecord[])
+              : upsertChurn(opts.teamId, source, records as ChurnRecord[]);
+        const [row] = await queryRows<{ inserted: number }>(tx, q);
+        inserted += Number(row?.inserted ?? 0);
+        written += records.length;
+        opts.onProgress?.(written);
+      };
+      const flush = async (): Promise<void> => {
+        if (inflight) await inflight;
+        if (writeError) throw writeError;
+        const records = lastPerId(batch);
+        batch = [];
+        if (builder.errorCount > 0 || records.length === 0) return;
+        inflight = write(records).catch((err: unknown) => {
+          writeError = err;
+        });
+      };
+
+      scan = await file.scan((row) => {
+        const record = builder.build(row);
+        // After the first row error nothing more is written: the rest is parsed for its errors only.
+        if (builder.errorCount > 0) batch.length = 0;
+        else if (record) batch.push(record);
+        return batch.length >= IMPORT_BATCH_SIZE ? flush() : undefined;
+      });
+      await flush();
+      if (inflight) await inflight;
+      if (writeError) throw writeError;
+
+      if (builder.errorCount > 0) {
+        const total = builder.errorCount;
+        const errors = [...builder.errors].sort(byRow);
+        throw new ImportError(
+          errors,
+          total > errors.length
+            ? `Import failed with ${total} problem(s) (the first ${errors.length} are listed); nothing was imported.`
+            : undefined,
         );
       }
-    }
-  });
 
-  return {
-    kind: opts.kind,
-    format,
-    rows: table.rows.length,
-    inserted,
-    updated: written - inserted,
-    skipped,
-    skippedReasons: table.skipped,
-    warnings,
-    ...(linked === undefined ? {} : { linked }),
-    ...(unlinked === undefined ? {} : { unlinked }),
-    columns: { mapped: built.columns.mapped, ignored: built.columns.ignored },
-  };
+      if (opts.kind === 'accounts') {
+        // New or renamed accounts become searchable word by word (company lookup) with this commit.
+        await refreshNameWords(tx, opts.teamId);
+        linked = (await linkDeals(tx, opts.teamId)) + (await linkChurn(tx, opts.teamId));
+      } else {
+        const ids = JSON.stringify([...builder.ids]);
+        if (opts.kind === 'deals') await linkDeals(tx, opts.teamId);
+        else await linkChurn(tx, opts.teamId);
+        const counts = await linkCounts(tx, opts.kind === 'deals' ? 'deals' : 'churn_events', opts.teamId, ids);
+        linked = counts.linked;
+        unlinked = counts.unlinked;
+        if (unlinked > 0) {
+          warnings.push(
+            opts.kind === 'deals'
+              ? `${unlinked} deal(s) match no imported account; kept with their account name, linked when it is imported`
+              : `${unlinked} churn event(s) reference an account not imported yet; kept and linked when it is imported`,
+          );
+        }
+      }
+    });
+
+    const unique = builder.ids.size;
+    return {
+      kind: opts.kind,
+      format: columns.format,
+      rows: scan.rows,
+      inserted,
+      updated: unique - inserted,
+      skipped: Object.values(scan.skipped).reduce((a, b) => a + b, 0),
+      skippedReasons: scan.skipped,
+      warnings: [...builder.finish(), ...warnings],
+      ...(linked === undefined ? {} : { linked }),
+      ...(unlinked === undefined ? {} : { unlinked }),
+      columns: { mapped: columns.mapped, ignored: columns.ignored },
+    };
+  } finally {
+    file.close();
+  }
 }
 
 // Each batch travels as one JSON parameter expanded by json_to_recordset: one round trip and no

@@ -1,7 +1,8 @@
 /**
- * Turns the rows of a CSV table into account, deal or churn records, validating every value and
+ * Turns CSV rows into account, deal or churn records one at a time, validating every value and
  * collecting one RowError per bad cell. Column-wide decisions (day/month order, decimal comma,
- * attribute types) are taken once from all of a column's values before any row is converted.
+ * attribute types) are taken once from all of a column's values (ColumnStats, a first streaming
+ * pass that keeps only per-column counters) before any row is converted.
  */
 import { createHash } from 'node:crypto';
 import type { RowError } from '../errors.ts';
@@ -13,20 +14,18 @@ import {
   type ChurnField,
   type ColumnMap,
   type DealField,
-  type FormatOption,
   type ImportKind,
-  mapHeaders,
 } from './headers.ts';
-import type { CsvRow, CsvTable } from './read.ts';
+import type { CsvRow } from './read.ts';
 import {
   type DateOrder,
-  detectDateOrder,
-  detectNumberStyle,
   isBlank,
   isFailure,
   looksBoolean,
   looksLikeDate,
   type NumberStyle,
+  numberStyleOf,
+  numericDateParts,
   type Parsed,
   parseBoolean,
   parseCount,
@@ -85,13 +84,6 @@ export interface RecordsByKind {
   churn: ChurnRecord;
 }
 
-export interface BuildResult<K extends ImportKind> {
-  columns: ColumnMap<string>;
-  records: RecordsByKind[K][];
-  errors: RowError[];
-  warnings: string[];
-}
-
 type AttrType = 'boolean' | 'number' | 'date' | 'text';
 
 interface AttrPlan extends AttributeColumn {
@@ -101,28 +93,124 @@ interface AttrPlan extends AttributeColumn {
 
 const PLAIN_NUMBER = /^-?(0|[1-9]\d{0,14})(\.\d+)?$/;
 const DATE_HEADER = /(date|_at$|_on$|^created|^updated|signup|time)/;
+const DATE_SEPARATOR = /[-/.]/;
 
-/** Chooses how to store an unmapped column from all its values. */
-function planAttribute(col: AttributeColumn, rows: readonly CsvRow[]): AttrPlan {
-  const values: string[] = [];
-  for (const r of rows) {
-    const v = r.cells[col.index];
-    if (v !== undefined && !isBlank(v)) values.push(v.trim());
+/** Mapped fields whose column-wide number style or day/month order must be known before any row is read. */
+const NUMBER_FIELDS = new Set(['employees', 'revenue', 'amount']);
+const DATE_FIELDS = new Set(['createdOn', 'closedOn', 'churnedOn']);
+
+/** Running day/month-order evidence of one column (what detectDateOrder counts, one value at a time). */
+class DateOrderStats {
+  dmy = 0;
+  mdy = 0;
+  dots = 0;
+  slashes = 0;
+  add(v: string): void {
+    const p = numericDateParts(v);
+    if (!p) return;
+    if (p.a > 12 && p.b <= 12) this.dmy++;
+    else if (p.b > 12 && p.a <= 12) this.mdy++;
+    if (p.sep === '.') this.dots++;
+    else this.slashes++;
   }
-  const order = detectDateOrder(values);
-  let type: AttrType = 'text';
-  if (values.length > 0 && !col.textOnly) {
-    if (values.every(looksBoolean)) type = 'boolean';
-    else if (values.every((v) => PLAIN_NUMBER.test(v))) type = 'number';
-    else if ((DATE_HEADER.test(col.key) || values.every((v) => /[-/.]/.test(v))) && values.every(looksLikeDate)) {
-      type = 'date';
+  order(): DateOrder {
+    if (this.dmy !== this.mdy) return this.dmy > this.mdy ? 'dmy' : 'mdy';
+    return this.dots > this.slashes ? 'dmy' : 'mdy';
+  }
+}
+
+/** Running type evidence of one unmapped column: which types every non-blank value so far fits. */
+class AttrStats {
+  values = 0;
+  allBoolean = true;
+  allNumber = true;
+  allSeparated = true;
+  allDates = true;
+  readonly dates = new DateOrderStats();
+  private readonly dateHeader: boolean;
+
+  constructor(readonly col: AttributeColumn) {
+    this.dateHeader = DATE_HEADER.test(col.key);
+    if (col.textOnly) this.allBoolean = this.allNumber = this.allDates = false;
+  }
+
+  add(raw: string): void {
+    const v = raw.trim();
+    this.values++;
+    if (this.allBoolean && !looksBoolean(v)) this.allBoolean = false;
+    if (this.allNumber && !PLAIN_NUMBER.test(v)) this.allNumber = false;
+    if (this.allSeparated && !DATE_SEPARATOR.test(v)) this.allSeparated = false;
+    if (this.allDates) {
+      // A date column needs a date-like header or separators in every value, and every value a date.
+      if ((!this.dateHeader && !this.allSeparated) || !looksLikeDate(v)) this.allDates = false;
+      else this.dates.add(v);
     }
   }
-  return { ...col, type, order };
+
+  plan(): AttrPlan {
+    let type: AttrType = 'text';
+    if (this.values > 0 && !this.col.textOnly) {
+      if (this.allBoolean) type = 'boolean';
+      else if (this.allNumber) type = 'number';
+      else if (this.allDates) type = 'date';
+    }
+    return { ...this.col, type, order: this.dates.order() };
+  }
+}
+
+/**
+ * Column-wide facts gathered in a first streaming pass over the file (no row kept): the number style
+ * of numeric fields, the day/month order of date fields, and the type of each unmapped column.
+ */
+export class ColumnStats {
+  private readonly numbers = new Map<number, { us: number; eu: number }>();
+  private readonly dates = new Map<number, DateOrderStats>();
+  private readonly attrs: AttrStats[];
+
+  constructor(readonly columns: ColumnMap<string>) {
+    for (const [field, i] of Object.entries(columns.fields)) {
+      if (i === undefined) continue;
+      if (NUMBER_FIELDS.has(field)) this.numbers.set(i, { us: 0, eu: 0 });
+      if (DATE_FIELDS.has(field)) this.dates.set(i, new DateOrderStats());
+    }
+    this.attrs = columns.attributes.map((c) => new AttrStats(c));
+  }
+
+  add(row: CsvRow): void {
+    const cells = row.cells;
+    for (const [i, n] of this.numbers) {
+      const v = cells[i];
+      if (v === undefined || isBlank(v)) continue;
+      const s = numberStyleOf(v);
+      if (s === 'us') n.us++;
+      else if (s === 'eu') n.eu++;
+    }
+    for (const [i, d] of this.dates) {
+      const v = cells[i];
+      if (v !== undefined && !isBlank(v)) d.add(v);
+    }
+    for (const a of this.attrs) {
+      const v = cells[a.col.index];
+      if (v !== undefined && v !== '' && !isBlank(v)) a.add(v);
+    }
+  }
+
+  numberStyle(i: number): NumberStyle {
+    const n = this.numbers.get(i);
+    return n && n.eu > n.us ? 'eu' : 'us';
+  }
+
+  dateOrder(i: number): DateOrder {
+    return this.dates.get(i)?.order() ?? 'mdy';
+  }
+
+  plans(): AttrPlan[] {
+    return this.attrs.map((a) => a.plan());
+  }
 }
 
 function readAttribute(plan: AttrPlan, raw: string): AttributeValue | null {
-  if (isBlank(raw)) return null;
+  if (raw === '' || isBlank(raw)) return null;
   switch (plan.type) {
     case 'boolean': {
       const b = parseBoolean(raw);
@@ -138,6 +226,7 @@ function readAttribute(plan: AttrPlan, raw: string): AttributeValue | null {
       return raw.trim();
   }
 }
+
 
 /** Stable id for a row without one: the same cells always give the same id. */
 export function rowHash(cells: readonly string[]): string {
@@ -181,62 +270,71 @@ export function decideOutcome(flags: {
   return byStage;
 }
 
+/** Caches a pure per-column parser: CRM columns repeat values (dates, sizes, countries) a lot. */
+function memo<T>(fn: (raw: string) => T, cap = 20_000): (raw: string) => T {
+  const cache = new Map<string, T>();
+  return (raw) => {
+    let v = cache.get(raw);
+    if (v === undefined && !cache.has(raw)) {
+      v = fn(raw);
+      if (cache.size < cap) cache.set(raw, v);
+    }
+    return v as T;
+  };
+}
+
 class RowReader {
+  /** Row errors in file order, the first MAX_ROW_ERRORS of them; `errorCount` counts all. */
   readonly errors: RowError[] = [];
-  private readonly dateOrders = new Map<number, DateOrder>();
-  private readonly numberStyles = new Map<number, NumberStyle>();
+  errorCount = 0;
+  private readonly numbers = new Map<number, (raw: string) => Parsed<number>>();
+  private readonly counts = new Map<number, (raw: string) => Parsed<number>>();
+  private readonly dates = new Map<number, (raw: string) => Parsed<string>>();
+  private readonly bools = new Map<number, (raw: string) => Parsed<boolean>>();
 
   constructor(
-    private readonly table: CsvTable,
+    private readonly headers: readonly string[],
     private readonly fields: Partial<Record<string, number>>,
+    private readonly stats: ColumnStats,
   ) {}
 
-  private colValues(index: number): string[] {
-    const out: string[] = [];
-    for (const r of this.table.rows) {
-      const v = r.cells[index];
-      if (v !== undefined && !isBlank(v)) out.push(v);
-    }
-    return out;
-  }
-
-  private order(index: number): DateOrder {
-    let o = this.dateOrders.get(index);
-    if (!o) {
-      o = detectDateOrder(this.colValues(index));
-      this.dateOrders.set(index, o);
-    }
-    return o;
-  }
-
-  private style(index: number): NumberStyle {
-    let s = this.numberStyles.get(index);
-    if (!s) {
-      s = detectNumberStyle(this.colValues(index));
-      this.numberStyles.set(index, s);
-    }
-    return s;
+  push(e: RowError): void {
+    this.errorCount++;
+    if (this.errors.length < MAX_ROW_ERRORS) this.errors.push(e);
   }
 
   raw(row: CsvRow, field: string): string | null {
     const i = this.fields[field];
     if (i === undefined) return null;
     const v = row.cells[i];
-    return v === undefined || isBlank(v) ? null : v.trim();
+    return v === undefined || v === '' || isBlank(v) ? null : v.trim();
   }
 
   private check<T>(row: CsvRow, field: string, value: Parsed<T>): T | null {
-    if (isFailure(value)) {
+    if (value !== null && typeof value === 'object' && isFailure(value)) {
       const i = this.fields[field]!;
-      this.errors.push({
+      this.push({
         row: row.line,
-        column: this.table.headers[i] ?? field,
+        column: this.headers[i] ?? field,
         value: row.cells[i] ?? '',
         problem: value.problem,
       });
       return null;
     }
-    return value;
+    return value as T | null;
+  }
+
+  private parser<T>(
+    map: Map<number, (raw: string) => Parsed<T>>,
+    i: number,
+    make: () => (raw: string) => Parsed<T>,
+  ): (raw: string) => Parsed<T> {
+    let p = map.get(i);
+    if (!p) {
+      p = memo(make());
+      map.set(i, p);
+    }
+    return p;
   }
 
   text(row: CsvRow, field: string): string | null {
@@ -245,29 +343,40 @@ class RowReader {
 
   number(row: CsvRow, field: string): number | null {
     const i = this.fields[field];
-    return i === undefined ? null : this.check(row, field, parseNumber(row.cells[i], this.style(i)));
+    if (i === undefined) return null;
+    const style = this.stats.numberStyle(i);
+    const p = this.parser(this.numbers, i, () => (raw) => parseNumber(raw, style));
+    return this.check(row, field, p(row.cells[i] ?? ''));
   }
 
   count(row: CsvRow, field: string): number | null {
     const i = this.fields[field];
-    return i === undefined ? null : this.check(row, field, parseCount(row.cells[i], this.style(i)));
+    if (i === undefined) return null;
+    const style = this.stats.numberStyle(i);
+    const p = this.parser(this.counts, i, () => (raw) => parseCount(raw, style));
+    return this.check(row, field, p(row.cells[i] ?? ''));
   }
 
   date(row: CsvRow, field: string): string | null {
     const i = this.fields[field];
-    return i === undefined ? null : this.check(row, field, parseDate(row.cells[i], this.order(i)));
+    if (i === undefined) return null;
+    const order = this.stats.dateOrder(i);
+    const p = this.parser(this.dates, i, () => (raw) => parseDate(raw, order));
+    return this.check(row, field, p(row.cells[i] ?? ''));
   }
 
   bool(row: CsvRow, field: string): boolean | null {
     const i = this.fields[field];
-    return i === undefined ? null : this.check(row, field, parseBoolean(row.cells[i]));
+    if (i === undefined) return null;
+    const p = this.parser(this.bools, i, () => parseBoolean);
+    return this.check(row, field, p(row.cells[i] ?? ''));
   }
 
   fail(row: CsvRow, field: string, problem: string): void {
     const i = this.fields[field];
-    this.errors.push({
+    this.push({
       row: row.line,
-      column: i === undefined ? field : (this.table.headers[i] ?? field),
+      column: i === undefined ? field : (this.headers[i] ?? field),
       value: i === undefined ? '' : (row.cells[i] ?? ''),
       problem,
     });
@@ -283,89 +392,106 @@ function attributesOf(plans: readonly AttrPlan[], row: CsvRow): Attributes {
   return out;
 }
 
-/** Keeps the last record of each external id; returns how many earlier ones were dropped. */
-function dedupe<T extends { externalId: string }>(records: T[]): { records: T[]; dropped: number } {
-  const byId = new Map<string, number>();
-  records.forEach((r, i) => {
-    byId.set(r.externalId, i);
-  });
-  if (byId.size === records.length) return { records, dropped: 0 };
-  const keep = new Set(byId.values());
-  return { records: records.filter((_, i) => keep.has(i)), dropped: records.length - keep.size };
-}
-
-function headerError(table: CsvTable, problem: string): RowError {
-  return { row: table.headerLine, column: '', value: table.headers.join(',').slice(0, 200), problem };
-}
+/** Row errors kept for the report; the rest are only counted. */
+export const MAX_ROW_ERRORS = 1000;
 
 /**
- * Validates and converts every row of `table` into records of `kind`. Never throws for bad data:
- * problems come back in `errors` (row, column, value, problem), so the caller can refuse the file.
+ * Validates and converts rows of one file into records of `kind`, one row at a time as the file
+ * streams by. Column-wide decisions (day/month order, decimal comma, attribute types) come from the
+ * ColumnStats of a first pass. Never throws for bad data: problems are collected (row, column,
+ * value, problem), so the caller can refuse the file. Records are not kept: the caller batches them.
  */
-export function buildRecords<K extends ImportKind>(
-  kind: K,
-  table: CsvTable,
-  format: FormatOption = 'auto',
-): BuildResult<K> {
-  const columns = mapHeaders(kind, table.headers, format) as ColumnMap<string>;
-  const reader = new RowReader(table, columns.fields);
-  const plans = columns.attributes.map((c) => planAttribute(c, table.rows));
-  const warnings = [...columns.notes];
-  const errors: RowError[] = [...table.errors];
-  let records: RecordsByKind[K][] = [];
+export class RecordBuilder<K extends ImportKind> {
+  readonly warnings: string[];
+  /** A problem with the file as a whole (a required column missing): no row can be built. */
+  readonly fileError: string | null;
+  private readonly reader: RowReader;
+  private readonly plans: AttrPlan[];
+  private readonly countryOf = memo(normalizeCountry);
+  private readonly domainOf = memo(registrableDomain);
+  private unknownCountries = 0;
+  /** External ids seen, to count repeats (and every id written, for linking). */
+  readonly ids = new Set<string>();
+  repeated = 0;
 
-  if (kind === 'accounts') {
-    if (columns.fields.name === undefined) {
-      errors.push(
-        headerError(table, 'no company name column (e.g. "Company name", "Account Name", "name", "account")'),
-      );
-    } else {
-      const out: AccountRecord[] = [];
-      let unknownCountries = 0;
-      for (const row of table.rows) {
-        const r = buildAccount(reader, row, plans, columns.revenueScale);
-        if (r) {
-          if (r.countryUnknown) unknownCountries++;
-          out.push(r.record);
-        }
-      }
-      if (unknownCountries > 0) {
-        warnings.push(
-          `${unknownCountries} row(s) have a country that was not recognised (kept in attributes.country_raw)`,
-        );
-      }
-      records = out as RecordsByKind[K][];
-    }
-  } else if (kind === 'deals') {
-    records = table.rows.map((row) => buildDeal(reader, row, plans)) as RecordsByKind[K][];
-  } else {
-    if (columns.fields.churnedOn === undefined) {
-      errors.push(headerError(table, 'no churn date column (e.g. "churn_date", "Churned On", "Cancellation Date")'));
-    } else {
-      const out: ChurnRecord[] = [];
-      for (const row of table.rows) {
-        const r = buildChurn(reader, row, plans);
-        if (r) out.push(r);
-      }
-      records = out as RecordsByKind[K][];
-    }
+  constructor(
+    readonly kind: K,
+    readonly columns: ColumnMap<string>,
+    headers: readonly string[],
+    stats: ColumnStats,
+  ) {
+    this.reader = new RowReader(headers, columns.fields, stats);
+    this.plans = stats.plans();
+    this.warnings = [...columns.notes];
+    this.fileError =
+      kind === 'accounts' && columns.fields.name === undefined
+        ? 'no company name column (e.g. "Company name", "Account Name", "name", "account")'
+        : kind === 'churn' && columns.fields.churnedOn === undefined
+          ? 'no churn date column (e.g. "churn_date", "Churned On", "Cancellation Date")'
+          : null;
   }
 
-  errors.push(...reader.errors);
-  errors.sort((a, b) => a.row - b.row);
-  const { records: unique, dropped } = dedupe(records as { externalId: string }[]);
-  if (dropped > 0) warnings.push(`${dropped} row(s) repeat an earlier id in this file; the last one of each was kept`);
-  return { columns, records: unique as RecordsByKind[K][], errors, warnings };
+  /** Row errors so far (capped) and their total count. */
+  get errors(): readonly RowError[] {
+    return this.reader.errors;
+  }
+  get errorCount(): number {
+    return this.reader.errorCount;
+  }
+
+  /** Adds errors found outside the rows' cells (field counts), keeping the cap. */
+  addErrors(errors: readonly RowError[]): void {
+    for (const e of errors) this.reader.push(e);
+  }
+
+  /** The record of one row, or null when the row has errors (then they are in `errors`). */
+  build(row: CsvRow): RecordsByKind[K] | null {
+    let r: AccountRecord | DealRecord | ChurnRecord | null;
+    if (this.kind === 'accounts') {
+      const a = buildAccount(this.reader, row, this.plans, this.columns.revenueScale, this.countryOf, this.domainOf);
+      if (a?.countryUnknown) this.unknownCountries++;
+      r = a ? a.record : null;
+    } else if (this.kind === 'deals') {
+      const before = this.reader.errorCount;
+      r = buildDeal(this.reader, row, this.plans);
+      if (this.reader.errorCount > before) r = null;
+    } else {
+      r = buildChurn(this.reader, row, this.plans);
+    }
+    if (r) {
+      const n = this.ids.size;
+      this.ids.add(r.externalId);
+      if (this.ids.size === n) this.repeated++;
+    }
+    return r as RecordsByKind[K] | null;
+  }
+
+  /** Summary warnings, once every row has been built. */
+  finish(): string[] {
+    const warnings = [...this.warnings];
+    if (this.unknownCountries > 0) {
+      warnings.push(
+        `${this.unknownCountries} row(s) have a country that was not recognised (kept in attributes.country_raw)`,
+      );
+    }
+    if (this.repeated > 0) {
+      warnings.push(`${this.repeated} row(s) repeat an earlier id in this file; the last one of each was kept`);
+    }
+    return warnings;
+  }
 }
+
 
 function buildAccount(
   reader: RowReader,
   row: CsvRow,
   plans: readonly AttrPlan[],
   revenueScale: number,
+  countryOf: (raw: string) => string | null,
+  domainOf: (raw: string) => string | null,
 ): { record: AccountRecord; countryUnknown: boolean } | null {
   const f = (x: AccountField) => x;
-  const before = reader.errors.length;
+  const before = reader.errorCount;
   const name = reader.text(row, f('name'));
   if (!name) reader.fail(row, f('name'), 'company name is required');
   const employees = reader.count(row, f('employees'));
@@ -376,19 +502,19 @@ function buildAccount(
   const domainRaw = reader.text(row, f('domain'));
   const websiteRaw = reader.text(row, f('website'));
   if (domainRaw) {
-    domain = registrableDomain(domainRaw);
+    domain = domainOf(domainRaw);
     if (!domain) attributes.domain_raw = domainRaw;
   }
   if (websiteRaw) {
     attributes.website = websiteRaw;
-    domain ??= registrableDomain(websiteRaw);
+    domain ??= domainOf(websiteRaw);
   }
 
   const countryRaw = reader.text(row, f('country'));
-  const country = countryRaw ? normalizeCountry(countryRaw) : null;
+  const country = countryRaw ? countryOf(countryRaw) : null;
   if (countryRaw && !country) attributes.country_raw = countryRaw;
 
-  if (reader.errors.length > before || !name) return null;
+  if (reader.errorCount > before || !name) return null;
   const normalizedName = normalizeCompanyName(name);
   const id = reader.text(row, f('externalId'));
   return {
