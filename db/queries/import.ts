@@ -6,10 +6,11 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { ImportError, type RowError } from '../../src/errors.ts';
 import { type ColumnMap, type CsvFormat, type FormatOption, type ImportKind, mapHeaders } from '../../src/import/headers.ts';
-import { type CsvInput, type CsvScan, CsvSource } from '../../src/import/read.ts';
+import { type CsvInput, type CsvRow, type CsvScan, CsvSource } from '../../src/import/read.ts';
 import {
   type AccountRecord,
   type ChurnRecord,
+  type ColumnDecisions,
   ColumnStats,
   type DealRecord,
   RecordBuilder,
@@ -72,89 +73,187 @@ function byRow(a: RowError, b: RowError): number {
 }
 
 /**
+ * Rows read before the column-wide decisions (date order, number style, attribute types) are taken;
+ * they wait in memory meanwhile. Statistics keep running over the rest of the file, and if the whole
+ * file decides differently the writes are rolled back (to a savepoint) and the file is read again
+ * under the final decisions: the result is always that of deciding from every value.
+ */
+export const DECISION_ROWS = 5000;
+
+interface PassResult {
+  builder: RecordBuilder<ImportKind> | null;
+  columns: ColumnMap<string>;
+  headers: string[];
+  headerLine: number;
+  scan: CsvScan;
+  inserted: number;
+  /** Decisions used, and (first pass) those the whole file supports. */
+  decisions: ColumnDecisions;
+  finalDecisions: ColumnDecisions;
+  /** Field-count errors (also counted in the builder). */
+  fieldErrors: RowError[];
+}
+
+class DecisionsChanged extends Error {
+  constructor(readonly decisions: ColumnDecisions) {
+    super('column decisions changed');
+  }
+}
+
+/**
+ * One streaming pass: builds records row by row and writes each batch while the next is parsed (one
+ * statement in flight). With `decided` unset the decisions are taken after DECISION_ROWS rows.
+ */
+async function writePass(
+  tx: Tx,
+  file: CsvSource,
+  opts: ImportOptions,
+  decided: ColumnDecisions | null,
+): Promise<PassResult> {
+  const format = opts.format ?? 'auto';
+  let columns: ColumnMap<string> | undefined;
+  let stats: ColumnStats | undefined;
+  let decisions: ColumnDecisions | null = decided;
+  let builder: RecordBuilder<ImportKind> | null = null;
+  let headers: string[] = [];
+  let source = 'csv';
+  const fieldErrors: RowError[] = [];
+  let held: CsvRow[] = [];
+  let batch: AnyRecord[] = [];
+  let inflight: Promise<void> | null = null;
+  let writeError: unknown = null;
+  let inserted = 0;
+  let written = 0;
+
+  const setHeaders = (h: string[]) => {
+    headers = h;
+    columns = mapHeaders(opts.kind, h, format) as ColumnMap<string>;
+    source = sourceOf(columns.format);
+    if (!decided) stats = new ColumnStats(columns);
+  };
+  const write = async (records: AnyRecord[]): Promise<void> => {
+    const q =
+      opts.kind === 'accounts'
+        ? upsertAccounts(opts.teamId, source, records as AccountRecord[])
+        : opts.kind === 'deals'
+          ? upsertDeals(opts.teamId, source, records as DealRecord[])
+          : upsertChurn(opts.teamId, source, records as ChurnRecord[]);
+    const [row] = await queryRows<{ inserted: number }>(tx, q);
+    inserted += Number(row?.inserted ?? 0);
+    written += records.length;
+    opts.onProgress?.(written);
+  };
+  const flush = async (): Promise<void> => {
+    if (inflight) await inflight;
+    inflight = null;
+    if (writeError) throw writeError;
+    const records = lastPerId(batch);
+    batch = [];
+    if ((builder?.errorCount ?? 1) > 0 || records.length === 0) return;
+    inflight = write(records).catch((err: unknown) => {
+      writeError = err;
+    });
+  };
+  const take = (row: CsvRow): Promise<void> | undefined => {
+    const b = builder!;
+    if (b.fileError) return undefined;
+    const record = b.build(row);
+    // After the first row error nothing more is written: the rest is parsed for its errors only.
+    if (b.errorCount > 0) batch.length = 0;
+    else if (record) batch.push(record);
+    return batch.length >= IMPORT_BATCH_SIZE ? flush() : undefined;
+  };
+  const makeBuilder = (): void => {
+    if (!columns) setHeaders([]);
+    decisions ??= stats!.decide();
+    builder = new RecordBuilder(opts.kind, columns!, headers, decisions);
+    builder.addErrors(fieldErrors);
+  };
+  const decide = async (): Promise<void> => {
+    makeBuilder();
+    const rows = held;
+    held = [];
+    for (const r of rows) {
+      const p = take(r);
+      if (p) await p;
+    }
+  };
+
+  const scan = await file.scan(
+    (row) => {
+      stats?.add(row);
+      if (builder) return take(row);
+      held.push(row);
+      return held.length >= DECISION_ROWS ? decide() : undefined;
+    },
+    (h) => {
+      setHeaders(h);
+      if (decided) makeBuilder();
+    },
+    (e) => {
+      fieldErrors.push(e);
+      builder?.addErrors([e]);
+    },
+  );
+  if (!builder) await decide();
+  await flush();
+  if (inflight) await inflight;
+  if (writeError) throw writeError;
+  const used = decisions!;
+  return {
+    builder,
+    columns: columns!,
+    headers,
+    headerLine: scan.headerLine,
+    scan,
+    inserted,
+    decisions: used,
+    finalDecisions: stats ? stats.decide() : used,
+    fieldErrors,
+  };
+}
+
+/**
  * Imports one CSV file of `kind` for `teamId`. Throws ImportError (with every row error: row,
  * column, value, problem — the first MAX_ROW_ERRORS of them, and the total count) and writes
  * nothing when any row is invalid.
  *
- * The file is streamed twice and never held in memory: a first pass gathers per-column statistics
- * (date order, number style, attribute types); the second builds records row by row and, inside one
- * transaction, writes each batch while the next one is being parsed. At the first row error the
- * writes stop, parsing goes on to collect every error, and the transaction is rolled back.
+ * The file streams through the parser and is never held in memory: records are built row by row
+ * and, inside one transaction, each batch is written while the next one is parsed. At the first row
+ * error the writes stop, parsing goes on to collect every error, and the transaction is rolled back.
+ * Column-wide decisions are taken after DECISION_ROWS rows and checked against the whole file; when
+ * they differ, the file is read a second time under the right ones (see DECISION_ROWS).
  */
 export async function importCsv(db: Db, opts: ImportOptions): Promise<ImportSummary> {
-  const format = opts.format ?? 'auto';
   const file = new CsvSource(opts.input);
   try {
-    // Pass 1: headers, field-count errors and per-column statistics only.
-    let stats: ColumnStats | undefined;
-    const first = await file.scan(
-      (row) => stats!.add(row),
-      (headers) => {
-        stats = new ColumnStats(mapHeaders(opts.kind, headers, format) as ColumnMap<string>);
-      },
-    );
-    stats ??= new ColumnStats(mapHeaders(opts.kind, first.headers, format) as ColumnMap<string>);
-    const columns = stats.columns;
-    const builder = new RecordBuilder(opts.kind, columns, first.headers, stats);
-    if (builder.fileError) {
-      const header: RowError = {
-        row: first.headerLine,
-        column: '',
-        value: first.headers.join(',').slice(0, 200),
-        problem: builder.fileError,
-      };
-      throw new ImportError([...first.errors, header].sort(byRow));
-    }
-    builder.addErrors(first.errors);
-
-    const source = sourceOf(columns.format);
-    let scan: CsvScan = first;
-    let inserted = 0;
-    let written = 0;
+    let result: PassResult | undefined;
     let linked: number | undefined;
     let unlinked: number | undefined;
     const warnings: string[] = [];
 
     await db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as Tx;
-      // Pass 2: build and write. One batch is in flight while the next one is parsed.
-      let batch: AnyRecord[] = [];
-      let inflight: Promise<void> | null = null;
-      let writeError: unknown = null;
-      const write = async (records: AnyRecord[]): Promise<void> => {
-        const q =
-          opts.kind === 'accounts'
-            ? upsertAccounts(opts.teamId, source, records as AccountRecord[])
-            : opts.kind === 'deals'
-              ? upsertDeals(opts.teamId, source, records as DealRecord[])
-              : upsertChurn(opts.teamId, source, records as ChurnRecord[]);
-        const [row] = await queryRows<{ inserted: number }>(tx, q);
-        inserted += Number(row?.inserted ?? 0);
-        written += records.length;
-        opts.onProgress?.(written);
-      };
-      const flush = async (): Promise<void> => {
-        if (inflight) await inflight;
-        if (writeError) throw writeError;
-        const records = lastPerId(batch);
-        batch = [];
-        if (builder.errorCount > 0 || records.length === 0) return;
-        inflight = write(records).catch((err: unknown) => {
-          writeError = err;
+      try {
+        result = await tx.transaction(async (sp) => {
+          const r = await writePass(sp as unknown as Tx, file, opts, null);
+          if (!r.decisions.sameAs(r.finalDecisions)) throw new DecisionsChanged(r.finalDecisions);
+          return r;
         });
-      };
-
-      scan = await file.scan((row) => {
-        const record = builder.build(row);
-        // After the first row error nothing more is written: the rest is parsed for its errors only.
-        if (builder.errorCount > 0) batch.length = 0;
-        else if (record) batch.push(record);
-        return batch.length >= IMPORT_BATCH_SIZE ? flush() : undefined;
-      });
-      await flush();
-      if (inflight) await inflight;
-      if (writeError) throw writeError;
-
+      } catch (err) {
+        if (!(err instanceof DecisionsChanged)) throw err;
+        result = await writePass(tx, file, opts, err.decisions);
+      }
+      const { builder } = result;
+      if (!builder || builder.fileError) {
+        const header: RowError = {
+          row: result.headerLine,
+          column: '',
+          value: result.headers.join(',').slice(0, 200),
+          problem: builder?.fileError ?? 'no header row',
+        };
+        throw new ImportError([...result.fieldErrors, header].sort(byRow));
+      }
       if (builder.errorCount > 0) {
         const total = builder.errorCount;
         const errors = [...builder.errors].sort(byRow);
@@ -187,19 +286,20 @@ export async function importCsv(db: Db, opts: ImportOptions): Promise<ImportSumm
       }
     });
 
-    const unique = builder.ids.size;
+    const r = result!;
+    const builder = r.builder!;
     return {
       kind: opts.kind,
-      format: columns.format,
-      rows: scan.rows,
-      inserted,
-      updated: unique - inserted,
-      skipped: Object.values(scan.skipped).reduce((a, b) => a + b, 0),
-      skippedReasons: scan.skipped,
+      format: r.columns.format,
+      rows: r.scan.rows,
+      inserted: r.inserted,
+      updated: builder.ids.size - r.inserted,
+      skipped: Object.values(r.scan.skipped).reduce((a, b) => a + b, 0),
+      skippedReasons: r.scan.skipped,
       warnings: [...builder.finish(), ...warnings],
       ...(linked === undefined ? {} : { linked }),
       ...(unlinked === undefined ? {} : { unlinked }),
-      columns: { mapped: columns.mapped, ignored: columns.ignored },
+      columns: { mapped: r.columns.mapped, ignored: r.columns.ignored },
     };
   } finally {
     file.close();
@@ -242,6 +342,13 @@ function upsertAccounts(teamId: string, source: string, batch: AccountRecord[]):
         country = coalesce(excluded.country, accounts.country),
         attributes = accounts.attributes || excluded.attributes,
         updated_at = now()
+      -- A row the file does not change is left alone: a re-import rewrites (and re-indexes) only what changed.
+      WHERE (accounts.source, accounts.name, accounts.normalized_name, accounts.domain, accounts.industry,
+          accounts.employees, accounts.revenue, accounts.country, accounts.attributes)
+        IS DISTINCT FROM (excluded.source, excluded.name, excluded.normalized_name,
+          coalesce(excluded.domain, accounts.domain), coalesce(excluded.industry, accounts.industry),
+          coalesce(excluded.employees, accounts.employees), coalesce(excluded.revenue, accounts.revenue),
+          coalesce(excluded.country, accounts.country), accounts.attributes || excluded.attributes)
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted FROM up`;
@@ -295,6 +402,12 @@ function upsertDeals(teamId: string, source: string, batch: DealRecord[]): SQL {
         owner = excluded.owner,
         product = excluded.product,
         attributes = excluded.attributes
+      -- Unchanged rows are left alone (their account link stays, as the CASE above would keep it).
+      WHERE (deals.source, deals.account_name, deals.name, deals.stage, deals.outcome, deals.amount, deals.created_on,
+          deals.closed_on, deals.owner, deals.product, deals.attributes)
+        IS DISTINCT FROM (excluded.source, excluded.account_name, excluded.name, excluded.stage, excluded.outcome,
+          excluded.amount, excluded.created_on, excluded.closed_on, excluded.owner, excluded.product,
+          excluded.attributes)
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted FROM up`;
@@ -335,6 +448,10 @@ function upsertChurn(teamId: string, source: string, batch: ChurnRecord[]): SQL 
         reason = excluded.reason,
         amount = excluded.amount,
         attributes = excluded.attributes
+      WHERE (churn_events.source, churn_events.account_external_id, churn_events.churned_on, churn_events.reason,
+          churn_events.amount, churn_events.attributes)
+        IS DISTINCT FROM (excluded.source, excluded.account_external_id, excluded.churned_on, excluded.reason,
+          excluded.amount, excluded.attributes)
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted FROM up`;

@@ -6,8 +6,8 @@
  *
  * Rows are never held in memory as a whole: a `CsvSource` can be scanned any number of times, each
  * scan streaming the file through csv-parse and handing data rows one by one to the caller (the
- * importer scans twice: once for per-column statistics, once to build and write records). A stream
- * input is spooled to a temporary file on the first scan so that it can be read again.
+ * importer scans once, or twice when its early column decisions turn out wrong). A stream input is
+ * spooled to a temporary file first so that it can be read again.
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,7 +112,11 @@ export class CsvSource {
    * become errors when real data follows them, footer otherwise. `onRow` may return a promise: the
    * parser waits for it (that is how the importer's writes apply back-pressure).
    */
-  async scan(onRow: (row: CsvRow) => void | Promise<void>, onHeaders?: (headers: string[]) => void): Promise<CsvScan> {
+  async scan(
+    onRow: (row: CsvRow) => void | Promise<void>,
+    onHeaders?: (headers: string[], headerLine: number) => void,
+    onError?: (error: RowError) => void,
+  ): Promise<CsvScan> {
     const parser = parse({
       bom: true,
       relax_column_count: true,
@@ -149,7 +153,7 @@ export class CsvSource {
         if (allBlank) continue;
         headers = record.map((h) => h.trim());
         headerLine = line;
-        onHeaders?.(headers);
+        onHeaders?.(headers, line);
         continue;
       }
       if (allBlank) {
@@ -170,7 +174,11 @@ export class CsvSource {
         continue;
       }
       if (pending.length > 0) {
-        for (const p of pending) errors.push(fieldCountError(p, headers));
+        for (const p of pending) {
+          const e = fieldCountError(p, headers);
+          errors.push(e);
+          onError?.(e);
+        }
         pending = [];
       }
       rows++;
@@ -179,8 +187,13 @@ export class CsvSource {
     }
     await done;
     // Footers follow data; a file whose every row has the wrong field count is broken, not all footer.
-    if (rows === 0) errors.push(...pending.map((p) => fieldCountError(p, headers ?? [])));
-    else for (const _ of pending) skip('footer');
+    if (rows === 0) {
+      for (const p of pending) {
+        const e = fieldCountError(p, headers ?? []);
+        errors.push(e);
+        onError?.(e);
+      }
+    } else for (const _ of pending) skip('footer');
     return { headers: headers ?? [], headerLine, rows, skipped, errors };
   }
 

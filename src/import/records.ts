@@ -195,17 +195,45 @@ export class ColumnStats {
     }
   }
 
+  /** The decisions the rows seen so far support. */
+  decide(): ColumnDecisions {
+    const numberStyles = new Map<number, NumberStyle>();
+    for (const [i, n] of this.numbers) numberStyles.set(i, n.eu > n.us ? 'eu' : 'us');
+    const dateOrders = new Map<number, DateOrder>();
+    for (const [i, d] of this.dates) dateOrders.set(i, d.order());
+    return new ColumnDecisions(
+      numberStyles,
+      dateOrders,
+      this.attrs.map((a) => a.plan()),
+    );
+  }
+}
+
+/** Column-wide decisions, frozen: how every row of the file is read. */
+export class ColumnDecisions {
+  constructor(
+    private readonly numberStyles: ReadonlyMap<number, NumberStyle>,
+    private readonly dateOrders: ReadonlyMap<number, DateOrder>,
+    readonly plans: readonly AttrPlan[],
+  ) {}
+
   numberStyle(i: number): NumberStyle {
-    const n = this.numbers.get(i);
-    return n && n.eu > n.us ? 'eu' : 'us';
+    return this.numberStyles.get(i) ?? 'us';
   }
 
   dateOrder(i: number): DateOrder {
-    return this.dates.get(i)?.order() ?? 'mdy';
+    return this.dateOrders.get(i) ?? 'mdy';
   }
 
-  plans(): AttrPlan[] {
-    return this.attrs.map((a) => a.plan());
+  /** Whether rows read under `other` come out exactly as under these decisions. */
+  sameAs(other: ColumnDecisions): boolean {
+    for (const [i, s] of this.numberStyles) if (other.numberStyle(i) !== s) return false;
+    for (const [i, o] of this.dateOrders) if (other.dateOrder(i) !== o) return false;
+    return this.plans.every((p, k) => {
+      const q = other.plans[k];
+      // A date column's order matters only for a date column.
+      return q !== undefined && q.type === p.type && (p.type !== 'date' || q.order === p.order);
+    });
   }
 }
 
@@ -295,7 +323,7 @@ class RowReader {
   constructor(
     private readonly headers: readonly string[],
     private readonly fields: Partial<Record<string, number>>,
-    private readonly stats: ColumnStats,
+    private readonly stats: ColumnDecisions,
   ) {}
 
   push(e: RowError): void {
@@ -397,8 +425,8 @@ export const MAX_ROW_ERRORS = 1000;
 
 /**
  * Validates and converts rows of one file into records of `kind`, one row at a time as the file
- * streams by. Column-wide decisions (day/month order, decimal comma, attribute types) come from the
- * ColumnStats of a first pass. Never throws for bad data: problems are collected (row, column,
+ * streams by. Column-wide decisions (day/month order, decimal comma, attribute types) come from
+ * ColumnStats (see the importer for when they are final). Never throws for bad data: problems are collected (row, column,
  * value, problem), so the caller can refuse the file. Records are not kept: the caller batches them.
  */
 export class RecordBuilder<K extends ImportKind> {
@@ -418,10 +446,10 @@ export class RecordBuilder<K extends ImportKind> {
     readonly kind: K,
     readonly columns: ColumnMap<string>,
     headers: readonly string[],
-    stats: ColumnStats,
+    decisions: ColumnDecisions,
   ) {
-    this.reader = new RowReader(headers, columns.fields, stats);
-    this.plans = stats.plans();
+    this.reader = new RowReader(headers, columns.fields, decisions);
+    this.plans = [...decisions.plans];
     this.warnings = [...columns.notes];
     this.fileError =
       kind === 'accounts' && columns.fields.name === undefined
