@@ -7,9 +7,9 @@ import type { WebClient } from '@slack/web-api';
 import { getCheck, recordTierFeedback } from '../db/queries/checks.ts';
 import { type CheckOutcome, checkCompany, needsAi } from '../src/check/check-company.ts';
 import type { Deps } from '../src/deps.ts';
-import { userMessageFor } from '../src/errors.ts';
 import type { FactValue, ScoreResult } from '../src/icp/types.ts';
 import { tierLabels } from '../src/icp/types.ts';
+import { answerCommand } from '../src/slack/answer.ts';
 import { ActionIds, ambiguousCard, checkCard, checkHelp, notice, unknownCard } from '../src/slack/blocks/check.ts';
 import {
   CallbackIds,
@@ -23,12 +23,6 @@ import type { Message } from '../src/slack/blocks/types.ts';
 
 export const commandNames = ['/icp-check'];
 
-/**
- * Slack wants the ack within 3 s. A database-only check answers inside the ack (one message, no
- * "loading" flicker); if it has not finished by this budget we ack "checking…" and answer later.
- */
-export const ACK_BUDGET_MS = 2000;
-
 export function renderOutcome(outcome: CheckOutcome): Message {
   switch (outcome.kind) {
     case 'help':
@@ -41,8 +35,6 @@ export function renderOutcome(outcome: CheckOutcome): Message {
       return unknownCard(outcome.name, outcome.suggestions, outcome.warnings, outcome.aiNote, outcome.name);
   }
 }
-
-const sleep = (ms: number) => new Promise<null>((r) => setTimeout(() => r(null), ms).unref());
 
 interface StoredCheck {
   company: Extract<CheckOutcome, { kind: 'scored' }>['company'];
@@ -79,38 +71,18 @@ export function register(app: App, deps: Deps): void {
   app.command('/icp-check', async ({ command, ack, respond }) => {
     const teamId = command.team_id;
     const base = { teamId, userId: command.user_id, text: command.text ?? '' };
-    let acked = false;
-    const answer = async (msg: Message) => {
-      const payload = { response_type: 'ephemeral' as const, ...msg };
-      if (!acked) {
-        acked = true;
-        await ack(payload);
-      } else {
-        await respond({ ...payload, replace_original: true } as RespondArguments);
-      }
-    };
-    try {
+    const failure = { what: '/icp-check', context: { teamId, query: base.text.slice(0, 200) } };
+    await answerCommand({ ack, respond, logger }, failure, async (answer) => {
       if (needsAi(base.text, deps.llm)) {
         // The model may take seconds: acknowledge now, answer through response_url.
-        acked = true;
-        await ack({
-          response_type: 'ephemeral',
-          text: ':hourglass_flowing_sand: Checking… (reading your description)',
-        });
-        await answer(renderOutcome(await checkCompany(deps, { ...base, useAi: true })));
+        await answer.hold(':hourglass_flowing_sand: Checking… (reading your description)');
+        await answer.send(renderOutcome(await checkCompany(deps, { ...base, useAi: true })));
         return;
       }
-      const work = checkCompany(deps, { ...base, useAi: false });
-      const first = await Promise.race([work.then((o) => ({ o })), sleep(ACK_BUDGET_MS)]);
-      if (!first) {
-        acked = true;
-        await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Checking…' });
-      }
-      await answer(renderOutcome(first ? first.o : await work));
-    } catch (err) {
-      logger.error('/icp-check failed', { teamId, query: base.text.slice(0, 200) }, err);
-      await answer(notice(userMessageFor(err), ':warning:')).catch((e) => logger.error('could not answer', e));
-    }
+      // A database-only check normally answers inside the ack.
+      const work = checkCompany(deps, { ...base, useAi: false }).then(renderOutcome);
+      await answer.within(work, ':hourglass_flowing_sand: Checking…');
+    });
   });
 
   // Share: post the same card in the channel, crediting who asked. response_url posts work in any

@@ -16,6 +16,7 @@ import {
   type PersonaAnswer,
   tailorPersona,
 } from '../src/personas/tailor.ts';
+import { answerCommand } from '../src/slack/answer.ts';
 import { ActionIds, notice } from '../src/slack/blocks/check.ts';
 import {
   type AccountFacts,
@@ -39,14 +40,7 @@ import type { HomeSection } from './app-home.ts';
 
 export const commandNames = ['/icp-persona'];
 
-/**
- * Slack wants the ack within 3 s. Persona answers are database-only, so they normally go inside the
- * ack; past this budget we ack "looking up…" and answer through response_url (same as /icp-check).
- */
-export const ACK_BUDGET_MS = 2000;
-
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const sleep = (ms: number) => new Promise<null>((r) => setTimeout(() => r(null), ms).unref());
 
 /** Staleness is measured against the current ICP's review cadence. */
 async function freshness(deps: Deps, teamId: string): Promise<Freshness> {
@@ -174,28 +168,14 @@ export function register(app: App, deps: Deps): void {
   app.command('/icp-persona', async ({ command, ack, respond }) => {
     const teamId = command.team_id;
     const text = command.text ?? '';
-    let acked = false;
-    const answer = async (msg: Message) => {
-      const payload = { response_type: 'ephemeral' as const, ...msg };
-      if (!acked) {
-        acked = true;
-        await ack(payload);
-      } else {
-        await respond({ ...payload, replace_original: true } as RespondArguments);
-      }
-    };
-    try {
-      const work = personaQuery(deps, teamId, text);
-      const first = await Promise.race([work.then((r) => ({ r })), sleep(ACK_BUDGET_MS)]);
-      if (!first) {
-        acked = true;
-        await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Looking up personas…' });
-      }
-      await answer((first ? first.r : await work).message);
-    } catch (err) {
-      logger.error('/icp-persona failed', { teamId, query: text.slice(0, 200) }, err);
-      await answer(notice(userMessageFor(err), ':warning:')).catch((e) => logger.error('could not answer', e));
-    }
+    const failure = { what: '/icp-persona', context: { teamId, query: text.slice(0, 200) } };
+    // Persona answers are database-only, so they normally go inside the ack.
+    await answerCommand({ ack, respond, logger }, failure, (answer) =>
+      answer.within(
+        personaQuery(deps, teamId, text).then((r) => r.message),
+        ':hourglass_flowing_sand: Looking up personas…',
+      ),
+    );
   });
 
   // Open a card from the list, the picker or a committee: a new ephemeral message, the list stays.

@@ -18,6 +18,7 @@ import {
   snoozeReminders,
   validateSettings,
 } from '../src/review/settings.ts';
+import { answerCommand } from '../src/slack/answer.ts';
 import { notice } from '../src/slack/blocks/check.ts';
 import {
   driftDetailsMessage,
@@ -39,11 +40,6 @@ import {
 import type { Block, Message } from '../src/slack/blocks/types.ts';
 
 export const commandNames = ['/icp-review'];
-
-/** Same budget as /icp-check: answer inside the ack when the one drift query is fast enough. */
-export const ACK_BUDGET_MS = 2000;
-
-const sleep = (ms: number) => new Promise<null>((r) => setTimeout(() => r(null), ms).unref());
 
 const Subcommand = z.enum(['report', 'history', 'settings', 'help']);
 
@@ -86,30 +82,19 @@ export function register(app: App, deps: Deps): void {
     const teamId = command.team_id;
     const userId = command.user_id;
     const sub = parseReviewText(command.text ?? '');
-    let acked = false;
-    const answer = async (msg: Message) => {
-      const payload = { response_type: 'ephemeral' as const, ...msg };
-      if (!acked) {
-        acked = true;
-        await ack(payload);
-      } else {
-        await respond({ ...payload, replace_original: true } as RespondArguments);
-      }
-    };
-    try {
+    await answerCommand({ ack, respond, logger }, { what: '/icp-review', context: { teamId, sub } }, async (answer) => {
       if (sub === 'help' || sub === 'unknown') {
-        await answer(reviewHelp());
+        await answer.send(reviewHelp());
         return;
       }
       if (sub === 'settings') {
         const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
         if (!isOwner(ctx.icp.owners, userId)) {
-          await answer(refusal(ctx.icp.owners, 'change the ICP review settings'));
+          await answer.send(refusal(ctx.icp.owners, 'change the ICP review settings'));
           return;
         }
         // trigger_id lives 3 s: ack at once, then open the modal.
-        acked = true;
-        await ack();
+        await answer.hold();
         const current = await loadReviewSettings(deps.db, teamId);
         await client.views.open({
           trigger_id: command.trigger_id,
@@ -117,20 +102,13 @@ export function register(app: App, deps: Deps): void {
         });
         return;
       }
+      // One drift query: normally fast enough to answer inside the ack.
       const work: Promise<Message> =
         sub === 'history'
           ? historyFor(deps, teamId)
           : composeReminder(deps, teamId, { kind: 'manual', asOf: new Date(deps.now()) }).then((r) => r.message);
-      const first = await Promise.race([work.then((m) => ({ m })), sleep(ACK_BUDGET_MS)]);
-      if (!first) {
-        acked = true;
-        await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Computing the drift report…' });
-      }
-      await answer(first ? first.m : await work);
-    } catch (err) {
-      logger.error('/icp-review failed', { teamId, sub }, err);
-      await answer(notice(userMessageFor(err), ':warning:')).catch((e) => logger.error('could not answer', e));
-    }
+      await answer.within(work, ':hourglass_flowing_sand: Computing the drift report…');
+    });
   });
 
   app.action(ReviewActionIds.markReviewed, async ({ ack, body, action, client, respond }) => {
