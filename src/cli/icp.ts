@@ -3,7 +3,7 @@
  * `icp`: the command line for operators, tests and benchmarks, on the same database as the bot.
  * Every command accepts --json; bad input exits non-zero with one readable message.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderOutcome } from '../../commands/icp-check.ts';
@@ -23,6 +23,7 @@ import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
 import { createReminderClient, sendDueReminders } from '../review/scheduler.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
+import { bullets, need, print, readFile, versionArg, versionCommands } from './common.ts';
 import { PERSONAS_USAGE, personaCommands } from './personas.ts';
 
 export interface CliIo {
@@ -71,32 +72,6 @@ interface Ctx {
   flags: Record<string, string | boolean | undefined>;
 }
 
-function print(ctx: Ctx, value: unknown, text: () => string): void {
-  ctx.io.out(ctx.json ? JSON.stringify(value, null, 2) : text());
-}
-
-function need(arg: string | undefined, what: string): string {
-  if (!arg) throw new AppError(ErrorCode.BadInput, `Missing ${what}. Run \`icp help\` for usage.`);
-  return arg;
-}
-
-function versionArg(arg: string | undefined, what = 'version'): number {
-  const n = Number(need(arg, what));
-  if (!Number.isInteger(n) || n < 1)
-    throw new AppError(ErrorCode.BadInput, `${what} must be a whole number ≥ 1, got “${arg}”.`);
-  return n;
-}
-
-function readFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new AppError(ErrorCode.BadInput, `Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, {
-      cause: err,
-    });
-  }
-}
-
 /** `90d`, `12w`, `3m` or a plain number of days. */
 function windowArg(v: string | boolean | undefined): number | undefined {
   if (v === undefined || typeof v === 'boolean') return undefined;
@@ -123,54 +98,22 @@ const csvCell = (v: unknown) => {
 
 export const commands: Record<string, Handler> = {
   ...personaCommands,
+  ...versionCommands({
+    label: 'ICP',
+    current: async (ctx) => (await ctx.deps.icp.current(ctx.teamId)).version,
+    get: (ctx, v) => getIcpVersion(ctx.deps.db, ctx.teamId, v),
+    list: (ctx) => listIcpVersions(ctx.deps.db, ctx.teamId),
+    summary: (r) => r.name,
+    diff: (ctx, from, to) => diffIcpVersions(ctx.deps.db, ctx.teamId, from, to),
+  }),
+
   async apply(ctx, [file]) {
     const source = readFile(need(file, 'the ICP file path'));
     const r = await applyIcp(ctx.deps.db, { teamId: ctx.teamId, source, createdBy: ctx.userId });
     print(ctx, { version: r.version.version, unchanged: r.unchanged, changes: r.changes }, () =>
       r.unchanged
         ? `No change: the file equals version ${r.version.version}.`
-        : `Applied “${r.version.name}” as version ${r.version.version}.\n${r.changes.map((c) => `  • ${c}`).join('\n') || '  (first version)'}\nRun \`icp rescore\` to store tiers under this version.`,
-    );
-    return 0;
-  },
-
-  async show(ctx) {
-    const v = ctx.flags.version ? versionArg(String(ctx.flags.version)) : undefined;
-    const row = v ? await getIcpVersion(ctx.deps.db, ctx.teamId, v) : (await ctx.deps.icp.current(ctx.teamId)).version;
-    if (!row) throw new AppError(ErrorCode.VersionNotFound, `ICP version ${v} does not exist.`);
-    print(
-      ctx,
-      row,
-      () =>
-        `# ICP version ${row.version} (${row.origin}, ${row.createdAt.toISOString()} by ${row.createdBy})\n${row.source}`,
-    );
-    return 0;
-  },
-
-  async versions(ctx) {
-    await ctx.deps.icp.current(ctx.teamId);
-    const rows = await listIcpVersions(ctx.deps.db, ctx.teamId);
-    print(ctx, rows, () =>
-      rows
-        .map(
-          (r) =>
-            `v${r.version}  ${r.createdAt.toISOString().slice(0, 16)}  ${r.createdBy}  ${r.origin}${r.restoredFrom ? ` of v${r.restoredFrom}` : ''}  ${r.name}`,
-        )
-        .join('\n'),
-    );
-    return 0;
-  },
-
-  async diff(ctx, [a, b]) {
-    await ctx.deps.icp.current(ctx.teamId);
-    const from = a ? versionArg(a, 'v1') : undefined;
-    const to = b ? versionArg(b, 'v2') : undefined;
-    const d = await diffIcpVersions(ctx.deps.db, ctx.teamId, from, to);
-    print(
-      ctx,
-      d,
-      () =>
-        `${d.from ? `v${d.from}` : '(nothing)'} → v${d.to}\n${d.changes.map((c) => `  • ${c}`).join('\n') || '  no differences'}`,
+        : `Applied “${r.version.name}” as version ${r.version.version}.\n${bullets(r.changes, '(first version)')}\nRun \`icp rescore\` to store tiers under this version.`,
     );
     return 0;
   },

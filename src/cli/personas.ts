@@ -2,7 +2,6 @@
  * `icp personas apply|show|versions|diff|rollback` and `icp persona "<query>" [--for <company>]`: persona
  * files and cheat sheets from the command line, spread into the `icp` command table by src/cli/icp.ts.
  */
-import { readFileSync } from 'node:fs';
 import { personaQuery } from '../../commands/icp-persona.ts';
 import {
   applyPersonas,
@@ -12,12 +11,12 @@ import {
   rollbackPersonas,
 } from '../../db/queries/personas.ts';
 import { renderBlocks } from '../console/render.ts';
-import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { summaryLine } from '../personas/match.ts';
 import { daysSinceReview, type Persona } from '../personas/spec.ts';
 import type { PersonaAnswer } from '../personas/tailor.ts';
 import { personaCard } from '../slack/blocks/persona.ts';
+import { bullets, type CliCtx, type CliHandler, need, print, readFile, versionArg, versionCommands } from './common.ts';
 
 export const PERSONAS_USAGE = `Personas
   personas apply <personas.yml>   validate and apply a persona file as a new version
@@ -28,47 +27,20 @@ export const PERSONAS_USAGE = `Personas
   persona "<name|role|title>" [--for <company>]   the cheat sheet; with only --for, the buying committee`;
 
 /** The part of the CLI context these handlers use (src/cli/icp.ts passes its full context). */
-export interface PersonaCliCtx {
-  deps: Deps;
-  io: { out(text: string): void; err(text: string): void };
-  json: boolean;
-  teamId: string;
-  userId: string;
-  flags: Record<string, string | boolean | undefined>;
-}
+export type PersonaCliCtx = CliCtx;
 
-type Handler = (ctx: PersonaCliCtx, args: string[]) => Promise<number>;
-
-function print(ctx: PersonaCliCtx, value: unknown, text: () => string): void {
-  ctx.io.out(ctx.json ? JSON.stringify(value, null, 2) : text());
-}
-
-function need(arg: string | undefined, what: string): string {
-  if (!arg) throw new AppError(ErrorCode.BadInput, `Missing ${what}. Run \`icp help\` for usage.`);
-  return arg;
-}
-
-function versionArg(arg: string | undefined, what = 'version'): number {
-  const n = Number(need(arg, what));
-  if (!Number.isInteger(n) || n < 1) {
-    throw new AppError(ErrorCode.BadInput, `${what} must be a whole number ≥ 1, got “${arg}”.`);
-  }
-  return n;
-}
-
-function readFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new AppError(ErrorCode.BadInput, `Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, {
-      cause: err,
-    });
-  }
-}
-
-const bullets = (lines: readonly string[], none: string) => lines.map((c) => `  • ${c}`).join('\n') || `  ${none}`;
+type Handler = CliHandler<PersonaCliCtx>;
 
 const sub: Record<string, Handler> = {
+  ...versionCommands({
+    label: 'Persona',
+    current: (ctx) => ctx.deps.personas.current(ctx.teamId),
+    get: (ctx, v) => getPersonaVersion(ctx.deps.db, ctx.teamId, v),
+    list: (ctx) => listPersonaVersions(ctx.deps.db, ctx.teamId),
+    summary: (r) => `${r.personas} personas`,
+    diff: (ctx, from, to) => diffPersonaVersions(ctx.deps.db, ctx.teamId, from, to),
+  }),
+
   async apply(ctx, [file]) {
     const source = readFile(need(file, 'the persona file path'));
     await ctx.deps.personas.current(ctx.teamId);
@@ -78,45 +50,6 @@ const sub: Record<string, Handler> = {
         ? `No change: the file equals persona version ${r.version.version}.`
         : `Applied the persona file as version ${r.version.version}.\n${bullets(r.changes, '(no differences)')}`,
     );
-    return 0;
-  },
-
-  async show(ctx) {
-    const v = ctx.flags.version ? versionArg(String(ctx.flags.version)) : undefined;
-    const row = v ? await getPersonaVersion(ctx.deps.db, ctx.teamId, v) : await ctx.deps.personas.current(ctx.teamId);
-    if (!row) throw new AppError(ErrorCode.VersionNotFound, `Persona version ${v} does not exist.`);
-    print(
-      ctx,
-      row,
-      () =>
-        `# Persona version ${row.version} (${row.origin}, ${row.createdAt.toISOString()} by ${row.createdBy})\n${row.source}`,
-    );
-    return 0;
-  },
-
-  async versions(ctx) {
-    await ctx.deps.personas.current(ctx.teamId);
-    const rows = await listPersonaVersions(ctx.deps.db, ctx.teamId);
-    print(ctx, rows, () =>
-      rows
-        .map(
-          (r) =>
-            `v${r.version}  ${r.createdAt.toISOString().slice(0, 16)}  ${r.createdBy}  ${r.origin}${r.restoredFrom ? ` of v${r.restoredFrom}` : ''}  ${r.personas} personas`,
-        )
-        .join('\n'),
-    );
-    return 0;
-  },
-
-  async diff(ctx, [a, b]) {
-    await ctx.deps.personas.current(ctx.teamId);
-    const d = await diffPersonaVersions(
-      ctx.deps.db,
-      ctx.teamId,
-      a ? versionArg(a, 'v1') : undefined,
-      b ? versionArg(b, 'v2') : undefined,
-    );
-    print(ctx, d, () => `${d.from ? `v${d.from}` : '(nothing)'} → v${d.to}\n${bullets(d.changes, 'no differences')}`);
     return 0;
   },
 
