@@ -4,14 +4,14 @@
  * concurrent connections. Targets: p99 ≤ 1.5× bare, throughput ≥ 0.67× bare.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
+import { createThrowawayDb } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 
 const ACCOUNTS = 100_000;
@@ -91,13 +91,8 @@ async function load(port: number, connections: number, requests: number, query: 
 }
 
 export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]> {
-  const dbName = `icp_bench_http_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: opts.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(opts.databaseUrl);
-  url.pathname = `/${dbName}`;
-  const handle = await createDb({ databaseUrl: url.toString() });
+  const tmp = await createThrowawayDb(opts.databaseUrl, 'icp_bench_http');
+  const handle = await createDb({ databaseUrl: tmp.url });
   let child: ChildProcess | undefined;
   const slack = await fakeSlack();
   try {
@@ -114,7 +109,7 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
 
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, url.toString(), slack.url, SECRET],
+      ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, tmp.url, slack.url, SECRET],
       {
         stdio: ['pipe', 'pipe', 'inherit'],
       },
@@ -174,7 +169,6 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
     }
     slack.server.close();
     await handle.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await tmp.drop();
   }
 }

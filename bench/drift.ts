@@ -8,13 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import type { Db } from '../db/client.ts';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { driftAggregateQuery, driftWindows, getDriftReport, getDriftSeries } from '../db/queries/drift.ts';
 import { queryRows } from '../db/raw.ts';
 import { median } from '../src/drift/stats.ts';
+import { createDatabase, dropDatabase } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 
 const TEAM = 'bench';
@@ -145,13 +145,7 @@ async function naiveReport(
 
 /** Creates and loads the benchmark database; exported so the plan can be inspected by hand. */
 export async function createLoaded(databaseUrl: string, name: string) {
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(databaseUrl);
-  u.pathname = `/${name}`;
-  const handle = await createDb({ databaseUrl: u.toString(), poolMax: 2 });
+  const handle = await createDb({ databaseUrl: await createDatabase(databaseUrl, name), poolMax: 2 });
   await migrateDb(handle);
   await load(handle.db);
   return handle;
@@ -174,8 +168,6 @@ async function explainReport(db: Db): Promise<{ executionMs: number; jit: boolea
 /** Runs the drift benchmark in a throw-away database created (and dropped) on the given server. */
 export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]> {
   const name = `icp_bench_drift_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: opts.databaseUrl });
-  await admin.connect();
   let handle: Awaited<ReturnType<typeof createLoaded>> | undefined;
   try {
     const t0 = performance.now();
@@ -234,7 +226,6 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
     ];
   } finally {
     await handle?.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await dropDatabase(opts.databaseUrl, name);
   }
 }

@@ -5,18 +5,17 @@
  *
  *   tsx bench/lookup.ts [postgres://root@127.0.0.1:5432/postgres]
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { refreshNameWords } from '../db/queries/accounts.ts';
 import { resolveCompany } from '../db/queries/lookup.ts';
 import { queryRows } from '../db/raw.ts';
 import { normalizeCompanyName } from '../src/lookup/normalize.ts';
+import { createThrowawayDb } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 
 const TEAM = 'T_BENCH';
@@ -152,13 +151,8 @@ function log(msg: string): void {
 }
 
 export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]> {
-  const dbName = `icp_bench_lookup_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: opts.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(opts.databaseUrl);
-  url.pathname = `/${dbName}`;
-  const handle = await createDb({ databaseUrl: url.toString(), poolMax: 8 });
+  const tmp = await createThrowawayDb(opts.databaseUrl, 'icp_bench_lookup');
+  const handle = await createDb({ databaseUrl: tmp.url, poolMax: 8 });
   try {
     await migrateDb(handle);
     const db = handle.db;
@@ -390,8 +384,7 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
     ];
   } finally {
     await handle.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await tmp.drop();
   }
 }
 

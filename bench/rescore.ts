@@ -2,16 +2,15 @@
  * Rescore and persist 100k accounts on real PostgreSQL (target ≤ 3 s), against a naive baseline
  * measured in the same run: one UPDATE per account over a slice, extrapolated to the same count.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { rescoreAll } from '../db/queries/scores.ts';
 import { compileIcp, factsFromAccount } from '../src/icp/engine.ts';
 import { defaultIcpPath } from '../src/icp/provider.ts';
 import { parseIcpYaml } from '../src/icp/spec.ts';
+import { createThrowawayDb } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 
 const ACCOUNTS = 100_000;
@@ -19,13 +18,8 @@ const NAIVE_SLICE = 3_000;
 const TEAM = 'T_BENCH';
 
 export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]> {
-  const dbName = `icp_bench_rescore_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: opts.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(opts.databaseUrl);
-  url.pathname = `/${dbName}`;
-  const handle = await createDb({ databaseUrl: url.toString() });
+  const tmp = await createThrowawayDb(opts.databaseUrl, 'icp_bench_rescore');
+  const handle = await createDb({ databaseUrl: tmp.url });
   try {
     await migrateDb(handle);
     await handle.db.execute(sql`
@@ -80,7 +74,6 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
     ];
   } finally {
     await handle.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await tmp.drop();
   }
 }
