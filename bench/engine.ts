@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mulberry32 } from '../src/drift/stats.ts';
 import { compileIcp } from '../src/icp/engine.ts';
 import { normalizeCountry, regions } from '../src/icp/geo.ts';
 import { type IcpSpec, normalizeText, parseIcpYaml } from '../src/icp/spec.ts';
@@ -14,18 +15,6 @@ import type { BenchResult } from './types.ts';
 const ACCOUNTS = 1_000_000;
 const TARGET_FAST = 1_000_000;
 const TARGET_FULL = 100_000;
-
-/** Deterministic PRNG (mulberry32) so every run scores the same accounts. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const industries = [
   'Software',
@@ -74,7 +63,8 @@ const bools: readonly (boolean | string)[] = [true, false, 'yes', 'no'];
 
 /** ~1M varied accounts: mixed spellings, text numbers, lists and strings, ~15% unknown per field. */
 export function syntheticFacts(n: number, seed = 42): Facts[] {
-  const r = rng(seed);
+  // Seeded (mulberry32) so every run scores the same accounts.
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const maybe = <T>(v: T): T | null => (r() < 0.15 ? null : v);
   const out: Facts[] = new Array(n);
