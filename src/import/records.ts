@@ -105,8 +105,9 @@ class DateOrderStats {
   mdy = 0;
   dots = 0;
   slashes = 0;
+  private readonly parts = memo(numericDateParts, 5000);
   add(v: string): void {
-    const p = numericDateParts(v);
+    const p = this.parts(v);
     if (!p) return;
     if (p.a > 12 && p.b <= 12) this.dmy++;
     else if (p.b > 12 && p.a <= 12) this.mdy++;
@@ -128,6 +129,7 @@ class AttrStats {
   allDates = true;
   readonly dates = new DateOrderStats();
   private readonly dateHeader: boolean;
+  private readonly isDate = memo(looksLikeDate, 5000);
 
   constructor(readonly col: AttributeColumn) {
     this.dateHeader = DATE_HEADER.test(col.key);
@@ -142,7 +144,7 @@ class AttrStats {
     if (this.allSeparated && !DATE_SEPARATOR.test(v)) this.allSeparated = false;
     if (this.allDates) {
       // A date column needs a date-like header or separators in every value, and every value a date.
-      if ((!this.dateHeader && !this.allSeparated) || !looksLikeDate(v)) this.allDates = false;
+      if ((!this.dateHeader && !this.allSeparated) || !this.isDate(v)) this.allDates = false;
       else this.dates.add(v);
     }
   }
@@ -164,6 +166,7 @@ class AttrStats {
  */
 export class ColumnStats {
   private readonly numbers = new Map<number, { us: number; eu: number }>();
+  private readonly styleOf = memo(numberStyleOf, 20_000);
   private readonly dates = new Map<number, DateOrderStats>();
   private readonly attrs: AttrStats[];
 
@@ -181,7 +184,7 @@ export class ColumnStats {
     for (const [i, n] of this.numbers) {
       const v = cells[i];
       if (v === undefined || isBlank(v)) continue;
-      const s = numberStyleOf(v);
+      const s = this.styleOf(v);
       if (s === 'us') n.us++;
       else if (s === 'eu') n.eu++;
     }
@@ -411,10 +414,24 @@ class RowReader {
   }
 }
 
-function attributesOf(plans: readonly AttrPlan[], row: CsvRow): Attributes {
+interface AttrReader {
+  key: string;
+  index: number;
+  read: (raw: string) => AttributeValue | null;
+}
+
+/** Readers of the unmapped columns; booleans and dates repeat, so their parsing is memoised. */
+function attrReaders(plans: readonly AttrPlan[]): AttrReader[] {
+  return plans.map((p) => {
+    const read = (raw: string) => readAttribute(p, raw);
+    return { key: p.key, index: p.index, read: p.type === 'boolean' || p.type === 'date' ? memo(read) : read };
+  });
+}
+
+function attributesOf(readers: readonly AttrReader[], row: CsvRow): Attributes {
   const out: Attributes = {};
-  for (const p of plans) {
-    const v = readAttribute(p, row.cells[p.index] ?? '');
+  for (const p of readers) {
+    const v = p.read(row.cells[p.index] ?? '');
     if (v !== null) out[p.key] = v;
   }
   return out;
@@ -434,7 +451,7 @@ export class RecordBuilder<K extends ImportKind> {
   /** A problem with the file as a whole (a required column missing): no row can be built. */
   readonly fileError: string | null;
   private readonly reader: RowReader;
-  private readonly plans: AttrPlan[];
+  private readonly plans: AttrReader[];
   private readonly countryOf = memo(normalizeCountry);
   private readonly domainOf = memo(registrableDomain);
   private unknownCountries = 0;
@@ -449,7 +466,7 @@ export class RecordBuilder<K extends ImportKind> {
     decisions: ColumnDecisions,
   ) {
     this.reader = new RowReader(headers, columns.fields, decisions);
-    this.plans = [...decisions.plans];
+    this.plans = attrReaders(decisions.plans);
     this.warnings = [...columns.notes];
     this.fileError =
       kind === 'accounts' && columns.fields.name === undefined
@@ -513,7 +530,7 @@ export class RecordBuilder<K extends ImportKind> {
 function buildAccount(
   reader: RowReader,
   row: CsvRow,
-  plans: readonly AttrPlan[],
+  plans: readonly AttrReader[],
   revenueScale: number,
   countryOf: (raw: string) => string | null,
   domainOf: (raw: string) => string | null,
@@ -561,7 +578,7 @@ function buildAccount(
   };
 }
 
-function buildDeal(reader: RowReader, row: CsvRow, plans: readonly AttrPlan[]): DealRecord {
+function buildDeal(reader: RowReader, row: CsvRow, plans: readonly AttrReader[]): DealRecord {
   const f = (x: DealField) => x;
   const stage = reader.text(row, f('stage'));
   const outcome = decideOutcome({
@@ -592,7 +609,7 @@ function buildDeal(reader: RowReader, row: CsvRow, plans: readonly AttrPlan[]): 
   };
 }
 
-function buildChurn(reader: RowReader, row: CsvRow, plans: readonly AttrPlan[]): ChurnRecord | null {
+function buildChurn(reader: RowReader, row: CsvRow, plans: readonly AttrReader[]): ChurnRecord | null {
   const f = (x: ChurnField) => x;
   const churnedOn = reader.date(row, f('churnedOn'));
   if (churnedOn === null && !reader.raw(row, f('churnedOn')))
