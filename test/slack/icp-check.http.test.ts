@@ -5,12 +5,13 @@ import { queryRows } from '../../db/raw.ts';
 import { checks, installations, tierFeedback } from '../../db/schema.ts';
 import { ActionIds } from '../../src/slack/blocks/check.ts';
 import { CallbackIds } from '../../src/slack/blocks/modals.ts';
-import { type RealApp, startRealApp } from '../helpers/app.ts';
+import type { RealApp } from '../helpers/app.ts';
 import { assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
 import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
-import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
+import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeOpenAI, jsonReply, malformedReply, slowReply, startFakeOpenAI } from '../helpers/fake-openai.ts';
-import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.ts';
+import type { FakeSlack } from '../helpers/fake-slack.ts';
+import { buttonValue, type HttpSuite, mrkdwnTexts, startHttpSuite, waitForResponses } from '../helpers/http-suite.ts';
 import { blockActionsPayload, buttonAction, eventEnvelope, viewSubmissionPayload } from '../helpers/payloads.ts';
 import { nowSeconds, postToApp, slashCommandBody } from '../helpers/slack-sign.ts';
 
@@ -21,27 +22,6 @@ const T2 = 'T0002';
 
 function allText(msg: Msg): string {
   return JSON.stringify(msg.blocks);
-}
-
-function mrkdwnTexts(node: unknown): string[] {
-  if (Array.isArray(node)) return node.flatMap(mrkdwnTexts);
-  if (node && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    const own = o.type === 'mrkdwn' && typeof o.text === 'string' ? [o.text] : [];
-    return [...own, ...Object.values(o).flatMap(mrkdwnTexts)];
-  }
-  return [];
-}
-
-function buttonValue(msg: Msg, actionId: string): string {
-  for (const b of msg.blocks) {
-    const els = [
-      ...((b.elements as Record<string, unknown>[]) ?? []),
-      ...(b.accessory ? [b.accessory as Record<string, unknown>] : []),
-    ];
-    for (const e of els) if (e.action_id === actionId) return String(e.value);
-  }
-  throw new Error(`no button ${actionId}`);
 }
 
 async function seed(db: TestDb) {
@@ -66,25 +46,17 @@ async function seed(db: TestDb) {
 }
 
 describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let suite: HttpSuite | undefined;
   let db: TestDb;
   let fake: FakeSlack;
   let app: RealApp;
 
   beforeAll(async () => {
-    db = await createTestDb();
-    fake = await startFakeSlack();
-    app = await startRealApp(db, fake);
+    suite = await startHttpSuite();
+    ({ db, fake, app } = suite);
   });
-  afterAll(async () => {
-    await app?.close();
-    await fake?.close();
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await db.truncateAll();
-    fake.reset();
-    await seed(db);
-  });
+  afterAll(() => suite?.close());
+  beforeEach(() => suite!.reset(seed));
 
   it('shows usage for empty text and for help', async () => {
     for (const text of ['', 'help']) {
@@ -342,25 +314,22 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
 });
 
 describe('/icp-check with AI extraction', () => {
-  let db: TestDb;
+  let suite: HttpSuite | undefined;
   let fake: FakeSlack;
   let openai: FakeOpenAI;
   let app: RealApp;
   let reply: () => ReturnType<typeof jsonReply>;
 
   beforeAll(async () => {
-    db = await createTestDb();
-    fake = await startFakeSlack();
     openai = await startFakeOpenAI(() => reply());
-    app = await startRealApp(db, fake, {
+    suite = await startHttpSuite({
       env: { OPENAI_API_KEY: 'sk-test-key-123456', OPENAI_BASE_URL: openai.url, OPENAI_TIMEOUT_MS: '12000' },
     });
+    ({ fake, app } = suite);
   });
   afterAll(async () => {
-    await app?.close();
+    await suite?.close();
     await openai?.close();
-    await fake?.close();
-    await db?.close();
   });
   beforeEach(() => fake.reset());
   afterEach(() => undefined);
@@ -413,19 +382,13 @@ describe('/icp-check with AI extraction', () => {
 });
 
 describe('/icp-check without an OpenAI key', () => {
-  let db: TestDb;
-  let fake: FakeSlack;
+  let suite: HttpSuite | undefined;
   let app: RealApp;
   beforeAll(async () => {
-    db = await createTestDb();
-    fake = await startFakeSlack();
-    app = await startRealApp(db, fake);
+    suite = await startHttpSuite();
+    ({ app } = suite);
   });
-  afterAll(async () => {
-    await app?.close();
-    await fake?.close();
-    await db?.close();
-  });
+  afterAll(() => suite?.close());
 
   it('says AI extraction is off and uses the key=value details', async () => {
     const res = await app.command('Acme, 120-person Swedish fintech employees=120 country=SE');
@@ -435,13 +398,3 @@ describe('/icp-check without an OpenAI key', () => {
     expect(allText(msg)).toContain('120');
   });
 });
-
-async function waitForResponses(fake: FakeSlack, id: string, count: number, timeoutMs = 10_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const r = fake.responses(id);
-    if (r.length >= count) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  throw new Error(`timed out waiting for ${count} response(s) on ${id}; got ${fake.responses(id).length}`);
-}

@@ -3,12 +3,13 @@ import { insertAccounts } from '../../db/queries/accounts.ts';
 import { DATA_BEGIN, DATA_END } from '../../src/personas/tailor.ts';
 import { ActionIds } from '../../src/slack/blocks/check.ts';
 import { PersonaActionIds } from '../../src/slack/blocks/persona.ts';
-import { type RealApp, startRealApp } from '../helpers/app.ts';
+import type { RealApp } from '../helpers/app.ts';
 import { assertValidHome, assertValidMessage } from '../helpers/blockkit.ts';
 import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
-import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
+import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeOpenAI, jsonReply, malformedReply, slowReply, startFakeOpenAI } from '../helpers/fake-openai.ts';
-import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.ts';
+import type { FakeSlack } from '../helpers/fake-slack.ts';
+import { type HttpSuite, startHttpSuite, waitForResponses as waitForPosts } from '../helpers/http-suite.ts';
 import { blockActionsPayload, buttonAction, eventEnvelope } from '../helpers/payloads.ts';
 import { postToApp } from '../helpers/slack-sign.ts';
 
@@ -69,15 +70,8 @@ async function seed(db: TestDb) {
   ]);
 }
 
-async function waitForResponses(fake: FakeSlack, id: string, count: number, timeoutMs = 10_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const r = fake.responses(id);
-    if (r.length >= count) return r.map((x) => x.body as unknown as Msg);
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  throw new Error(`timed out waiting for ${count} response(s) on ${id}; got ${fake.responses(id).length}`);
-}
+const waitForResponses = async (fake: FakeSlack, id: string, count: number) =>
+  (await waitForPosts(fake, id, count)).map((x) => x.body as unknown as Msg);
 
 function click(app: RealApp, fake: FakeSlack, el: El, id: string, o: { team?: string; user?: string } = {}) {
   return app.interact(
@@ -94,25 +88,16 @@ const persona = (app: RealApp, text: string, o: { team?: string; responseId?: st
   app.command(text, { command: '/icp-persona', ...o });
 
 describe(`/icp-persona over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
+  let suite: HttpSuite | undefined;
   let fake: FakeSlack;
   let app: RealApp;
 
   beforeAll(async () => {
-    db = await createTestDb();
-    fake = await startFakeSlack();
-    app = await startRealApp(db, fake, { now: () => Date.parse('2026-11-22T12:00:00Z') });
+    suite = await startHttpSuite({ now: () => Date.parse('2026-11-22T12:00:00Z') });
+    ({ fake, app } = suite);
   });
-  afterAll(async () => {
-    await app?.close();
-    await fake?.close();
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await db.truncateAll();
-    fake.reset();
-    await seed(db);
-  });
+  afterAll(() => suite?.close());
+  beforeEach(() => suite!.reset(seed));
 
   it('answers cfo with the compact card inside the ack', async () => {
     const res = await persona(app, 'cfo');
@@ -243,6 +228,7 @@ describe(`/icp-persona over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'}
 });
 
 describe('/icp-persona tailoring through a fake OpenAI server', () => {
+  let suite: HttpSuite | undefined;
   let db: TestDb;
   let fake: FakeSlack;
   let openai: FakeOpenAI;
@@ -261,19 +247,16 @@ describe('/icp-persona tailoring through a fake OpenAI server', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDb();
-    fake = await startFakeSlack();
     openai = await startFakeOpenAI(() => reply());
-    app = await startRealApp(db, fake, {
+    suite = await startHttpSuite({
       env: { OPENAI_API_KEY: 'sk-test-key-123456', OPENAI_BASE_URL: openai.url, OPENAI_TIMEOUT_MS: '1500' },
     });
+    ({ db, fake, app } = suite);
     await seed(db);
   });
   afterAll(async () => {
-    await app?.close();
+    await suite?.close();
     await openai?.close();
-    await fake?.close();
-    await db?.close();
   });
   beforeEach(() => {
     fake.reset();

@@ -6,11 +6,12 @@ import { accounts, deals, icpReviews, icpVersions, reviewSettings } from '../../
 import { readDefaultIcp } from '../../src/icp/provider.ts';
 import { composeReminder } from '../../src/review/compose.ts';
 import { ReviewActionIds, ReviewCallbackIds } from '../../src/slack/blocks/review.ts';
-import { type RealApp, startRealApp } from '../helpers/app.ts';
+import type { RealApp } from '../helpers/app.ts';
 import { assertValidHome, assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
 import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
-import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
-import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.ts';
+import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
+import type { FakeSlack } from '../helpers/fake-slack.ts';
+import { type HttpSuite, startHttpSuite, waitForResponses } from '../helpers/http-suite.ts';
 import { blockActionsPayload, buttonAction, eventEnvelope, viewSubmissionPayload } from '../helpers/payloads.ts';
 import { postToApp } from '../helpers/slack-sign.ts';
 
@@ -58,36 +59,18 @@ async function seed(db: TestDb) {
     ]);
 }
 
-async function waitForResponses(fake: FakeSlack, id: string, count: number, timeoutMs = 10_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const r = fake.responses(id);
-    if (r.length >= count) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  throw new Error(`timed out waiting for ${count} response(s) on ${id}; got ${fake.responses(id).length}`);
-}
-
 describe(`/icp-review over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let suite: HttpSuite | undefined;
   let db: TestDb;
   let fake: FakeSlack;
   let app: RealApp;
 
   beforeAll(async () => {
-    db = await createTestDb();
-    fake = await startFakeSlack();
-    app = await startRealApp(db, fake, { now: () => NOW });
+    suite = await startHttpSuite({ now: () => NOW });
+    ({ db, fake, app } = suite);
   });
-  afterAll(async () => {
-    await app?.close();
-    await fake?.close();
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await db.truncateAll();
-    fake.reset();
-    await seed(db);
-  });
+  afterAll(() => suite?.close());
+  beforeEach(() => suite!.reset(seed));
 
   /** Posts a reminder in the channel the way the scheduler does, and returns its ts. */
   async function postReminder(): Promise<string> {
