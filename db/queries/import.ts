@@ -5,7 +5,13 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { ImportError, type RowError } from '../../src/errors.ts';
-import { type ColumnMap, type CsvFormat, type FormatOption, type ImportKind, mapHeaders } from '../../src/import/headers.ts';
+import {
+  type ColumnMap,
+  type CsvFormat,
+  type FormatOption,
+  type ImportKind,
+  mapHeaders,
+} from '../../src/import/headers.ts';
 import { type CsvInput, type CsvRow, type CsvScan, CsvSource } from '../../src/import/read.ts';
 import {
   type AccountRecord,

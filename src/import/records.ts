@@ -8,14 +8,7 @@ import { createHash } from 'node:crypto';
 import type { RowError } from '../errors.ts';
 import { normalizeCountry } from '../icp/geo.ts';
 import { normalizeCompanyName, registrableDomain } from '../lookup/normalize.ts';
-import {
-  type AccountField,
-  type AttributeColumn,
-  type ChurnField,
-  type ColumnMap,
-  type DealField,
-  type ImportKind,
-} from './headers.ts';
+import type { AccountField, AttributeColumn, ChurnField, ColumnMap, DealField, ImportKind } from './headers.ts';
 import type { CsvRow } from './read.ts';
 import {
   type DateOrder,
@@ -257,7 +250,6 @@ function readAttribute(plan: AttrPlan, raw: string): AttributeValue | null {
       return raw.trim();
   }
 }
-
 
 /** Stable id for a row without one: the same cells always give the same id. */
 export function rowHash(cells: readonly string[]): string {
@@ -525,7 +517,6 @@ export class RecordBuilder<K extends ImportKind> {
     return warnings;
   }
 }
-
 
 function buildAccount(
   reader: RowReader,

@@ -267,4 +267,51 @@ describe('importCsv on CRM-style exports', () => {
     const [churn] = await t.db.select({ n: count() }).from(churnEvents);
     expect(churn!.n).toBe(0);
   });
+  it('decides a date order proven only after the first 5,000 rows, re-reading the file under it', async () => {
+    // Every early date reads either way (01/02 … 12/12); a late 13/01 proves day-first for the column.
+    const lines = ['id,name,founded_on,signup_date'];
+    for (let i = 0; i < 6000; i++) {
+      const d = i === 5999 ? '13/01/2020' : `${String(1 + (i % 12)).padStart(2, '0')}/02/2020`;
+      lines.push(`A${i},Company ${i},${d},${d}`);
+    }
+    const s = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: file('late.csv', lines.join('\n')) });
+    expect(s).toMatchObject({ inserted: 6000, updated: 0 });
+    const [first] = await t.db
+      .select({ attributes: accounts.attributes })
+      .from(accounts)
+      .where(and(eq(accounts.teamId, 'T1'), eq(accounts.externalId, 'A0')));
+    expect(first!.attributes).toMatchObject({ founded_on: '2020-02-01', signup_date: '2020-02-01' });
+  });
+
+  it('writes nothing when a row error comes after batches were already written, and caps the listed errors', async () => {
+    const lines = ['id,name,employees'];
+    for (let i = 0; i < 7000; i++) lines.push(`B${i},Company ${i},${i >= 4500 ? 'many' : i}`);
+    const err = (await importCsv(t.db, {
+      teamId: 'T1',
+      kind: 'accounts',
+      input: file('late-bad.csv', lines.join('\n')),
+    }).catch((e: unknown) => e)) as ImportError;
+    expect(err).toBeInstanceOf(ImportError);
+    expect(err.rowErrors).toHaveLength(1000);
+    expect(err.rowErrors[0]).toEqual({ row: 4502, column: 'employees', value: 'many', problem: 'not a whole number' });
+    expect(err.message).toMatch(/2500 problem/);
+    const [n] = await t.db.select({ n: count() }).from(accounts);
+    expect(n!.n).toBe(0);
+  });
+
+  it('re-import leaves unchanged rows alone and keeps values an empty cell would erase', async () => {
+    const a = file('a1.csv', 'id,name,industry,employees\nC1,Acme,Software,10\nC2,Beta,Retail,20\n');
+    await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: a });
+    const b = file('a2.csv', 'id,name,industry,employees\nC1,Acme,Software,10\nC2,Beta,,25\n');
+    const s = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: b });
+    expect(s).toMatchObject({ inserted: 0, updated: 2 });
+    const rows = await t.db
+      .select({ id: accounts.externalId, industry: accounts.industry, employees: accounts.employees })
+      .from(accounts)
+      .orderBy(asc(accounts.externalId));
+    expect(rows).toEqual([
+      { id: 'C1', industry: 'Software', employees: 10 },
+      { id: 'C2', industry: 'Retail', employees: 25 },
+    ]);
+  });
 });
