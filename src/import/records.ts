@@ -306,6 +306,11 @@ function memo<T>(fn: (raw: string) => T, cap = 20_000): (raw: string) => T {
   };
 }
 
+// Field-name checkers (module-level: no closure per row).
+const fa = (x: AccountField) => x;
+const fd = (x: DealField) => x;
+const fc = (x: ChurnField) => x;
+
 class RowReader {
   /** Row errors in file order, the first MAX_ROW_ERRORS of them; `errorCount` counts all. */
   readonly errors: RowError[] = [];
@@ -526,17 +531,16 @@ function buildAccount(
   countryOf: (raw: string) => string | null,
   domainOf: (raw: string) => string | null,
 ): { record: AccountRecord; countryUnknown: boolean } | null {
-  const f = (x: AccountField) => x;
   const before = reader.errorCount;
-  const name = reader.text(row, f('name'));
-  if (!name) reader.fail(row, f('name'), 'company name is required');
-  const employees = reader.count(row, f('employees'));
-  const revenueRaw = reader.number(row, f('revenue'));
+  const name = reader.text(row, fa('name'));
+  if (!name) reader.fail(row, fa('name'), 'company name is required');
+  const employees = reader.count(row, fa('employees'));
+  const revenueRaw = reader.number(row, fa('revenue'));
   const attributes = attributesOf(plans, row);
 
   let domain: string | null = null;
-  const domainRaw = reader.text(row, f('domain'));
-  const websiteRaw = reader.text(row, f('website'));
+  const domainRaw = reader.text(row, fa('domain'));
+  const websiteRaw = reader.text(row, fa('website'));
   if (domainRaw) {
     domain = domainOf(domainRaw);
     if (!domain) attributes.domain_raw = domainRaw;
@@ -546,20 +550,20 @@ function buildAccount(
     domain ??= domainOf(websiteRaw);
   }
 
-  const countryRaw = reader.text(row, f('country'));
+  const countryRaw = reader.text(row, fa('country'));
   const country = countryRaw ? countryOf(countryRaw) : null;
   if (countryRaw && !country) attributes.country_raw = countryRaw;
 
   if (reader.errorCount > before || !name) return null;
   const normalizedName = normalizeCompanyName(name);
-  const id = reader.text(row, f('externalId'));
+  const id = reader.text(row, fa('externalId'));
   return {
     record: {
       externalId: id ?? normalizedName,
       name,
       normalizedName,
       domain,
-      industry: reader.text(row, f('industry')),
+      industry: reader.text(row, fa('industry')),
       employees,
       revenue: revenueRaw === null ? null : Math.round(revenueRaw * revenueScale * 100) / 100,
       country,
@@ -570,50 +574,48 @@ function buildAccount(
 }
 
 function buildDeal(reader: RowReader, row: CsvRow, plans: readonly AttrReader[]): DealRecord {
-  const f = (x: DealField) => x;
-  const stage = reader.text(row, f('stage'));
+  const stage = reader.text(row, fd('stage'));
   const outcome = decideOutcome({
     stage,
-    isClosedWon: reader.bool(row, f('isClosedWon')),
-    isWon: reader.bool(row, f('isWon')),
-    isClosed: reader.bool(row, f('isClosed')),
+    isClosedWon: reader.bool(row, fd('isClosedWon')),
+    isWon: reader.bool(row, fd('isWon')),
+    isClosed: reader.bool(row, fd('isClosed')),
   });
   const attributes = attributesOf(plans, row);
-  const closeDate = reader.date(row, f('closedOn'));
+  const closeDate = reader.date(row, fd('closedOn'));
   // An open deal's close date is a forecast, not a fact: keep it out of closedOn.
   if (outcome === 'open' && closeDate) attributes.expected_close_date = closeDate;
-  const accountName = reader.text(row, f('accountName'));
+  const accountName = reader.text(row, fd('accountName'));
   return {
-    externalId: reader.text(row, f('externalId')) ?? rowHash(row.cells),
-    name: reader.text(row, f('name')),
+    externalId: reader.text(row, fd('externalId')) ?? rowHash(row.cells),
+    name: reader.text(row, fd('name')),
     accountName,
     accountNormalizedName: accountName ? normalizeCompanyName(accountName) : null,
-    accountExternalId: reader.text(row, f('accountExternalId')),
+    accountExternalId: reader.text(row, fd('accountExternalId')),
     stage,
     outcome,
-    amount: reader.number(row, f('amount')),
-    createdOn: reader.date(row, f('createdOn')),
+    amount: reader.number(row, fd('amount')),
+    createdOn: reader.date(row, fd('createdOn')),
     closedOn: outcome === 'open' ? null : closeDate,
-    owner: reader.text(row, f('owner')),
-    product: reader.text(row, f('product')),
+    owner: reader.text(row, fd('owner')),
+    product: reader.text(row, fd('product')),
     attributes,
   };
 }
 
 function buildChurn(reader: RowReader, row: CsvRow, plans: readonly AttrReader[]): ChurnRecord | null {
-  const f = (x: ChurnField) => x;
-  const churnedOn = reader.date(row, f('churnedOn'));
-  if (churnedOn === null && !reader.raw(row, f('churnedOn')))
-    reader.fail(row, f('churnedOn'), 'churn date is required');
-  const accountName = reader.text(row, f('accountName'));
+  const churnedOn = reader.date(row, fc('churnedOn'));
+  if (churnedOn === null && !reader.raw(row, fc('churnedOn')))
+    reader.fail(row, fc('churnedOn'), 'churn date is required');
+  const accountName = reader.text(row, fc('accountName'));
   const record: ChurnRecord = {
-    externalId: reader.text(row, f('externalId')) ?? rowHash(row.cells),
-    accountExternalId: reader.text(row, f('accountExternalId')),
+    externalId: reader.text(row, fc('externalId')) ?? rowHash(row.cells),
+    accountExternalId: reader.text(row, fc('accountExternalId')),
     accountName,
     accountNormalizedName: accountName ? normalizeCompanyName(accountName) : null,
     churnedOn: churnedOn ?? '',
-    reason: reader.text(row, f('reason')),
-    amount: reader.number(row, f('amount')),
+    reason: reader.text(row, fc('reason')),
+    amount: reader.number(row, fc('amount')),
     attributes: attributesOf(plans, row),
   };
   return churnedOn ? record : null;
