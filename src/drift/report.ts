@@ -277,6 +277,24 @@ function rateMetric(
   t: DriftThresholds,
   windowDays: number,
 ): MetricComparison {
+  const subject = `${segmentLabels[segment]} ${metricLabels[metric]}`;
+  return proportionMetric(xr, nr, xb, nb, t, windowDays, {
+    subject,
+    scope: scopeOf(segment),
+    noun: sampleNouns[metric],
+  });
+}
+
+/** Two proportions (x of n, recent against baseline) compared, with the note that explains the verdict. */
+function proportionMetric(
+  xr: number,
+  nr: number,
+  xb: number,
+  nb: number,
+  t: DriftThresholds,
+  windowDays: number,
+  { subject, scope, noun }: { subject: string; scope: string; noun: string },
+): MetricComparison {
   const recent = rateFigure(xr, nr);
   const baseline = rateFigure(xb, nb);
   const d = decideProportions(xr, nr, xb, nb, t);
@@ -288,16 +306,7 @@ function rateMetric(
     ...(d.pValue !== undefined ? { pValue: d.pValue } : {}),
     test: d.test,
     verdict: d.verdict,
-    note: rateNote(
-      `${segmentLabels[segment]} ${metricLabels[metric]}`,
-      scopeOf(segment),
-      sampleNouns[metric],
-      recent,
-      baseline,
-      d,
-      t,
-      windowDays,
-    ),
+    note: rateNote(subject, scope, noun, recent, baseline, d, t, windowDays),
   };
 }
 
@@ -416,28 +425,11 @@ function outsideShareMetric(
   const nr = xr + (fitR?.won ?? 0);
   const xb = nonB?.won ?? 0;
   const nb = xb + (fitB?.won ?? 0);
-  const recent = rateFigure(xr, nr);
-  const baseline = rateFigure(xb, nb);
-  const d = decideProportions(xr, nr, xb, nb, t);
-  return {
-    recent,
-    baseline,
-    change: Number.isFinite(d.change) ? d.change : null,
-    unit: 'points',
-    ...(d.pValue !== undefined ? { pValue: d.pValue } : {}),
-    test: d.test,
-    verdict: d.verdict,
-    note: rateNote(
-      'the share of wins from outside the ICP',
-      '',
-      sampleNouns.outsideIcpShare,
-      recent,
-      baseline,
-      d,
-      t,
-      windowDays,
-    ),
-  };
+  return proportionMetric(xr, nr, xb, nb, t, windowDays, {
+    subject: 'the share of wins from outside the ICP',
+    scope: '',
+    noun: sampleNouns.outsideIcpShare,
+  });
 }
 
 /**
