@@ -6,8 +6,8 @@
 
 import { and, desc, eq, max } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { canonicalJson } from '../../src/canonical-json.ts';
 import { AppError, ErrorCode } from '../../src/errors.ts';
-import { canonicalJson } from '../canonical.ts';
 import type { Db } from '../client.ts';
 
 /** The columns every version table has (icp_versions, persona_versions). */

@@ -2,6 +2,7 @@
  * What changed between two ICP versions, in lines a RevOps person can read in Slack:
  * "Company size: weight 15 → 20", "Industry: added values Fintech". Also a plain line diff for raw text.
  */
+import { canonicalJson } from '../canonical-json.ts';
 import { criterionRule, exclusionRule } from './describe.ts';
 import type { IcpCriterion, IcpExclusion, IcpSpec } from './spec.ts';
 
@@ -22,8 +23,9 @@ function listChange(
   return out;
 }
 
+/** Equal as data: key order does not count (a spec read back from jsonb has its keys reordered). */
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 function criterionChanges(a: IcpCriterion, b: IcpCriterion, currency: string): string[] {

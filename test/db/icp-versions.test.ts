@@ -74,3 +74,20 @@ describe(`ICP versions (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
     expect((await getCurrentIcp(t.db, 'T1'))?.version).toBe(2);
   });
 });
+
+describe('ICP diff after a round trip through jsonb', () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('lists only what changed, not key-order noise', async () => {
+    await ensureIcp(t.db, 'T1', base);
+    const r = await applyIcp(t.db, { teamId: 'T1', source: edited, createdBy: 'U0OWNER1' });
+    expect(r.changes).toHaveLength(1);
+    expect(r.changes[0]).toMatch(/tier/i);
+  });
+});
