@@ -48,6 +48,9 @@ export type ApplyResult = VersionApplyResult<IcpVersion>;
 
 export const getCurrentIcp = icp.current;
 
+/** The current ICP version number only (one index probe, no document transfer). */
+export const getCurrentIcpNumber = icp.currentNumber;
+
 export const getIcpVersion = icp.get;
 
 export async function listIcpVersions(db: Db, teamId: string): Promise<Omit<IcpVersion, 'source' | 'spec'>[]> {

@@ -70,6 +70,17 @@ export function versionedQueries<Spec, Row, V extends StoredVersion<Spec>>(doc: 
     return toVersions(rows)[0] ?? null;
   }
 
+  /** Only the number of the current version: a cheap check for callers that cache the rest. */
+  async function currentNumber(db: Db, teamId: string): Promise<number | null> {
+    const rows = await db
+      .select({ version: table.version })
+      .from(table)
+      .where(eq(table.teamId, teamId))
+      .orderBy(desc(table.version))
+      .limit(1);
+    return (rows[0]?.version as number | undefined) ?? null;
+  }
+
   async function get(db: Db, teamId: string, version: number): Promise<V | null> {
     const rows = await db
       .select()
@@ -194,5 +205,5 @@ export function versionedQueries<Spec, Row, V extends StoredVersion<Spec>>(doc: 
     return { from: fromV?.version ?? null, to: toV.version, changes: doc.diff(fromV?.spec ?? null, toV.spec) };
   }
 
-  return { current, get, all, ensure, apply, rollback, diff };
+  return { current, currentNumber, get, all, ensure, apply, rollback, diff };
 }

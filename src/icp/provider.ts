@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../db/client.ts';
-import { ensureIcp, getCurrentIcp, type IcpVersion } from '../../db/queries/icp.ts';
+import { ensureIcp, getCurrentIcp, getCurrentIcpNumber, type IcpVersion } from '../../db/queries/icp.ts';
 import { type CompiledIcp, compileIcp } from './engine.ts';
 
 export const defaultIcpPath = fileURLToPath(new URL('../../db/seed/icp.default.yml', import.meta.url));
@@ -30,6 +30,11 @@ export class IcpProvider {
 
   /** The current ICP, applying the default as version 1 for a workspace that has none. */
   async current(teamId: string): Promise<CurrentIcp> {
+    // Hot path (every /icp-check): ask only for the version number; the document is read and compiled
+    // once per (team, version).
+    const number = await getCurrentIcpNumber(this.db, teamId);
+    const cached = number === null ? undefined : this.compiled.get(`${teamId}:${number}`);
+    if (cached) return cached;
     const version = (await getCurrentIcp(this.db, teamId)) ?? (await ensureIcp(this.db, teamId, this.defaultSource));
     const key = `${teamId}:${version.version}`;
     let hit = this.compiled.get(key);
