@@ -8,20 +8,19 @@
  *
  *   tsx bench/import.ts [postgres://root@127.0.0.1:5432/postgres]
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { importCsv } from '../db/queries/import.ts';
 import { accounts } from '../db/schema.ts';
 import { normalizeCountry } from '../src/icp/geo.ts';
 import { normalizeCompanyName, registrableDomain } from '../src/lookup/normalize.ts';
+import { createThrowawayDb } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 
 const TEAM = 'T_BENCH';
@@ -91,13 +90,8 @@ export function generateCsv(dir: string): string {
 }
 
 export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]> {
-  const dbName = `icp_bench_import_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: opts.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(opts.databaseUrl);
-  url.pathname = `/${dbName}`;
-  const handle = await createDb({ databaseUrl: url.toString(), poolMax: 4 });
+  const throwaway = await createThrowawayDb(opts.databaseUrl, 'icp_bench_import');
+  const handle = await createDb({ databaseUrl: throwaway.url, poolMax: 4 });
   const dir = mkdtempSync(join(tmpdir(), 'icp-bench-import-'));
   try {
     await migrateDb(handle);
@@ -192,8 +186,7 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
     ];
   } finally {
     await handle.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await throwaway.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
