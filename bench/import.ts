@@ -6,7 +6,7 @@
  * sends one INSERT … ON CONFLICT per row (in one transaction) for a 10,000-row slice, extrapolated.
  * Creates and drops its own throw-away database.
  *
- *   tsx bench/import.ts [postgres://root@127.0.0.1:5432/postgres]
+ *   npm run bench -- import   (BENCH_DATABASE_URL picks the server)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -193,14 +193,4 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const databaseUrl = process.argv[2] ?? 'postgres://root@127.0.0.1:5432/postgres';
-  run({ databaseUrl })
-    .then((results) => console.log(JSON.stringify(results, null, 2)))
-    .catch((err: unknown) => {
-      console.error(err instanceof Error ? (err.cause ?? err.message) : err);
-      process.exitCode = 1;
-    });
 }

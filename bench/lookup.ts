@@ -3,7 +3,7 @@
  * over mixed queries (exact domain, exact name, one-letter typo), against an unindexed ILIKE scan
  * measured in the same run. Creates and drops its own throw-away database.
  *
- *   tsx bench/lookup.ts [postgres://root@127.0.0.1:5432/postgres]
+ *   npm run bench -- lookup   (BENCH_DATABASE_URL picks the server)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -390,14 +390,4 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const databaseUrl = process.argv[2] ?? 'postgres://root@127.0.0.1:5432/postgres';
-  run({ databaseUrl })
-    .then((results) => console.log(JSON.stringify(results, null, 2)))
-    .catch((err: unknown) => {
-      console.error(err instanceof Error ? (err.cause ?? err.message) : err);
-      process.exitCode = 1;
-    });
 }
