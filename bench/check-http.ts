@@ -1,7 +1,8 @@
 /**
  * `/icp-check` over real HTTP with 100k accounts in real PostgreSQL, side by side in one run with a
  * bare Bolt app that only acks the same signed command: p50/p99 latency and throughput at 10 and 50
- * concurrent connections. Targets: p99 ≤ 1.5× bare, throughput ≥ 0.67× bare.
+ * concurrent connections, in alternating rounds (bare, full, bare, full…) so that load from other work on
+ * a shared machine falls on both alike. Targets: p99 ≤ 1.5× bare, throughput ≥ 0.67× bare.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -65,8 +66,15 @@ function signed(text: string, i: number): { body: string; headers: Record<string
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
+interface Round {
+  lat: number[];
+  seconds: number;
+  requests: number;
+  errors: number;
+}
+
 /** Closed-loop load: `connections` workers each send requests back to back for `requests` in total. */
-async function load(port: number, connections: number, requests: number, query: (i: number) => string) {
+async function load(port: number, connections: number, requests: number, query: (i: number) => string): Promise<Round> {
   const lat: number[] = [];
   let next = 0;
   let errors = 0;
@@ -85,10 +93,24 @@ async function load(port: number, connections: number, requests: number, query: 
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  lat.sort((a, b) => a - b);
-  return { p50: pct(lat, 50), p99: pct(lat, 99), rps: requests / seconds, errors };
+  return { lat, seconds: (performance.now() - started) / 1000, requests, errors };
 }
+
+/** Pools rounds: latency percentiles over every request, throughput over the summed time. */
+function summarise(rounds: Round[]) {
+  const lat = rounds.flatMap((r) => r.lat).sort((a, b) => a - b);
+  const seconds = rounds.reduce((a, r) => a + r.seconds, 0);
+  const requests = rounds.reduce((a, r) => a + r.requests, 0);
+  return {
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    rps: requests / seconds,
+    errors: rounds.reduce((a, r) => a + r.errors, 0),
+  };
+}
+
+/** Rounds per app and connection count, alternating bare and full so load drift on a shared machine hits both alike. */
+const ROUNDS = 4;
 
 export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]> {
   const tmp = await createThrowawayDb(opts.databaseUrl, 'icp_bench_http');
@@ -109,7 +131,16 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
 
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, tmp.url, slack.url, SECRET],
+      [
+        // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers under load.
+        ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        '--import',
+        'tsx',
+        new URL('./servers.ts', import.meta.url).pathname,
+        tmp.url,
+        slack.url,
+        SECRET,
+      ],
       {
         stdio: ['pipe', 'pipe', 'inherit'],
       },
@@ -129,9 +160,15 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
 
     const results: BenchResult[] = [];
     for (const connections of [10, 50]) {
-      const n = connections * 60;
-      const bare = await load(ports.bare, connections, n, query);
-      const full = await load(ports.full, connections, n, query);
+      const n = connections * 20;
+      const bareRounds: Round[] = [];
+      const fullRounds: Round[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        bareRounds.push(await load(ports.bare, connections, n, query));
+        fullRounds.push(await load(ports.full, connections, n, query));
+      }
+      const bare = summarise(bareRounds);
+      const full = summarise(fullRounds);
       log(
         `${connections} conns: bare p50 ${bare.p50.toFixed(1)} p99 ${bare.p99.toFixed(1)} ms ${bare.rps.toFixed(0)}/s · ` +
           `icp-check p50 ${full.p50.toFixed(1)} p99 ${full.p99.toFixed(1)} ms ${full.rps.toFixed(0)}/s · errors ${full.errors}`,

@@ -32,6 +32,24 @@ export const summaryColumns = {
 };
 
 /**
+ * What exact (domain, name) lookups return: the summary plus the rest of what scoring reads, so a
+ * check that resolves exactly scores without reading the account a second time.
+ */
+export const matchColumns = {
+  ...summaryColumns,
+  revenue: accounts.revenue,
+  attributes: accounts.attributes,
+};
+
+/** An account as exact lookups return it (see matchColumns). */
+export type MatchedAccount = AccountSummary & { revenue: number | null; attributes: unknown };
+
+/** True when a lookup result already carries everything scoring reads. */
+export function isMatchedAccount(a: AccountSummary): a is MatchedAccount {
+  return 'attributes' in a && 'revenue' in a;
+}
+
+/**
  * Inserts accounts for one team in batches and returns their ids in input order. Without an
  * externalId the row's position is used, so duplicate names (which real CRMs have) are kept.
  */

@@ -1,7 +1,8 @@
 /** The log of every check, and "wrong tier?" feedback. */
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { queryRows } from '../raw.ts';
+import { GroupCommit, ItemFailed, perHandle } from '../group-commit.ts';
+import { jsonParam, preparedRows, queryRows } from '../raw.ts';
 import { checks, tierFeedback } from '../schema.ts';
 
 export interface CheckLogEntry {
@@ -17,9 +18,68 @@ export interface CheckLogEntry {
   result: unknown;
 }
 
+const INSERT_MANY = `
+  with r as materialized (
+    select nextval('checks_id_seq') as id, x.*
+    from jsonb_to_recordset($1::jsonb) as x(ord int, team_id text, user_id text, query text, account_id int,
+      company_name text, score double precision, tier text, icp_version int, latency_ms int, result jsonb)
+  ), ins as (
+    insert into checks (id, team_id, user_id, query, account_id, company_name, score, tier, icp_version, latency_ms,
+      result)
+    select id, team_id, user_id, query, account_id, company_name, score, tier, icp_version, latency_ms, result from r
+  )
+  select ord, id from r`;
+
+/**
+ * Many entries in one statement: the batch travels as one jsonb parameter, ids are drawn in the
+ * batch's order so each caller gets its own.
+ */
+async function insertMany(db: Db, entries: CheckLogEntry[]): Promise<number[]> {
+  const rows = entries.map((e, ord) => ({
+    ord,
+    team_id: e.teamId,
+    user_id: e.userId,
+    query: e.query,
+    account_id: e.accountId,
+    company_name: e.companyName,
+    score: e.score,
+    tier: e.tier,
+    icp_version: e.icpVersion,
+    latency_ms: e.latencyMs,
+    result: e.result ?? null,
+  }));
+  const out = await preparedRows<{ ord: number; id: number }>(db, 'log_checks', INSERT_MANY, [jsonParam(rows)]);
+  const ids: number[] = new Array(entries.length);
+  for (const r of out) ids[Number(r.ord)] = Number(r.id);
+  return ids;
+}
+
+const checkLog = perHandle(
+  (db: Db) =>
+    new GroupCommit<CheckLogEntry, number>(async (batch) => {
+      try {
+        return await insertMany(db, batch);
+      } catch (err) {
+        if (batch.length === 1) throw err;
+        // One bad entry must not lose the others: insert them one by one (each fails on its own).
+        return Promise.all(
+          batch.map((e) =>
+            insertMany(db, [e]).then(
+              ([id]) => id as number,
+              (e2: unknown) => new ItemFailed(e2),
+            ),
+          ),
+        );
+      }
+    }),
+);
+
+/**
+ * Logs a check and returns its id once the row is committed. Concurrent checks on one database
+ * handle share one INSERT (group commit), so a busy server makes one round trip per batch, not per check.
+ */
 export async function logCheck(db: Db, entry: CheckLogEntry): Promise<number> {
-  const [row] = await db.insert(checks).values(entry).returning({ id: checks.id });
-  return row!.id;
+  return checkLog(db).submit(entry);
 }
 
 export async function getCheck(db: Db, teamId: string, id: number) {

@@ -2,7 +2,7 @@
  * Resolves what a user typed ("Acme", "acme.com", "Acme (acme.com)", a typo) to an account of the
  * team. This file only gathers evidence with team-scoped queries; src/lookup/resolve.ts decides.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   type AccountSummary,
   type CompanyQuery,
@@ -15,33 +15,18 @@ import {
 } from '../../src/lookup/resolve.ts';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
-import { accounts } from '../schema.ts';
-import { summaryColumns } from './accounts.ts';
+import { exactByDomain, exactByName } from './exact-lookup.ts';
 
 export type { AccountSummary, Resolution } from '../../src/lookup/resolve.ts';
 
-/** More exact matches than this are reported as "N or more" candidates; we never need them all. */
-const EXACT_CAP = 50;
-
-/** Accounts of the team whose registrable domain is `domain`. */
+/** Accounts of the team whose registrable domain is `domain`, with what scoring reads (batched: exact-lookup.ts). */
 export async function findByDomain(db: Db, teamId: string, domain: string): Promise<AccountSummary[]> {
-  return db
-    .select(summaryColumns)
-    .from(accounts)
-    .where(and(eq(accounts.teamId, teamId), eq(accounts.domain, domain)))
-    .orderBy(accounts.id)
-    .limit(EXACT_CAP);
+  return exactByDomain(db, teamId, domain);
 }
 
-/** Accounts of the team whose normalised name is one of `keys`. */
+/** Accounts of the team whose normalised name is one of `keys`, with what scoring reads (batched). */
 export async function findByNormalizedName(db: Db, teamId: string, keys: readonly string[]): Promise<AccountSummary[]> {
-  if (keys.length === 0) return [];
-  return db
-    .select(summaryColumns)
-    .from(accounts)
-    .where(and(eq(accounts.teamId, teamId), inArray(accounts.normalizedName, [...keys])))
-    .orderBy(accounts.id)
-    .limit(EXACT_CAP);
+  return exactByName(db, teamId, keys);
 }
 
 interface FuzzyRow {

@@ -3,7 +3,7 @@
  * merge stored facts with inline (and optionally AI-extracted) ones, score deterministically, log it.
  */
 import type { Db } from '../../db/client.ts';
-import { getAccount } from '../../db/queries/accounts.ts';
+import { getAccount, isMatchedAccount } from '../../db/queries/accounts.ts';
 import { logCheck } from '../../db/queries/checks.ts';
 import { type AccountSummary, resolveCompany } from '../../db/queries/lookup.ts';
 import type { Llm } from '../ai/llm.ts';
@@ -127,7 +127,9 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
   if (parsed.help && req.accountId === undefined && !req.overrides) return { kind: 'help' };
   const inline = { ...parsed.attributes, ...(req.overrides ?? {}) };
   const warnings = [...parsed.problems.map((p) => `Ignored ${p}.`)];
-  const current = await deps.icp.current(req.teamId);
+  // Which ICP version is current is asked alongside the lookup (independent round trips, in parallel).
+  const currentIcp = deps.icp.current(req.teamId);
+  currentIcp.catch(() => {}); // awaited below; an early return must not leave it unhandled
 
   let company: CheckedCompany;
   let base: Facts = {};
@@ -144,7 +146,10 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
       return { kind: 'ambiguous', query: req.text, candidates: resolution.candidates, reason: resolution.reason };
     }
     if (resolution.kind === 'match') {
-      const account = await getAccount(deps.db, req.teamId, resolution.account.id);
+      // Exact matches already carry what scoring reads; a fuzzy match reads its account.
+      const account = isMatchedAccount(resolution.account)
+        ? resolution.account
+        : await getAccount(deps.db, req.teamId, resolution.account.id);
       if (!account) throw new Error(`account ${resolution.account.id} vanished during a check`);
       company = { accountId: account.id, name: account.name, domain: account.domain, known: true };
       base = factsFromAccount(account);
@@ -170,13 +175,13 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
       const domain = resolution.query.domain ?? null;
       company = { accountId: null, name: resolution.query.name ?? parsed.company, domain, known: false };
       base = { name: company.name, ...(domain ? { domain } : {}) };
-      return finish(deps, req, current, company, base, inline, ai.facts, ai.note, warnings, started);
+      return finish(deps, req, await currentIcp, company, base, inline, ai.facts, ai.note, warnings, started);
     }
   } else {
     company = { accountId: null, name: 'Unnamed company', domain: null, known: false };
   }
   const ai = await extract(deps, parsed, req.useAi ?? true);
-  return finish(deps, req, current, company, base, inline, ai.facts, ai.note, warnings, started);
+  return finish(deps, req, await currentIcp, company, base, inline, ai.facts, ai.note, warnings, started);
 }
 
 async function finish(

@@ -81,14 +81,15 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
     ...(s.apiUrl ? { slackApiUrl: s.apiUrl } : {}),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   };
+  // No listener keeps conversation state: skip Bolt's per-request conversation-store middleware.
+  const common = { convoStore: false as const, clientOptions, logger };
   let app: App;
   if (opts.receiver) {
     app = new App({
       receiver: opts.receiver,
       token: s.botToken ?? 'xoxb-local-console',
       ...(opts.botIdentity ?? { botId: 'B_LOCAL', botUserId: 'U_LOCAL_BOT' }),
-      clientOptions,
-      logger,
+      ...common,
     });
   } else if (s.mode === 'oauth') {
     app = new App({
@@ -100,8 +101,7 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
       installationStore: createInstallationStore(deps.db),
       installerOptions: { directInstall: true },
       customRoutes: [healthRoute(deps)],
-      clientOptions,
-      logger,
+      ...common,
       port: config.port,
     });
   } else if (s.mode === 'socket') {
@@ -111,8 +111,7 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
       appToken: s.appToken!,
       token: s.botToken!,
       ...identity,
-      clientOptions,
-      logger,
+      ...common,
     });
   } else if (s.mode === 'http') {
     const identity = opts.botIdentity ?? (await botIdentity(s.botToken!, s.apiUrl, opts.fetch));
@@ -121,8 +120,7 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
       token: s.botToken!,
       ...identity,
       customRoutes: [healthRoute(deps)],
-      clientOptions,
-      logger,
+      ...common,
       port: config.port,
     });
   } else {

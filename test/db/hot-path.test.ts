@@ -1,0 +1,120 @@
+/**
+ * The statements every /icp-check runs are shared by concurrent requests (group commit) and prepared.
+ * Sharing must never mix workspaces up, hand a caller another caller's row, or lose a write.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { insertAccounts } from '../../db/queries/accounts.ts';
+import { getCheck, logCheck } from '../../db/queries/checks.ts';
+import { exactByDomain, exactByName } from '../../db/queries/exact-lookup.ts';
+import { applyIcp, ensureIcp, getCurrentIcpNumber } from '../../db/queries/icp.ts';
+import { preparedRows, queryRows } from '../../db/raw.ts';
+import { readDefaultIcp } from '../../src/icp/provider.ts';
+import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
+
+const entry = (teamId: string, i: number) => ({
+  teamId,
+  userId: `U${i}`,
+  query: `company ${i}`,
+  accountId: null,
+  companyName: `Company ${i}`,
+  score: i,
+  tier: 'tier2',
+  icpVersion: 1,
+  latencyMs: i,
+  result: { i, teamId },
+});
+
+describe(`hot-path statements (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  beforeEach(async () => {
+    await t.truncateAll();
+  });
+
+  it('gives every concurrent check its own committed row and id', async () => {
+    const entries = Array.from({ length: 40 }, (_, i) => entry(i % 2 ? 'T1' : 'T2', i));
+    const ids = await Promise.all(entries.map((e) => logCheck(t.db, e)));
+    expect(new Set(ids).size).toBe(40);
+    for (const [i, id] of ids.entries()) {
+      const e = entries[i]!;
+      const row = await getCheck(t.db, e.teamId, id);
+      expect(row).toMatchObject({ id, teamId: e.teamId, query: e.query, score: i, result: { i, teamId: e.teamId } });
+      // Scoped: the other workspace cannot read it.
+      expect(await getCheck(t.db, e.teamId === 'T1' ? 'T2' : 'T1', id)).toBeNull();
+    }
+  });
+
+  it('stores a NUL typed by a user as U+FFFD instead of failing the check', async () => {
+    const id = await logCheck(t.db, { ...entry('T1', 1), query: 'acme\u0000.com', result: { note: 'a\u0000b' } });
+    const row = await getCheck(t.db, 'T1', id);
+    expect(row?.query).toBe('acme\uFFFD.com');
+    expect(row?.result).toEqual({ note: 'a\uFFFDb' });
+  });
+
+  it('keeps the rest of a batch when one entry cannot be stored', async () => {
+    const first = logCheck(t.db, entry('T1', 1)); // runs alone; the next three share a statement
+    const batch = [
+      logCheck(t.db, entry('T1', 2)),
+      logCheck(t.db, { ...entry('T1', 3), accountId: 987654 }), // no such account: foreign key violation
+      logCheck(t.db, entry('T1', 4)),
+    ];
+    await first;
+    const [a, bad, b] = await Promise.allSettled(batch);
+    expect(a?.status).toBe('fulfilled');
+    expect(bad?.status).toBe('rejected');
+    expect(b?.status).toBe('fulfilled');
+    const [n] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from checks`);
+    expect(n?.n).toBe(3);
+  });
+
+  it('answers concurrent exact lookups of two workspaces each from its own accounts', async () => {
+    await insertAccounts(t.db, 'T1', [
+      { name: 'Acme AB', domain: 'acme.com', employees: 120, revenue: 5e6, attributes: { tech_stack: ['HubSpot'] } },
+      { name: 'Globex', domain: 'globex.com' },
+    ]);
+    await insertAccounts(t.db, 'T2', [{ name: 'Acme Oy', domain: 'acme.com', employees: 9 }]);
+    const [d1, d2, d3, n1, n2, n3] = await Promise.all([
+      exactByDomain(t.db, 'T1', 'acme.com'),
+      exactByDomain(t.db, 'T2', 'acme.com'),
+      exactByDomain(t.db, 'T3', 'acme.com'),
+      exactByName(t.db, 'T1', ['acme', 'globex']),
+      exactByName(t.db, 'T2', ['acme']),
+      exactByName(t.db, 'T2', ['globex']),
+    ]);
+    expect(d1).toMatchObject([
+      { name: 'Acme AB', employees: 120, revenue: 5e6, attributes: { tech_stack: ['HubSpot'] } },
+    ]);
+    expect(d2).toMatchObject([{ name: 'Acme Oy', employees: 9, revenue: null }]);
+    expect(d3).toEqual([]);
+    expect(n1.map((a) => a.name)).toEqual(['Acme AB', 'Globex']);
+    expect(n2.map((a) => a.name)).toEqual(['Acme Oy']);
+    expect(n3).toEqual([]);
+  });
+
+  it('reads each workspace its own current ICP version, and a new version at once', async () => {
+    await ensureIcp(t.db, 'T1', readDefaultIcp());
+    await ensureIcp(t.db, 'T2', readDefaultIcp());
+    await applyIcp(t.db, {
+      teamId: 'T1',
+      source: readDefaultIcp().replace('tier1: 75', 'tier1: 80'),
+      createdBy: 'U1',
+    });
+    const got = await Promise.all(['T1', 'T2', 'T3', 'T1'].map((team) => getCurrentIcpNumber(t.db, team)));
+    expect(got).toEqual([2, 1, null, 2]);
+    await applyIcp(t.db, { teamId: 'T2', source: readDefaultIcp().replace('tier1: 75', 'tier1: 70'), createdBy: 'U1' });
+    expect(await getCurrentIcpNumber(t.db, 'T2')).toBe(2);
+  });
+
+  it('runs a prepared statement inside a transaction too', async () => {
+    const rows = await t.db.transaction((tx) =>
+      preparedRows<{ a: number; b: string }>(tx as never, 'test_tx', 'select $1::int as a, $2::text as b', [7, 'x']),
+    );
+    expect(rows).toEqual([{ a: 7, b: 'x' }]);
+  });
+});
