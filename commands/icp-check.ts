@@ -4,10 +4,9 @@
  */
 import type { App, RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { getCheck, recordTierFeedback } from '../db/queries/checks.ts';
-import { type CheckOutcome, checkCompany, needsAi } from '../src/check/check-company.ts';
+import { recordTierFeedback } from '../db/queries/checks.ts';
+import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/check/check-company.ts';
 import type { Deps } from '../src/deps.ts';
-import type { FactValue, ScoreResult } from '../src/icp/types.ts';
 import { tierLabels } from '../src/icp/types.ts';
 import { answerCommand } from '../src/slack/answer.ts';
 import { ActionIds, ambiguousCard, checkCard, checkHelp, notice, unknownCard } from '../src/slack/blocks/check.ts';
@@ -34,33 +33,6 @@ export function renderOutcome(outcome: CheckOutcome): Message {
     case 'unknown':
       return unknownCard(outcome.name, outcome.suggestions, outcome.warnings, outcome.aiNote, outcome.name);
   }
-}
-
-interface StoredCheck {
-  company: Extract<CheckOutcome, { kind: 'scored' }>['company'];
-  result: ScoreResult;
-  origins: Record<string, 'inline' | 'ai'>;
-  inline: Record<string, FactValue>;
-  icpName?: string;
-}
-
-/** Rebuilds a scored outcome from the check log (share, modals), scoped to the workspace. */
-async function loadScored(deps: Deps, teamId: string, checkId: number) {
-  const row = await getCheck(deps.db, teamId, checkId);
-  if (!row?.result) return null;
-  const stored = row.result as StoredCheck;
-  const outcome: Extract<CheckOutcome, { kind: 'scored' }> = {
-    kind: 'scored',
-    checkId: row.id,
-    company: stored.company,
-    result: stored.result,
-    icpName: stored.icpName ?? '',
-    warnings: [],
-    origins: stored.origins ?? {},
-    aiNote: null,
-    query: row.query,
-  };
-  return { row, stored, outcome };
 }
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
@@ -91,7 +63,7 @@ export function register(app: App, deps: Deps): void {
     await ack();
     const teamId = body.team?.id ?? '';
     const checkId = Number((action as { value?: string }).value);
-    const loaded = await loadScored(deps, teamId, checkId);
+    const loaded = await loadCheck(deps, teamId, checkId);
     if (!loaded) {
       await respond({
         response_type: 'ephemeral',
@@ -108,14 +80,14 @@ export function register(app: App, deps: Deps): void {
   app.action(ActionIds.addDetails, async ({ ack, body, action, client }) => {
     await ack();
     const teamId = body.team?.id ?? '';
-    const loaded = await loadScored(deps, teamId, Number((action as { value?: string }).value));
+    const loaded = await loadCheck(deps, teamId, Number((action as { value?: string }).value));
     const triggerId = (body as { trigger_id?: string }).trigger_id;
     if (!loaded || !triggerId) return;
-    const fields = loaded.stored.result.lines
+    const fields = loaded.outcome.result.lines
       .filter((l) => l.status === 'unknown')
       .map((l) => ({ field: l.field, label: l.label }));
     const meta: DetailsMetadata = {
-      checkId: loaded.row.id,
+      checkId: loaded.outcome.checkId,
       ...((body as { response_url?: string }).response_url
         ? { responseUrl: (body as { response_url: string }).response_url }
         : {}),
@@ -158,11 +130,11 @@ export function register(app: App, deps: Deps): void {
   app.action(ActionIds.wrongTier, async ({ ack, body, action, client }) => {
     await ack();
     const teamId = body.team?.id ?? '';
-    const loaded = await loadScored(deps, teamId, Number((action as { value?: string }).value));
+    const loaded = await loadCheck(deps, teamId, Number((action as { value?: string }).value));
     const triggerId = (body as { trigger_id?: string }).trigger_id;
     if (!loaded || !triggerId) return;
     const view = wrongTierModal({
-      checkId: loaded.row.id,
+      checkId: loaded.outcome.checkId,
       company: loaded.outcome.company.name,
       tier: tierLabels[loaded.outcome.result.tier],
     });
@@ -186,14 +158,14 @@ export function register(app: App, deps: Deps): void {
     }
     let outcome: CheckOutcome;
     if (meta.checkId !== null && meta.checkId !== undefined) {
-      const loaded = await loadScored(deps, teamId, meta.checkId);
+      const loaded = await loadCheck(deps, teamId, meta.checkId);
       if (!loaded) return;
-      const overrides = { ...loaded.stored.inline, ...parsed.values };
+      const overrides = { ...loaded.logged.inline, ...parsed.values };
       outcome = await checkCompany(deps, {
         teamId,
         userId,
-        text: loaded.row.query,
-        ...(loaded.stored.company.accountId !== null ? { accountId: loaded.stored.company.accountId } : {}),
+        text: loaded.outcome.query,
+        ...(loaded.outcome.company.accountId !== null ? { accountId: loaded.outcome.company.accountId } : {}),
         overrides,
         useAi: false,
       });
@@ -223,25 +195,25 @@ export function register(app: App, deps: Deps): void {
     } catch {
       return;
     }
-    const loaded = await loadScored(deps, teamId, checkId);
+    const loaded = await loadCheck(deps, teamId, checkId);
     if (!loaded) return;
     await recordTierFeedback(deps.db, {
       teamId,
       userId: body.user.id,
       checkId,
-      accountId: loaded.stored.company.accountId,
-      companyName: loaded.stored.company.name,
-      givenTier: loaded.stored.result.tier,
+      accountId: loaded.outcome.company.accountId,
+      companyName: loaded.outcome.company.name,
+      givenTier: loaded.outcome.result.tier,
       expectedTier: null,
       reason: parsed.reason,
       note: parsed.note,
-      icpVersion: loaded.stored.result.icpVersion,
+      icpVersion: loaded.outcome.result.icpVersion,
     });
     logger.info('tier feedback recorded', { teamId, checkId, reason: parsed.reason });
     await client.chat
       .postMessage({
         channel: body.user.id,
-        ...notice(`Thanks: your feedback on ${loaded.stored.company.name} goes into the next ICP review.`, ':memo:'),
+        ...notice(`Thanks: your feedback on ${loaded.outcome.company.name} goes into the next ICP review.`, ':memo:'),
       })
       .catch((err) => logger.warn('could not confirm feedback', err));
   });

@@ -36,5 +36,6 @@ export async function preparedRows<T>(db: Db, name: string, text: string, values
  * a CRM file can still type: it becomes U+FFFD instead of failing the statement.
  */
 export function jsonParam(value: unknown): string {
-  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\uFFFD');
+  const json = JSON.stringify(value);
+  return json.includes('\\u0000') ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\uFFFD') : json;
 }

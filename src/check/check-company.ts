@@ -4,10 +4,10 @@
  */
 import type { Db } from '../../db/client.ts';
 import { getAccount, isMatchedAccount } from '../../db/queries/accounts.ts';
-import { logCheck } from '../../db/queries/checks.ts';
+import { getCheck, logCheck } from '../../db/queries/checks.ts';
 import { type AccountSummary, resolveCompany } from '../../db/queries/lookup.ts';
 import type { Llm } from '../ai/llm.ts';
-import { factsFromAccount } from '../icp/engine.ts';
+import { factsFromAccount, fieldsRead } from '../icp/engine.ts';
 import type { CurrentIcp, IcpProvider } from '../icp/provider.ts';
 import type { Facts, FactValue, ScoreResult } from '../icp/types.ts';
 import { type ParsedCheck, parseCheckText } from './parse.ts';
@@ -98,7 +98,7 @@ function scoreWith(
   base: Facts,
   inline: Record<string, FactValue>,
   ai: Record<string, FactValue>,
-): { result: ScoreResult; origins: Record<string, 'inline' | 'ai'> } {
+): { result: ScoreResult; origins: Record<string, 'inline' | 'ai'>; facts: Facts } {
   const origins: Record<string, 'inline' | 'ai'> = {};
   const facts: Record<string, FactValue | null | undefined> = { ...base };
   // Stored data wins over the model; what the user typed wins over both.
@@ -112,12 +112,70 @@ function scoreWith(
     facts[k] = v;
     origins[k] = 'inline';
   }
+  return { result: explain(current, facts, origins), origins, facts };
+}
+
+/** The explained score of `facts`, each line marked with where its value came from. */
+function explain(current: CurrentIcp, facts: Facts, origins: Record<string, 'inline' | 'ai'>): ScoreResult {
   const result = current.compiled.score(facts);
   for (const line of result.lines) {
     const o = origins[line.field];
     if (o) line.origin = o;
   }
-  return { result, origins };
+  return result;
+}
+
+/**
+ * What the check log keeps of a scored check: the inputs, not the rendered explanation. The engine is
+ * deterministic, so the facts the ICP read plus the version number reproduce every line exactly
+ * (`loadCheck`), at a fraction of the size the full explanation takes on every check.
+ */
+export interface LoggedCheck {
+  company: CheckedCompany;
+  /** The facts the ICP version reads (its criteria and exclusions), as scored. */
+  facts: Facts;
+  origins: Record<string, 'inline' | 'ai'>;
+  /** What the user typed as key=value (and in the details modal): kept for a re-score with more details. */
+  inline: Record<string, FactValue>;
+  icpName: string;
+  /** Older log rows stored the full explanation instead of `facts`. */
+  result?: ScoreResult;
+}
+
+export type ScoredOutcome = Extract<CheckOutcome, { kind: 'scored' }>;
+
+/**
+ * A logged check, re-scored from its stored facts under the ICP version it was made with (for Share,
+ * the details and wrong-tier modals). Scoped to the workspace; null when it is not this team's check.
+ */
+export async function loadCheck(
+  deps: Pick<CheckDeps, 'db' | 'icp'>,
+  teamId: string,
+  checkId: number,
+): Promise<{ logged: LoggedCheck; outcome: ScoredOutcome } | null> {
+  const row = await getCheck(deps.db, teamId, checkId);
+  if (!row?.result || row.icpVersion === null) return null;
+  const logged = row.result as LoggedCheck;
+  let result = logged.result;
+  if (!result) {
+    const icp = await deps.icp.at(teamId, row.icpVersion);
+    if (!icp || !logged.facts) return null;
+    result = explain(icp, logged.facts, logged.origins ?? {});
+  }
+  return {
+    logged,
+    outcome: {
+      kind: 'scored',
+      checkId: row.id,
+      company: logged.company,
+      result,
+      icpName: logged.icpName ?? '',
+      warnings: [],
+      origins: logged.origins ?? {},
+      aiNote: null,
+      query: row.query,
+    },
+  };
 }
 
 /** Runs one check end to end and logs it. Never throws for bad user text: it answers instead. */
@@ -196,7 +254,13 @@ async function finish(
   warnings: string[],
   started: number,
 ): Promise<CheckOutcome> {
-  const { result, origins } = scoreWith(current, base, inline, aiFacts);
+  const { result, origins, facts } = scoreWith(current, base, inline, aiFacts);
+  const read: Record<string, FactValue> = {};
+  for (const field of fieldsRead(current.compiled.spec)) {
+    const v = facts[field];
+    if (v !== null && v !== undefined) read[field] = v;
+  }
+  const logged: LoggedCheck = { company, facts: read, origins, inline, icpName: current.version.name };
   const latencyMs = Math.max(0, Math.round((deps.now ?? Date.now)() - started));
   const checkId = await logCheck(deps.db, {
     teamId: req.teamId,
@@ -208,7 +272,7 @@ async function finish(
     tier: result.tier,
     icpVersion: result.icpVersion,
     latencyMs,
-    result: { company, result, origins, inline, icpName: current.version.name },
+    result: logged,
   });
   return {
     kind: 'scored',

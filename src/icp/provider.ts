@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../db/client.ts';
-import { ensureIcp, getCurrentIcp, getCurrentIcpNumber, type IcpVersion } from '../../db/queries/icp.ts';
+import { ensureIcp, getCurrentIcp, getCurrentIcpNumber, getIcpVersion, type IcpVersion } from '../../db/queries/icp.ts';
 import { type CompiledIcp, compileIcp } from './engine.ts';
 
 export const defaultIcpPath = fileURLToPath(new URL('../../db/seed/icp.default.yml', import.meta.url));
@@ -42,6 +42,18 @@ export class IcpProvider {
       hit = { version, compiled: compileIcp(version.spec, version.version) };
       this.compiled.set(key, hit);
     }
+    return hit;
+  }
+
+  /** A given version of the team's ICP, compiled (to re-score a logged check exactly); null when unknown. */
+  async at(teamId: string, versionNumber: number): Promise<CurrentIcp | null> {
+    const key = `${teamId}:${versionNumber}`;
+    const cached = this.compiled.get(key);
+    if (cached) return cached;
+    const version = await getIcpVersion(this.db, teamId, versionNumber);
+    if (!version) return null;
+    const hit = { version, compiled: compileIcp(version.spec, version.version) };
+    this.compiled.set(key, hit);
     return hit;
   }
 }

@@ -9,9 +9,9 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { getAccount } from '../../db/queries/accounts.ts';
-import { getCheck } from '../../db/queries/checks.ts';
 import { type AccountSummary, resolveCompany } from '../../db/queries/lookup.ts';
 import type { Llm, LlmResult } from '../ai/llm.ts';
+import { loadCheck } from '../check/check-company.ts';
 import { factsFromAccount } from '../icp/engine.ts';
 import type { IcpProvider } from '../icp/provider.ts';
 import type { CriterionLine, Facts, FactValue, ScoreResult } from '../icp/types.ts';
@@ -70,12 +70,6 @@ function build(
   };
 }
 
-interface StoredCheck {
-  company: { accountId: number | null; name: string; domain: string | null };
-  result: ScoreResult;
-  inline?: Record<string, FactValue>;
-}
-
 /**
  * The account's context, scoped to the workspace; null when the check or account does not exist there.
  * A check keeps the tier it was given (what the rep saw on the card); an account is scored now.
@@ -86,16 +80,15 @@ export async function loadAccountContext(
   ref: AccountRef,
 ): Promise<AccountContext | null> {
   if ('check' in ref) {
-    const row = await getCheck(deps.db, teamId, ref.check);
-    if (!row?.result) return null;
-    const stored = row.result as StoredCheck;
-    const account =
-      stored.company.accountId !== null ? await getAccount(deps.db, teamId, stored.company.accountId) : null;
+    const loaded = await loadCheck(deps, teamId, ref.check);
+    if (!loaded) return null;
+    const { company, result } = loaded.outcome;
+    const account = company.accountId !== null ? await getAccount(deps.db, teamId, company.accountId) : null;
     const base: Facts = account
       ? factsFromAccount(account)
-      : { name: stored.company.name, ...(stored.company.domain ? { domain: stored.company.domain } : {}) };
-    const facts = { ...base, ...(stored.inline ?? {}) };
-    return build(ref, stored.company.name, stored.company.domain, facts, stored.result);
+      : { name: company.name, ...(company.domain ? { domain: company.domain } : {}) };
+    const facts = { ...base, ...(loaded.logged.inline ?? {}) };
+    return build(ref, company.name, company.domain, facts, result);
   }
   const account = await getAccount(deps.db, teamId, ref.account);
   if (!account) return null;

@@ -1,0 +1,71 @@
+/**
+ * The check log keeps a check's inputs (the facts its ICP version read) and re-scores them on demand.
+ * Whatever is re-scored later (Share, the modals) must be exactly what the user was answered.
+ */
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyIcp } from '../../db/queries/icp.ts';
+import { importCsv } from '../../db/queries/import.ts';
+import { queryRows } from '../../db/raw.ts';
+import { checkCompany, loadCheck } from '../../src/check/check-company.ts';
+import { IcpProvider, readDefaultIcp } from '../../src/icp/provider.ts';
+import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
+
+const demo = fileURLToPath(new URL('../../db/seed/demo-accounts.csv', import.meta.url));
+const T = 'T_LOG';
+
+describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let t: TestDb;
+  let deps: { db: TestDb['db']; icp: IcpProvider; llm: undefined };
+  beforeAll(async () => {
+    t = await createTestDb();
+    deps = { db: t.db, icp: new IcpProvider(t.db), llm: undefined };
+    await importCsv(t.db, { teamId: T, kind: 'accounts', input: demo, format: 'auto' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('reproduces every answered check line for line, under the version it was made with', async () => {
+    const names = await queryRows<{ name: string }>(
+      t.db,
+      sql`select name from accounts where team_id = ${T} order by id limit 12`,
+    );
+    const texts = [
+      ...names.map((n) => n.name),
+      'Unknown Startup employees=120 country=SE industry=fintech',
+      `${names[0]!.name} employees=9999 country=US`,
+    ];
+    const answered = [];
+    for (const text of texts) {
+      const o = await checkCompany(deps, { teamId: T, userId: 'U1', text, useAi: false });
+      if (o.kind === 'scored') answered.push(o);
+    }
+    expect(answered.length).toBeGreaterThanOrEqual(12);
+    // A new ICP version afterwards must not change how the earlier checks read.
+    await applyIcp(t.db, { teamId: T, source: readDefaultIcp().replace('tier1: 75', 'tier1: 90'), createdBy: 'U1' });
+    const fresh = { ...deps, icp: new IcpProvider(t.db) }; // nothing compiled yet, as after a restart
+    for (const o of answered) {
+      const loaded = await loadCheck(fresh, T, o.checkId);
+      expect(loaded?.outcome.result).toEqual(o.result);
+      expect(loaded?.outcome.company).toEqual(o.company);
+      expect(loaded?.outcome.origins).toEqual(o.origins);
+      expect(loaded?.outcome.result.icpVersion).toBe(1);
+    }
+    // Scoped: another workspace cannot load it.
+    expect(await loadCheck(fresh, 'T_OTHER', answered[0]!.checkId)).toBeNull();
+  });
+
+  it('logs only the facts the ICP reads, not the whole CRM record', async () => {
+    const o = await checkCompany(deps, { teamId: T, userId: 'U1', text: 'x employees=50 note=hello', useAi: false });
+    expect(o.kind).toBe('scored');
+    if (o.kind !== 'scored') return;
+    const [row] = await queryRows<{ result: { facts: Record<string, unknown>; inline: Record<string, unknown> } }>(
+      t.db,
+      sql`select result from checks where id = ${o.checkId}`,
+    );
+    expect(row?.result.facts.employees).toBe(50);
+    expect(row?.result.facts).not.toHaveProperty('note');
+  });
+});
