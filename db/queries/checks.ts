@@ -18,11 +18,18 @@ export interface CheckLogEntry {
   result: unknown;
 }
 
+/**
+ * The check log commits asynchronously (`synchronous_commit = off` for this transaction only): the row
+ * is committed and visible before the answer goes out, but the reply does not wait for the WAL flush.
+ * Only a crash of the database server itself could lose the last fraction of a second of check-log
+ * rows (never corrupt anything); every other write (imports, reviews, reminders) stays fully durable.
+ */
 const INSERT_MANY = `
   with r as materialized (
     select nextval('checks_id_seq') as id, x.*
     from jsonb_to_recordset($1::jsonb) as x(ord int, team_id text, user_id text, query text, account_id int,
-      company_name text, score double precision, tier text, icp_version int, latency_ms int, result jsonb)
+      company_name text, score double precision, tier text, icp_version int, latency_ms int, result jsonb),
+      (select set_config('synchronous_commit', 'off', true)) as async_commit
   ), ins as (
     insert into checks (id, team_id, user_id, query, account_id, company_name, score, tier, icp_version, latency_ms,
       result)

@@ -111,6 +111,17 @@ describe(`hot-path statements (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`,
     expect(await getCurrentIcpNumber(t.db, 'T2')).toBe(2);
   });
 
+  it('commits the check log without waiting for the WAL flush, for that transaction only', async () => {
+    const setting = await t.db.transaction(async (tx) => {
+      await logCheck(tx as never, entry('T1', 1));
+      const [r] = await queryRows<{ s: string }>(tx as never, sql`select current_setting('synchronous_commit') as s`);
+      return r?.s;
+    });
+    expect(setting).toBe('off');
+    const [after] = await queryRows<{ s: string }>(t.db, sql`select current_setting('synchronous_commit') as s`);
+    expect(after?.s).toBe('on');
+  });
+
   it('runs a prepared statement inside a transaction too', async () => {
     const rows = await t.db.transaction((tx) =>
       preparedRows<{ a: number; b: string }>(tx as never, 'test_tx', 'select $1::int as a, $2::text as b', [7, 'x']),
