@@ -35,13 +35,14 @@ const INSERT_MANY = `
       result)
     select id, team_id, user_id, query, account_id, company_name, score, tier, icp_version, latency_ms, result from r
   )
-  select ord, id from r`;
+  select ord, id, (select max(version) from icp_versions v where v.team_id = r.team_id) as current_icp_version
+  from r`;
 
 /**
  * Many entries in one statement: the batch travels as one jsonb parameter, ids are drawn in the
  * batch's order so each caller gets its own.
  */
-async function insertMany(db: Db, entries: CheckLogEntry[]): Promise<number[]> {
+async function insertMany(db: Db, entries: CheckLogEntry[]): Promise<LoggedCheckRow[]> {
   const rows = entries.map((e, ord) => ({
     ord,
     team_id: e.teamId,
@@ -55,15 +56,23 @@ async function insertMany(db: Db, entries: CheckLogEntry[]): Promise<number[]> {
     latency_ms: e.latencyMs,
     result: e.result ?? null,
   }));
-  const out = await preparedRows<{ ord: number; id: number }>(db, 'log_checks', INSERT_MANY, [jsonParam(rows)]);
-  const ids: number[] = new Array(entries.length);
-  for (const r of out) ids[Number(r.ord)] = Number(r.id);
-  return ids;
+  const out = await preparedRows<{ ord: number; id: number; current_icp_version: number | null }>(
+    db,
+    'log_checks',
+    INSERT_MANY,
+    [jsonParam(rows)],
+  );
+  const logged: LoggedCheckRow[] = new Array(entries.length);
+  for (const r of out) {
+    const v = r.current_icp_version;
+    logged[Number(r.ord)] = { id: Number(r.id), currentIcpVersion: v === null ? null : Number(v) };
+  }
+  return logged;
 }
 
 const checkLog = perHandle(
   (db: Db) =>
-    new GroupCommit<CheckLogEntry, number>(async (batch) => {
+    new GroupCommit<CheckLogEntry, LoggedCheckRow>(async (batch) => {
       try {
         return await insertMany(db, batch);
       } catch (err) {
@@ -72,7 +81,7 @@ const checkLog = perHandle(
         return Promise.all(
           batch.map((e) =>
             insertMany(db, [e]).then(
-              ([id]) => id as number,
+              ([row]) => row as LoggedCheckRow,
               (e2: unknown) => new ItemFailed(e2),
             ),
           ),
@@ -81,12 +90,34 @@ const checkLog = perHandle(
     }),
 );
 
+export interface LoggedCheckRow {
+  id: number;
+  /**
+   * The team's current ICP version when the row was committed, read in the same statement: a check
+   * scored with a version this process cached can confirm it was still current at no extra round trip.
+   */
+  currentIcpVersion: number | null;
+}
+
 /**
- * Logs a check and returns its id once the row is committed. Concurrent checks on one database
- * handle share one INSERT (group commit), so a busy server makes one round trip per batch, not per check.
+ * Logs a check once the row is committed. Concurrent checks on one database handle share one INSERT
+ * (group commit), so a busy server makes one round trip per batch, not per check.
  */
-export async function logCheck(db: Db, entry: CheckLogEntry): Promise<number> {
+export async function logCheck(db: Db, entry: CheckLogEntry): Promise<LoggedCheckRow> {
   return checkLog(db).submit(entry);
+}
+
+/** Replaces a logged check's answer (a check re-scored because a newer ICP version was applied meanwhile). */
+export async function updateCheckAnswer(
+  db: Db,
+  teamId: string,
+  id: number,
+  answer: Pick<CheckLogEntry, 'score' | 'tier' | 'icpVersion' | 'result'>,
+): Promise<void> {
+  await db
+    .update(checks)
+    .set(answer)
+    .where(and(eq(checks.teamId, teamId), eq(checks.id, id)));
 }
 
 export async function getCheck(db: Db, teamId: string, id: number) {

@@ -4,7 +4,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { getAccount, isMatchedAccount } from '../../db/queries/accounts.ts';
-import { getCheck, logCheck } from '../../db/queries/checks.ts';
+import { getCheck, logCheck, updateCheckAnswer } from '../../db/queries/checks.ts';
 import { type AccountSummary, resolveCompany } from '../../db/queries/lookup.ts';
 import type { Llm } from '../ai/llm.ts';
 import { factsFromAccount, fieldsRead } from '../icp/engine.ts';
@@ -185,8 +185,10 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
   if (parsed.help && req.accountId === undefined && !req.overrides) return { kind: 'help' };
   const inline = { ...parsed.attributes, ...(req.overrides ?? {}) };
   const warnings = [...parsed.problems.map((p) => `Ignored ${p}.`)];
-  // Which ICP version is current is asked alongside the lookup (independent round trips, in parallel).
-  const currentIcp = deps.icp.current(req.teamId);
+  // The ICP version this process last saw current is used at once; the statement that logs the check
+  // confirms it is still current (see finish). A workspace's first check asks, alongside the lookup.
+  const known = deps.icp.lastKnown(req.teamId);
+  const currentIcp = known ? Promise.resolve(known) : deps.icp.current(req.teamId);
   currentIcp.catch(() => {}); // awaited below; an early return must not leave it unhandled
 
   let company: CheckedCompany;
@@ -242,6 +244,24 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
   return finish(deps, req, await currentIcp, company, base, inline, ai.facts, ai.note, warnings, started);
 }
 
+/** A scored check's answer and what the log keeps of it, under one ICP version. */
+function answer(
+  current: CurrentIcp,
+  company: CheckedCompany,
+  base: Facts,
+  inline: Record<string, FactValue>,
+  ai: Record<string, FactValue>,
+) {
+  const { result, origins, facts } = scoreWith(current, base, inline, ai);
+  const read: Record<string, FactValue> = {};
+  for (const field of fieldsRead(current.compiled.spec)) {
+    const v = facts[field];
+    if (v !== null && v !== undefined) read[field] = v;
+  }
+  const logged: LoggedCheck = { company, facts: read, origins, inline, icpName: current.version.name };
+  return { result, origins, logged, icpName: current.version.name };
+}
+
 async function finish(
   deps: CheckDeps,
   req: CheckRequest,
@@ -254,34 +274,39 @@ async function finish(
   warnings: string[],
   started: number,
 ): Promise<CheckOutcome> {
-  const { result, origins, facts } = scoreWith(current, base, inline, aiFacts);
-  const read: Record<string, FactValue> = {};
-  for (const field of fieldsRead(current.compiled.spec)) {
-    const v = facts[field];
-    if (v !== null && v !== undefined) read[field] = v;
-  }
-  const logged: LoggedCheck = { company, facts: read, origins, inline, icpName: current.version.name };
+  let a = answer(current, company, base, inline, aiFacts);
   const latencyMs = Math.max(0, Math.round((deps.now ?? Date.now)() - started));
-  const checkId = await logCheck(deps.db, {
+  const row = await logCheck(deps.db, {
     teamId: req.teamId,
     userId: req.userId,
     query: req.text.slice(0, 2000),
     accountId: company.accountId,
     companyName: company.name,
-    score: result.score,
-    tier: result.tier,
-    icpVersion: result.icpVersion,
+    score: a.result.score,
+    tier: a.result.tier,
+    icpVersion: a.result.icpVersion,
     latencyMs,
-    result: logged,
+    result: a.logged,
   });
+  if (row.currentIcpVersion !== null && row.currentIcpVersion !== current.compiled.version) {
+    // The version this process knew was no longer current when the check was logged (one was applied
+    // meanwhile, perhaps by another replica): answer under the current one, and log that instead.
+    a = answer(await deps.icp.current(req.teamId), company, base, inline, aiFacts);
+    await updateCheckAnswer(deps.db, req.teamId, row.id, {
+      score: a.result.score,
+      tier: a.result.tier,
+      icpVersion: a.result.icpVersion,
+      result: a.logged,
+    });
+  }
   return {
     kind: 'scored',
-    checkId,
+    checkId: row.id,
     company,
-    result,
-    icpName: current.version.name,
+    result: a.result,
+    icpName: a.icpName,
     warnings,
-    origins,
+    origins: a.origins,
     aiNote,
     query: req.text,
   };

@@ -57,6 +57,45 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     expect(await loadCheck(fresh, 'T_OTHER', answered[0]!.checkId)).toBeNull();
   });
 
+  it('answers under a version applied elsewhere since this process last looked', async () => {
+    const team = 'T_REPLICA';
+    await importCsv(t.db, { teamId: team, kind: 'accounts', input: demo, format: 'auto' });
+    const replica = { ...deps, icp: new IcpProvider(t.db) };
+    const first = await checkCompany(replica, {
+      teamId: team,
+      userId: 'U1',
+      text: 'Northwind Analytics',
+      useAi: false,
+    });
+    expect(first.kind === 'scored' && first.result.icpVersion).toBe(1);
+    expect(replica.icp.lastKnown(team)?.compiled.version).toBe(1);
+    // Another replica (or the CLI) applies version 2: this process still holds version 1.
+    // Version 2 no longer counts Software as a target industry.
+    const v2 = readDefaultIcp().replace('values: [Software, SaaS, Technology]', 'values: [SaaS, Technology]');
+    await applyIcp(t.db, { teamId: team, source: v2, createdBy: 'U1' });
+    const second = await checkCompany(replica, {
+      teamId: team,
+      userId: 'U1',
+      text: 'Northwind Analytics',
+      useAi: false,
+    });
+    expect(second.kind).toBe('scored');
+    if (second.kind !== 'scored') return;
+    expect(second.result.icpVersion).toBe(2);
+    const industry = (r: typeof second.result) => r.lines.find((l) => l.field === 'industry')?.status;
+    expect(first.kind === 'scored' && industry(first.result)).toBe('match');
+    expect(industry(second.result)).toBe('miss'); // version 2's rule took effect
+    expect(second.result.score).toBeLessThan(first.kind === 'scored' ? first.result.score : 0);
+    expect(replica.icp.lastKnown(team)?.compiled.version).toBe(2);
+    const [row] = await queryRows<{ icp_version: number; tier: string }>(
+      t.db,
+      sql`select icp_version, tier from checks where id = ${second.checkId}`,
+    );
+    expect(row).toEqual({ icp_version: 2, tier: second.result.tier });
+    const loaded = await loadCheck({ ...deps, icp: new IcpProvider(t.db) }, team, second.checkId);
+    expect(loaded?.outcome.result).toEqual(second.result);
+  });
+
   it('logs only the facts the ICP reads, not the whole CRM record', async () => {
     const o = await checkCompany(deps, { teamId: T, userId: 'U1', text: 'x employees=50 note=hello', useAi: false });
     expect(o.kind).toBe('scored');

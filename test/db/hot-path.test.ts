@@ -39,7 +39,10 @@ describe(`hot-path statements (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`,
 
   it('gives every concurrent check its own committed row and id', async () => {
     const entries = Array.from({ length: 40 }, (_, i) => entry(i % 2 ? 'T1' : 'T2', i));
-    const ids = await Promise.all(entries.map((e) => logCheck(t.db, e)));
+    const logged = await Promise.all(entries.map((e) => logCheck(t.db, e)));
+    // Each row also reports its team's current ICP version, read in the same statement (none here).
+    expect(logged.every((r) => r.currentIcpVersion === null)).toBe(true);
+    const ids = logged.map((r) => r.id);
     expect(new Set(ids).size).toBe(40);
     for (const [i, id] of ids.entries()) {
       const e = entries[i]!;
@@ -51,7 +54,7 @@ describe(`hot-path statements (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`,
   });
 
   it('stores a NUL typed by a user as U+FFFD instead of failing the check', async () => {
-    const id = await logCheck(t.db, { ...entry('T1', 1), query: 'acme\u0000.com', result: { note: 'a\u0000b' } });
+    const { id } = await logCheck(t.db, { ...entry('T1', 1), query: 'acme\u0000.com', result: { note: 'a\u0000b' } });
     const row = await getCheck(t.db, 'T1', id);
     expect(row?.query).toBe('acme\uFFFD.com');
     expect(row?.result).toEqual({ note: 'a\uFFFDb' });
@@ -107,6 +110,8 @@ describe(`hot-path statements (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`,
     });
     const got = await Promise.all(['T1', 'T2', 'T3', 'T1'].map((team) => getCurrentIcpNumber(t.db, team)));
     expect(got).toEqual([2, 1, null, 2]);
+    const logged = await Promise.all(['T1', 'T2', 'T3'].map((team) => logCheck(t.db, entry(team, 1))));
+    expect(logged.map((r) => r.currentIcpVersion)).toEqual([2, 1, null]);
     await applyIcp(t.db, { teamId: 'T2', source: readDefaultIcp().replace('tier1: 75', 'tier1: 70'), createdBy: 'U1' });
     expect(await getCurrentIcpNumber(t.db, 'T2')).toBe(2);
   });
