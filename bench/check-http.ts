@@ -145,9 +145,27 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
         stdio: ['pipe', 'pipe', 'inherit'],
       },
     );
+    const rl = createInterface({ input: child.stdout! });
+    const lines: string[] = [];
+    const waiting: ((line: string) => void)[] = [];
+    rl.on('line', (line) => {
+      const w = waiting.shift();
+      if (w) w(line);
+      else lines.push(line);
+    });
+    const nextLine = () =>
+      new Promise<string>((resolve) => {
+        const l = lines.shift();
+        if (l !== undefined) resolve(l);
+        else waiting.push(resolve);
+      });
+    /** CPU time (µs) the server process has used so far. */
+    const serverCpu = async () => {
+      child!.stdin!.write('cpu\n');
+      return (JSON.parse(await nextLine()) as { cpu: number }).cpu;
+    };
     const first = await new Promise<string>((resolve, reject) => {
-      const rl = createInterface({ input: child!.stdout! });
-      rl.once('line', resolve);
+      void nextLine().then(resolve);
       child!.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
     });
     const ports = JSON.parse(first) as { bare: number; full: number };
@@ -163,12 +181,20 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
       const n = connections * 20;
       const bareRounds: Round[] = [];
       const fullRounds: Round[] = [];
+      const cpu = { bare: 0, full: 0 };
       for (let r = 0; r < ROUNDS; r++) {
-        bareRounds.push(await load(ports.bare, connections, n, query));
-        fullRounds.push(await load(ports.full, connections, n, query));
+        for (const app of ['bare', 'full'] as const) {
+          const before = await serverCpu();
+          (app === 'bare' ? bareRounds : fullRounds).push(await load(ports[app], connections, n, query));
+          cpu[app] += (await serverCpu()) - before;
+        }
       }
       const bare = summarise(bareRounds);
       const full = summarise(fullRounds);
+      const perRequest = (us: number) => (us / (n * ROUNDS) / 1000).toFixed(2);
+      log(
+        `${connections} conns: server CPU per request: bare ${perRequest(cpu.bare)} ms, icp-check ${perRequest(cpu.full)} ms (both apps run in one process, one at a time)`,
+      );
       log(
         `${connections} conns: bare p50 ${bare.p50.toFixed(1)} p99 ${bare.p99.toFixed(1)} ms ${bare.rps.toFixed(0)}/s · ` +
           `icp-check p50 ${full.p50.toFixed(1)} p99 ${full.p99.toFixed(1)} ms ${full.rps.toFixed(0)}/s · errors ${full.errors}`,

@@ -6,6 +6,7 @@
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import { App } from '@slack/bolt';
 import { buildDeps, openDatabase } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -52,7 +53,13 @@ const full = await createSlackApp(deps, { botIdentity: identity, host: '127.0.0.
 const fullPort = await full.start();
 
 process.stdout.write(`${JSON.stringify({ bare: (bareServer.address() as AddressInfo).port, full: fullPort })}\n`);
-process.stdin.resume();
+// "cpu" on stdin → this process's CPU time so far (µs), so the load generator can charge each round to its app.
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() === 'cpu') {
+    const u = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpu: u.user + u.system })}\n`);
+  }
+});
 process.stdin.on('end', async () => {
   await bare.stop();
   await full.stop();

@@ -11,7 +11,15 @@ import type { Message } from './blocks/types.ts';
 /** Slack wants the ack within 3 s; an answer not ready by this budget follows the holding line. */
 export const ACK_BUDGET_MS = 2000;
 
-const sleep = (ms: number) => new Promise<null>((r) => setTimeout(() => r(null), ms).unref());
+/** Resolves with `work`'s value, or null once `ms` have passed; the timer is cleared when work wins. */
+function raceBudget<T>(work: Promise<T>, ms: number): Promise<{ m: T } | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<null>((r) => {
+    timer = setTimeout(() => r(null), ms);
+    timer.unref();
+  });
+  return Promise.race([work.then((m) => ({ m })), budget]).finally(() => clearTimeout(timer));
+}
 
 export interface CommandAnswer {
   /** Sends the answer: inside the ack while it is unsent, else through respond(), replacing the holding line. */
@@ -49,7 +57,7 @@ export async function answerCommand(
       await (text === undefined ? ack() : ack({ response_type: 'ephemeral', text }));
     },
     async within(work, text, budgetMs = ACK_BUDGET_MS) {
-      const first = await Promise.race([work.then((m) => ({ m })), sleep(budgetMs)]);
+      const first = await raceBudget(work, budgetMs);
       if (!first) await answer.hold(text);
       await answer.send(first ? first.m : await work);
     },
