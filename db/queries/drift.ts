@@ -115,12 +115,16 @@ const amountBin = (x: SQL) => sql`sign(${x}) * floor(50 * sqrt(sqrt(abs(${x}))))
  * windows a deal counts towards (its own, and 'pooled': both, the reference of Mood's median test). Small
  * constant relations, so that histograms are rolled up to report groups by ordinary hash joins.
  */
-const labelsCte = sql`labels (seg, label) AS (VALUES ('tier1' COLLATE "C", 'tier1' COLLATE "C"), ('tier1', 'fit'), ('tier1', 'all'),
-    ('tier2', 'tier2'), ('tier2', 'fit'), ('tier2', 'all'), ('tier3', 'tier3'), ('tier3', 'non_fit'), ('tier3', 'all'),
-    ('no_fit', 'no_fit'), ('no_fit', 'non_fit'), ('no_fit', 'all'), ('unscored', 'unscored'), ('unscored', 'all'))`;
+const labelsCte = sql`labels (seg, label, li) AS (VALUES ('tier1' COLLATE "C", 'tier1' COLLATE "C", 0),
+    ('tier1', 'fit', 5), ('tier1', 'all', 7), ('tier2', 'tier2', 1), ('tier2', 'fit', 5), ('tier2', 'all', 7),
+    ('tier3', 'tier3', 2), ('tier3', 'non_fit', 6), ('tier3', 'all', 7), ('no_fit', 'no_fit', 3), ('no_fit', 'non_fit', 6),
+    ('no_fit', 'all', 7), ('unscored', 'unscored', 4), ('unscored', 'all', 7))`;
 /** 'recent' / 'baseline' for a deal's window, in the "C" collation of `wins` (cheap sorts and comparisons). */
 const winOf = (recent: SQL) => sql`(CASE WHEN ${recent} THEN 'recent' ELSE 'baseline' END) COLLATE "C"`;
-const windowsCte = sql`wins (recent, win) AS (VALUES (true, 'recent' COLLATE "C"), (true, 'pooled'), (false, 'baseline'), (false, 'pooled'))`;
+const windowsCte = sql`wins (recent, win, wi) AS (VALUES (true, 'recent' COLLATE "C", 0), (true, 'pooled', 2),
+    (false, 'baseline', 1), (false, 'pooled', 2))`;
+/** A report group (label, window, cycle or amount) as one small integer, the cheapest sort key. */
+const groupId = (li: SQL, wi: SQL, isCycle: SQL) => sql`(${li} * 8 + ${wi} * 2 + ${isCycle}::int)`;
 
 /**
  * The single aggregation statement behind a report. Exported for EXPLAIN in the benchmark.
@@ -189,22 +193,26 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
       GROUP BY 1, 2, 3
     ) l
   ),
-  -- Histograms per report group (label, win) with cumulative counts.
+  -- Histograms per report group (gid: label, win, is_cycle) with cumulative counts.
   gc AS (
-    SELECT label, win, is_cycle, v, n,
-      sum(n) OVER (PARTITION BY label, win, is_cycle ORDER BY v)::bigint AS cum,
-      sum(n) OVER (PARTITION BY label, win, is_cycle)::bigint AS total
+    SELECT gid, v, n, sum(n) OVER (PARTITION BY gid ORDER BY v)::bigint AS cum,
+      sum(n) OVER (PARTITION BY gid)::bigint AS total
     FROM (
-      SELECT l.label, wn.win, h.is_cycle, h.v, sum(h.n)::bigint AS n
+      SELECT ${groupId(sql`l.li`, sql`wn.wi`, sql`h.is_cycle`)} AS gid, h.v, sum(h.n)::bigint AS n
       FROM hist h JOIN labels l ON l.seg = h.seg JOIN wins wn ON wn.recent = h.recent
       WHERE h.v IS NOT NULL
-      GROUP BY 1, 2, 3, 4
+      GROUP BY 1, 2
     ) g
+  ),
+  gnames AS (
+    SELECT DISTINCT l.label, wn.win, c.is_cycle, ${groupId(sql`l.li`, sql`wn.wi`, sql`c.is_cycle`)} AS gid
+    FROM labels l CROSS JOIN wins wn CROSS JOIN (VALUES (true), (false)) c(is_cycle)
   ),
   -- The bin holding each group's lower (lo) and upper middle rank, and the rank within that bin (k_in).
   pick AS MATERIALIZED (
-    SELECT g.label, g.win, g.is_cycle, g.total, r.lo, g.v, r.k - (g.cum - g.n) AS k_in
-    FROM gc g CROSS JOIN LATERAL (VALUES (true, (g.total + 1) / 2), (false, g.total / 2 + 1)) r(lo, k)
+    SELECT gn.label, gn.win, gn.is_cycle, g.total, r.lo, g.v, r.k - (g.cum - g.n) AS k_in
+    FROM gc g JOIN gnames gn ON gn.gid = g.gid
+    CROSS JOIN LATERAL (VALUES (true, (g.total + 1) / 2), (false, g.total / 2 + 1)) r(lo, k)
     WHERE r.k > g.cum - g.n AND r.k <= g.cum
   ),
   -- Won deals in the amount bins picked above, with their labels: the only deals ranked individually.
