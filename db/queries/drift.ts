@@ -1,9 +1,11 @@
 /**
- * Drift aggregation in SQL. `getDriftReport` is ONE statement (one round trip): it counts and takes
- * medians per segment and window with GROUPING SETS, FILTER and percentile_cont, and hands the few dozen
- * aggregate rows to the pure report builder (src/drift/report.ts, which documents every definition).
- * No deal row ever reaches JavaScript. `getDriftSeries` is a second, separate statement used only for the
- * chart's monthly series.
+ * Drift aggregation in SQL. `getDriftReport` is ONE statement (one round trip): it counts per segment and
+ * window, takes exact medians from histograms (sales cycle per day, deal size per amount bin, only the
+ * deals of the bins holding the middle ranks being ranked one by one), and hands the few dozen aggregate
+ * rows to the pure report builder (src/drift/report.ts, which documents every definition). No deal row
+ * ever reaches JavaScript; the medians equal percentile_cont(0.5)'s bit for bit. `getDriftSeries` is a
+ * second, separate statement used only for the chart's monthly series. See `driftAggregateQuery` for the
+ * plan.
  */
 import { type SQL, sql } from 'drizzle-orm';
 import {
@@ -90,24 +92,68 @@ interface RawResult {
 }
 
 /**
- * Segment of a joined `accounts a` row: its stored tier when scored under the team's current ICP version
- * (`cur`, a one-row CTE; or when the team has no ICP version yet), else 'unscored', which is also what a
- * deal without an account of this team gets (the LEFT JOIN leaves a.tier NULL). Written as an expression
- * so every scan joins `accounts` directly instead of re-reading a materialised CTE of 100k rows.
+ * Segment of an account's (tier, icp_version): its stored tier when scored under the team's current ICP
+ * version (`cur`, a one-row CTE; or when the team has no ICP version yet), else 'unscored', which is also
+ * what a deal without an account of this team gets (the LEFT JOIN leaves the tier NULL). In the "C"
+ * collation, so sorting and comparing segments is a memcmp.
  */
-const segOf = sql`CASE WHEN a.tier IN ('tier1', 'tier2', 'tier3', 'no_fit')
-    AND ((SELECT v FROM cur) IS NULL OR a.icp_version = (SELECT v FROM cur))
-  THEN a.tier ELSE 'unscored' END`;
+const segFrom = (tier: SQL, version: SQL) => sql`CASE WHEN ${tier} IN ('tier1', 'tier2', 'tier3', 'no_fit')
+    AND ((SELECT v FROM cur) IS NULL OR ${version} = (SELECT v FROM cur))
+  THEN ${tier} ELSE 'unscored' END COLLATE "C"`;
+/** Segment of a joined `accounts a` row. */
+const segOf = segFrom(sql`a.tier`, sql`a.icp_version`);
+
+/**
+ * Bin of a deal amount in the deal-size histogram: sign(x)·floor(K·|x|^¼). Monotone non-decreasing in x
+ * (sqrt is correctly rounded in IEEE 754, hence monotone, and so are abs, a positive factor and floor), which
+ * is all exactness needs: a group's k-th smallest amount lies in the bin where the group's cumulative count
+ * reaches k. K = 50 gives bins about 4·|x|^-¼/K wide (≈ 1 % at 10,000, ≈ 4 % at 100), a few hundred bins at
+ * usual deal sizes. float8 throughout, so NaN and ±Infinity amounts bin (and compare) like PostgreSQL sorts them.
+ */
+const amountBin = (x: SQL) => sql`sign(${x}) * floor(50 * sqrt(sqrt(abs(${x}))))`;
+
+/**
+ * Which report labels a segment counts towards (its tier or 'unscored', fit / non-fit, 'all'), and which
+ * windows a deal counts towards (its own, and 'pooled': both, the reference of Mood's median test). Small
+ * constant relations, so that histograms are rolled up to report groups by ordinary hash joins.
+ */
+const labelsCte = sql`labels (seg, label, li) AS (VALUES ('tier1' COLLATE "C", 'tier1' COLLATE "C", 0),
+    ('tier1', 'fit', 5), ('tier1', 'all', 7), ('tier2', 'tier2', 1), ('tier2', 'fit', 5), ('tier2', 'all', 7),
+    ('tier3', 'tier3', 2), ('tier3', 'non_fit', 6), ('tier3', 'all', 7), ('no_fit', 'no_fit', 3), ('no_fit', 'non_fit', 6),
+    ('no_fit', 'all', 7), ('unscored', 'unscored', 4), ('unscored', 'all', 7))`;
+/** 'recent' / 'baseline' for a deal's window, in the "C" collation of `wins` (cheap sorts and comparisons). */
+const winOf = (recent: SQL) => sql`(CASE WHEN ${recent} THEN 'recent' ELSE 'baseline' END) COLLATE "C"`;
+const windowsCte = sql`wins (recent, win, wi) AS (VALUES (true, 'recent' COLLATE "C", 0), (true, 'pooled', 2),
+    (false, 'baseline', 1), (false, 'pooled', 2))`;
+/** A report group (label, window, cycle or amount) as one small integer, the cheapest sort key. */
+const groupId = (li: SQL, wi: SQL, isCycle: SQL) => sql`(${li} * 8 + ${wi} * 2 + ${isCycle}::int)`;
 
 /**
  * The single aggregation statement behind a report. Exported for EXPLAIN in the benchmark.
  *
- * Cost model (100k accounts, 1M deals; see bench/drift.ts): every scan is an index-only range scan over
- * [baseline start, recent end) of a partial covering index, so no deal outside the windows and no heap
- * page is read. Won deals (the only rows whose medians need sorting) and lost deals come from two
- * disjoint partial indexes, each joined to `accounts` once; counts are taken per (window, tier) and the
- * fit / non-fit / all rows are sums of those. First won deals are read in (account, date) order from a
- * third partial index, only up to the recent start (a later first win makes no customer in any window).
+ * Plan (100k accounts, 1M deals; see bench/drift.ts). Every deal scan is an index-only range scan over
+ * [baseline start, recent end) of a partial covering index (no heap page, no deal outside the windows).
+ * - Won deals (~130k) are joined to `accounts` once and materialised with the account's raw (tier, ICP
+ *   version) (`dw`); segments are worked out on aggregated rows, never per deal (`segFrom`).
+ * - One hash aggregate over them builds two histograms per cell (segment × window): counts per sales
+ *   cycle (an integer number of days) and per amount bin (`amountBin`), a few thousand rows.
+ * - Every exact median comes from those histograms instead of sorting deals: the histograms are summed
+ *   per report group (label × recent / baseline / pooled, as one integer id: the cheapest sort key) and
+ *   the bins holding the group's two middle
+ *   ranks ⌊(n+1)/2⌋ and ⌊n/2⌋+1 found by cumulative counts. A cycle bin is a single value; for amounts
+ *   only the deals in those few bins (~1 % of won deals) are ranked. The median is then computed as
+ *   percentile_cont(0.5) does: the middle value, or lo + 0.5 · (hi − lo).
+ * - Mood's "above the pooled median" counts: histogram bins above the median's bin, plus the deals of the
+ *   median's own bin above it (that bin is one of the fetched middle bins whenever it holds any of the
+ *   group's deals, since no deal of the group lies strictly between its two middle values).
+ * - Lost deals are only counted, per (tier, ICP version, window), in one hash join and aggregate (which
+ *   PostgreSQL may run in parallel workers); fit / non-fit / all rows are sums of the per-cell rows.
+ * - Customers: first won deal per account read in (account, date) order from a third partial index, only
+ *   before the recent start (a later first win makes no customer in any window), joined to accounts and
+ *   first churn, then collapsed to (segment, first win, first churn) before the window tests.
+ * - Segment labels and windows compare in the "C" collation (memcmp), not the database's.
+ * Measured with bench/drift.ts against the previous percentile_cont / GROUPING SETS statement (identical
+ * counts, medians, Mood counts and churn; means equal up to float summation order): about half the time.
  */
 export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
   const baselinePeriods: { start: string; end: string }[] = [];
@@ -119,119 +165,175 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
   }
   // A customer at `start`: first won before it, not churned before it.
   const active = (start: string) => sql`(fw < ${start}::date AND (fc IS NULL OR fc >= ${start}::date))`;
-  const seg = segOf;
+  const recentOf = sql`x.closed_on >= ${w.recent.start}::date`;
+  const inWindows = sql`x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date`;
   return sql`
   WITH cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${teamId}),
-  -- Won deals of both windows (narrow): counted, and the only rows that medians have to sort.
+  ${labelsCte},
+  ${windowsCte},
+  -- Won deals of both windows, one narrow row each; read twice (histograms, then the middle bins).
   dw AS MATERIALIZED (
-    SELECT seg, ${grpOf(sql`seg`)} AS grp, recent, cycle, amount FROM (
-    SELECT ${seg} AS seg, x.closed_on >= ${w.recent.start}::date AS recent,
-      x.closed_on - x.created_on AS cycle, x.amount
+    SELECT a.tier, a.icp_version AS ver, ${recentOf} AS recent, x.closed_on - x.created_on AS cycle, x.amount,
+      ${amountBin(sql`x.amount`)} AS ab
     FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${teamId}
-    WHERE x.team_id = ${teamId} AND x.outcome = 'won'
-      AND x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date
-      OFFSET 0
-    ) won
+    WHERE x.team_id = ${teamId} AND x.outcome = 'won' AND ${inWindows}
   ),
-  -- Lost deals of both windows, counted per (window, tier) by a hash aggregate, never sorted.
+  -- Per cell (seg, recent): won deals per cycle value (is_cycle) and per amount bin (NOT is_cycle).
+  -- v is NULL for deals without a cycle / amount: counted as won, left out of medians like percentile_cont.
+  hist AS MATERIALIZED (
+    SELECT ${segFrom(sql`tier`, sql`ver`)} AS seg, recent, is_cycle, v, n, amount_sum
+    FROM (
+      SELECT tier, ver, recent, GROUPING(cycle) = 0 AS is_cycle,
+        CASE WHEN GROUPING(cycle) = 0 THEN cycle::float8 ELSE ab END AS v,
+        count(*) AS n, sum(amount) AS amount_sum
+      FROM dw
+      GROUP BY GROUPING SETS ((tier, ver, recent, cycle), (tier, ver, recent, ab))
+    ) h
+  ),
+  -- Lost deals of both windows, counted per (tier, ICP version, window) by a hash aggregate: raw account
+  -- columns as keys (the segment of the ten-odd groups is worked out afterwards, not per deal).
   lost AS (
-    SELECT ${seg} AS seg, x.closed_on >= ${w.recent.start}::date AS recent, count(*) AS n
-    FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${teamId}
-    WHERE x.team_id = ${teamId} AND x.outcome = 'lost'
-      AND x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date
+    SELECT ${segFrom(sql`tier`, sql`ver`)} AS seg, recent, n FROM (
+      SELECT a.tier, a.icp_version AS ver, ${recentOf} AS recent, count(*) AS n
+      FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${teamId}
+      WHERE x.team_id = ${teamId} AND x.outcome = 'lost' AND ${inWindows}
+      GROUP BY 1, 2, 3
+    ) l
+  ),
+  -- Histograms per report group (gid: label, win, is_cycle) with cumulative counts.
+  gc AS (
+    SELECT gid, v, n, sum(n) OVER (PARTITION BY gid ORDER BY v)::bigint AS cum,
+      sum(n) OVER (PARTITION BY gid)::bigint AS total
+    FROM (
+      SELECT ${groupId(sql`l.li`, sql`wn.wi`, sql`h.is_cycle`)} AS gid, h.v, sum(h.n)::bigint AS n
+      FROM hist h JOIN labels l ON l.seg = h.seg JOIN wins wn ON wn.recent = h.recent
+      WHERE h.v IS NOT NULL
+      GROUP BY 1, 2
+    ) g
+  ),
+  gnames AS (
+    SELECT DISTINCT l.label, wn.win, c.is_cycle, ${groupId(sql`l.li`, sql`wn.wi`, sql`c.is_cycle`)} AS gid
+    FROM labels l CROSS JOIN wins wn CROSS JOIN (VALUES (true), (false)) c(is_cycle)
+  ),
+  -- The bin holding each group's lower (lo) and upper middle rank, and the rank within that bin (k_in).
+  pick AS MATERIALIZED (
+    SELECT gn.label, gn.win, gn.is_cycle, g.total, r.lo, g.v, r.k - (g.cum - g.n) AS k_in
+    FROM gc g JOIN gnames gn ON gn.gid = g.gid
+    CROSS JOIN LATERAL (VALUES (true, (g.total + 1) / 2), (false, g.total / 2 + 1)) r(lo, k)
+    WHERE r.k > g.cum - g.n AND r.k <= g.cum
+  ),
+  -- Won deals in the amount bins picked above, with their labels: the only deals ranked individually.
+  cand AS MATERIALIZED (
+    SELECT l.label, c.recent, c.amount, c.ab
+    FROM (
+      SELECT ${segFrom(sql`tier`, sql`ver`)} AS seg, recent, amount, ab FROM dw
+      WHERE ab IN (SELECT v FROM pick WHERE NOT is_cycle) OFFSET 0
+    ) c
+    JOIN labels l ON l.seg = c.seg
+  ),
+  mids AS (
+    SELECT label, win, is_cycle, total, lo, v AS val FROM pick WHERE is_cycle
+    UNION ALL
+    SELECT label, win, false, total, lo, amount FROM (
+      SELECT p.label, p.win, p.total, p.lo, p.k_in, c.amount,
+        row_number() OVER (PARTITION BY p.label, p.win, p.lo ORDER BY c.amount) AS rn
+      FROM cand c JOIN wins wn ON wn.recent = c.recent
+      JOIN pick p ON p.label = c.label AND p.win = wn.win AND p.v = c.ab AND NOT p.is_cycle
+    ) r
+    WHERE rn = k_in
+  ),
+  -- percentile_cont(0.5): the middle value when n is odd, else lo + 0.5 * (hi - lo) (its float8 lerp).
+  med AS MATERIALIZED (
+    SELECT label, win, is_cycle, total,
+      CASE WHEN total % 2 = 1 THEN lo_v ELSE lo_v + 0.5::float8 * (hi_v - lo_v) END AS m
+    FROM (
+      SELECT label, win, is_cycle, total, max(val) FILTER (WHERE lo) AS lo_v, max(val) FILTER (WHERE NOT lo) AS hi_v
+      FROM mids GROUP BY 1, 2, 3, 4
+    ) x
+  ),
+  pm AS (SELECT label, is_cycle, m, ${amountBin(sql`m`)} AS mb FROM med WHERE win = 'pooled'),
+  -- Won deals above their group's pooled median, per (label, window): whole bins above the median's bin,
+  -- plus the deals of the median's bin above it.
+  above AS (
+    SELECT label, ${winOf(sql`recent`)} AS win,
+      sum(ca) AS cycle_above, sum(aa) AS amount_above
+    FROM (
+      SELECT l.label, h.recent,
+        CASE WHEN h.is_cycle AND h.v > p.m THEN h.n ELSE 0 END AS ca,
+        CASE WHEN NOT h.is_cycle AND h.v > p.mb THEN h.n ELSE 0 END AS aa
+      FROM hist h JOIN labels l ON l.seg = h.seg
+      JOIN pm p ON p.label = l.label AND p.is_cycle = h.is_cycle
+      UNION ALL
+      SELECT c.label, c.recent, 0, 1
+      FROM cand c JOIN pm p ON p.label = c.label AND NOT p.is_cycle
+      WHERE c.ab = p.mb AND c.amount > p.m
+    ) u
     GROUP BY 1, 2
   ),
-  c1 AS (
-    SELECT seg, recent, sum(won) AS won, sum(won) + sum(lost) AS decided
+  -- Counts per cell, then per (label, window).
+  cells AS (
+    SELECT seg, recent, sum(won) AS won, sum(lost) AS lost, sum(amount_sum) AS amount_sum
     FROM (
-      SELECT seg, recent, count(*) AS won, 0 AS lost FROM dw GROUP BY 1, 2
+      SELECT seg, recent, n AS won, 0 AS lost, NULL::float8 AS amount_sum FROM hist WHERE is_cycle
       UNION ALL
-      SELECT seg, recent, 0, n FROM lost
+      SELECT seg, recent, 0, 0, amount_sum FROM hist WHERE NOT is_cycle
+      UNION ALL
+      SELECT seg, recent, 0, n, NULL FROM lost
     ) u
     GROUP BY 1, 2
   ),
   counts AS (
-    SELECT ${segmentLabel} AS segment, recent, sum(won) AS won, sum(decided) AS decided
-    FROM (SELECT c1.*, ${grpOf(sql`c1.seg`)} AS grp FROM c1) d
-    GROUP BY GROUPING SETS ((recent, seg), (recent, grp), (recent))
-    ${dropNullGrp}
-  ),
-  -- Pooled (both windows) medians per segment, for Mood's median test.
-  pooled AS (
-    SELECT ${segmentLabel} AS segment,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle) AS cm,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) AS am
-    FROM dw
-    GROUP BY GROUPING SETS ((seg), (grp), ())
-    ${dropNullGrp}
-  ),
-  medians AS (
-    SELECT ${segmentLabel} AS segment, recent,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle) AS cycle_median,
-      count(cycle) AS cycle_n,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) AS amount_median,
-      avg(amount) AS amount_mean,
-      count(amount) AS amount_n
-    FROM dw
-    GROUP BY GROUPING SETS ((recent, seg), (recent, grp), (recent))
-    ${dropNullGrp}
-  ),
-  above AS (
-    SELECT ${segmentLabel} AS segment, recent,
-      count(*) FILTER (WHERE cycle > ps.cm) AS ca_seg, count(*) FILTER (WHERE cycle > pg.cm) AS ca_grp,
-      count(*) FILTER (WHERE cycle > pa.cm) AS ca_all,
-      count(*) FILTER (WHERE amount > ps.am) AS aa_seg, count(*) FILTER (WHERE amount > pg.am) AS aa_grp,
-      count(*) FILTER (WHERE amount > pa.am) AS aa_all
-    FROM dw
-    LEFT JOIN pooled ps ON ps.segment = dw.seg
-    LEFT JOIN pooled pg ON pg.segment = dw.grp
-    CROSS JOIN (SELECT cm, am FROM pooled WHERE segment = 'all') pa
-    GROUP BY GROUPING SETS ((recent, seg), (recent, grp), (recent))
-    ${dropNullGrp}
+    SELECT l.label, ${winOf(sql`c.recent`)} AS win,
+      sum(c.won) AS won, sum(c.won + c.lost) AS decided, sum(c.amount_sum) AS amount_sum
+    FROM cells c JOIN labels l ON l.seg = c.seg
+    GROUP BY 1, 2
   ),
   deal_agg AS (
-    SELECT c.segment, CASE WHEN c.recent THEN 'recent' ELSE 'baseline' END AS win, c.won, c.decided,
-      m.cycle_median, coalesce(m.cycle_n, 0) AS cycle_n, m.amount_median, m.amount_mean,
-      coalesce(m.amount_n, 0) AS amount_n,
-      coalesce(CASE WHEN c.segment IN ('fit', 'non_fit') THEN a.ca_grp WHEN c.segment = 'all' THEN a.ca_all
-        ELSE a.ca_seg END, 0) AS cycle_above,
-      coalesce(CASE WHEN c.segment IN ('fit', 'non_fit') THEN a.aa_grp WHEN c.segment = 'all' THEN a.aa_all
-        ELSE a.aa_seg END, 0) AS amount_above
+    SELECT c.label AS segment, c.win, c.won, c.decided,
+      mc.m AS cycle_median, coalesce(mc.total, 0) AS cycle_n,
+      ma.m AS amount_median, CASE WHEN ma.total > 0 THEN c.amount_sum / ma.total::float8 END AS amount_mean,
+      coalesce(ma.total, 0) AS amount_n,
+      coalesce(a.cycle_above, 0) AS cycle_above, coalesce(a.amount_above, 0) AS amount_above
     FROM counts c
-    LEFT JOIN medians m ON m.segment = c.segment AND m.recent = c.recent
-    LEFT JOIN above a ON a.segment = c.segment AND a.recent = c.recent
+    LEFT JOIN med mc ON mc.label = c.label AND mc.win = c.win AND mc.is_cycle
+    LEFT JOIN med ma ON ma.label = c.label AND ma.win = c.win AND NOT ma.is_cycle
+    LEFT JOIN above a ON a.label = c.label AND a.win = c.win
   ),
   -- Customers: first won deal and first churn event per account (see report.ts for the definition).
-  -- One row per customer; each window is a boolean expression, so no accounts x windows join. Every
-  -- window starts at or before the recent start, so only first wins before it can make a customer.
+  -- Every window starts at or before the recent start, so only first wins before it can make a customer.
+  -- Collapsed to one row per (tier, ICP version, first win, first churn): every window test in churn_agg
+  -- is a function of those, so they run on a few thousand rows. (First churn joins on a.id, whose
+  -- uniqueness the planner knows, so it estimates ~one row per customer and hashes the grouping.)
   firsts AS (
-    SELECT seg, ${grpOf(sql`seg`)} AS grp, fw, fc
-    FROM (
-      SELECT ${seg} AS seg, fw.first_won AS fw, fc.first_churn AS fc
-      FROM (
-        SELECT account_id, min(closed_on) AS first_won FROM deals
-        WHERE team_id = ${teamId} AND outcome = 'won' AND closed_on < ${w.recent.start}::date
-        GROUP BY account_id
-      ) fw
-      JOIN accounts a ON a.id = fw.account_id AND a.team_id = ${teamId}
-      LEFT JOIN (
-        SELECT account_id, min(churned_on) AS first_churn FROM churn_events
-        WHERE team_id = ${teamId} GROUP BY account_id
-      ) fc ON fc.account_id = fw.account_id
-    ) f
+    SELECT seg, ${grpOf(sql`seg`)} AS grp, fw, fc, n FROM (
+      SELECT ${segFrom(sql`tier`, sql`ver`)} AS seg, fw, fc, n FROM (
+        SELECT a.tier, a.icp_version AS ver, fw.first_won AS fw, fc.first_churn AS fc, count(*) AS n
+        FROM (
+          SELECT account_id, min(closed_on) AS first_won FROM deals
+          WHERE team_id = ${teamId} AND outcome = 'won' AND closed_on < ${w.recent.start}::date
+          GROUP BY account_id
+        ) fw
+        JOIN accounts a ON a.id = fw.account_id AND a.team_id = ${teamId}
+        LEFT JOIN (
+          SELECT account_id, min(churned_on) AS first_churn FROM churn_events
+          WHERE team_id = ${teamId} GROUP BY account_id
+        ) fc ON fc.account_id = a.id
+        GROUP BY 1, 2, 3, 4
+      ) f
+    ) g
   ),
   churn_agg AS (
     SELECT ${segmentLabel} AS segment,
-      count(*) FILTER (WHERE ${active(w.recent.start)}) AS active_r,
-      count(*) FILTER (WHERE ${active(w.recent.start)} AND fc < ${w.recent.end}::date) AS churned_r,
-      sum(${sql.join(
+      coalesce(sum(n) FILTER (WHERE ${active(w.recent.start)}), 0) AS active_r,
+      coalesce(sum(n) FILTER (WHERE ${active(w.recent.start)} AND fc < ${w.recent.end}::date), 0) AS churned_r,
+      sum(n * (${sql.join(
         baselinePeriods.map((p) => sql`(${active(p.start)})::int`),
         sql` + `,
-      )}) AS active_b,
-      sum(${sql.join(
+      )})) AS active_b,
+      sum(n * (${sql.join(
         baselinePeriods.map((p) => sql`(${active(p.start)} AND fc < ${p.end}::date)::int`),
         sql` + `,
-      )}) AS churned_b
+      )})) AS churned_b
     FROM firsts
     GROUP BY GROUPING SETS ((seg), (grp), ())
     ${dropNullGrp}
@@ -255,8 +357,8 @@ export async function getDriftAggregates(db: Db, teamId: string, w: DriftWindows
   // One statement, in a transaction only to scope two planner settings to it (both work on PGlite too):
   // JIT off, because compiling this wide plan cost 2.9-6.4 s of a 9-12 s run at 1M deals while the
   // executor itself needs well under a second (EXPLAIN ANALYZE in bench/drift.ts); and enough work_mem
-  // for the median sorts of the windows' won deals (~130k rows at 1M deals) to stay in memory instead
-  // of spilling to disk at the 4 MB default.
+  // for the materialised won deals (~130k rows at 1M deals) and the hash aggregates (customers: ~90k
+  // accounts) to stay in memory, and hashed rather than sorted, instead of spilling at the 4 MB default.
   const [row] = await db.transaction(async (tx) => {
     await tx.execute(sql`SET LOCAL jit = off`);
     await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
