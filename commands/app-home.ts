@@ -1,11 +1,12 @@
 /** App Home: rebuilt and published each time a user opens it. */
-import type { App } from '@slack/bolt';
+
 import { recentChecks } from '../db/queries/checks.ts';
 import { firstAppliedAt, lastReview } from '../db/queries/reviews.ts';
 import type { Deps } from '../src/deps.ts';
 import { reviewStatus } from '../src/review/due.ts';
 import { type HomeData, homeView } from '../src/slack/blocks/home.ts';
 import type { Block } from '../src/slack/blocks/types.ts';
+import type { Listeners } from '../src/slack/router.ts';
 
 export const commandNames: string[] = [];
 
@@ -47,7 +48,7 @@ export async function buildHome(
   return homeView(data);
 }
 
-export function register(app: App, deps: Deps, sections: readonly HomeSection[] = []): void {
+export function register(app: Listeners, deps: Deps, sections: readonly HomeSection[] = []): void {
   app.event('app_home_opened', async ({ event, body, client, logger }) => {
     if (event.tab && event.tab !== 'home') return;
     const teamId = (body as { team_id?: string }).team_id ?? '';

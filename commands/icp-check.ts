@@ -2,7 +2,7 @@
  * `/icp-check <company | domain | URL> [key=value …] [description]` and its buttons and modals.
  * Listener → use case (src/check) → pure Block Kit builder (src/slack/blocks) → ack / respond.
  */
-import type { App, RespondArguments } from '@slack/bolt';
+import type { RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { recordTierFeedback } from '../db/queries/checks.ts';
 import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/check/check-company.ts';
@@ -19,6 +19,7 @@ import {
   wrongTierModal,
 } from '../src/slack/blocks/modals.ts';
 import type { Message } from '../src/slack/blocks/types.ts';
+import type { Listeners } from '../src/slack/router.ts';
 
 export const commandNames = ['/icp-check'];
 
@@ -37,7 +38,7 @@ export function renderOutcome(outcome: CheckOutcome): Message {
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   const { logger } = deps;
 
   app.command('/icp-check', async ({ command, ack, respond }) => {

@@ -3,7 +3,7 @@
  * `/icp-check` card, and the personas section of App Home.
  * Listener → use case (src/personas) → pure Block Kit builder (src/slack/blocks/persona.ts) → ack / respond.
  */
-import type { App, RespondArguments, RespondFn } from '@slack/bolt';
+import type { RespondArguments, RespondFn } from '@slack/bolt';
 import type { Deps } from '../src/deps.ts';
 import { userMessageFor } from '../src/errors.ts';
 import { buyingRoleLabels, type Persona } from '../src/personas/spec.ts';
@@ -36,6 +36,7 @@ import {
 } from '../src/slack/blocks/persona.ts';
 import type { Block, Message } from '../src/slack/blocks/types.ts';
 import { escapeMrkdwn, truncate } from '../src/slack/mrkdwn.ts';
+import type { Listeners } from '../src/slack/router.ts';
 import type { HomeSection } from './app-home.ts';
 
 export const commandNames = ['/icp-persona'];
@@ -162,7 +163,7 @@ async function reply(deps: Deps, respond: RespondFn, msg: Message, replace = fal
   );
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   const { logger } = deps;
 
   app.command('/icp-persona', async ({ command, ack, respond }) => {

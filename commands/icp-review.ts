@@ -3,7 +3,7 @@
  * Details) and the review and settings modals. Listener → use case (src/review) → pure builders
  * (src/slack/blocks/review.ts) → ack / respond.
  */
-import type { App, RespondArguments } from '@slack/bolt';
+import type { RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { lastReview, listReviews, recordReview } from '../db/queries/reviews.ts';
@@ -38,6 +38,7 @@ import {
   settingsSaved,
 } from '../src/slack/blocks/review.ts';
 import type { Block, Message } from '../src/slack/blocks/types.ts';
+import type { Listeners } from '../src/slack/router.ts';
 
 export const commandNames = ['/icp-review'];
 
@@ -75,7 +76,7 @@ async function tellUser(
 
 const kinds = new Set<ReminderKind>(['due', 'drift', 'manual']);
 
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   const { logger } = deps;
 
   app.command('/icp-review', async ({ command, ack, respond, client }) => {

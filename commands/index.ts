@@ -1,6 +1,7 @@
 /** Every listener the bot has: one file per command or surface, each with its own `register`. */
 import type { App } from '@slack/bolt';
 import type { Deps } from '../src/deps.ts';
+import { ListenerRouter, type Listeners } from '../src/slack/router.ts';
 import * as appHome from './app-home.ts';
 import * as icpCheck from './icp-check.ts';
 import * as icpPersona from './icp-persona.ts';
@@ -9,7 +10,7 @@ import * as lifecycle from './lifecycle.ts';
 
 interface CommandModule {
   commandNames: readonly string[];
-  register(app: App, deps: Deps): void;
+  register(app: Listeners, deps: Deps): void;
   /** Optional section this feature adds to App Home. */
   homeSection?: appHome.HomeSection;
 }
@@ -19,11 +20,14 @@ const modules: CommandModule[] = [icpCheck, icpPersona, icpReview, lifecycle];
 /** Slash commands with a handler (a test checks this list against manifest.yml). */
 export const handledCommands: string[] = modules.flatMap((m) => m.commandNames);
 
+/** Registers every listener on one router and installs it on the Bolt app (src/slack/router.ts says why). */
 export function registerCommands(app: App, deps: Deps): void {
-  for (const m of modules) m.register(app, deps);
+  const router = new ListenerRouter();
+  for (const m of modules) m.register(router.listeners, deps);
   appHome.register(
-    app,
+    router.listeners,
     deps,
     modules.flatMap((m) => (m.homeSection ? [m.homeSection] : [])),
   );
+  router.install(app);
 }

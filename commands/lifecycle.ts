@@ -2,13 +2,14 @@
  * Workspace lifecycle. Bolt deletes nothing on uninstall: we delete that workspace's tokens when the
  * app is uninstalled or its tokens are revoked (Slack's security guidance).
  */
-import type { App } from '@slack/bolt';
+
 import { deleteInstallations } from '../db/queries/installations.ts';
 import type { Deps } from '../src/deps.ts';
+import type { Listeners } from '../src/slack/router.ts';
 
 export const commandNames: string[] = [];
 
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.event('app_uninstalled', async ({ body }) => {
     const b = body as { team_id?: string; enterprise_id?: string; is_enterprise_install?: boolean };
     const removed = await deleteInstallations(
