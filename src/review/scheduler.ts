@@ -104,6 +104,11 @@ export interface DriftState {
   signals: readonly string[];
   icpVersion: number | null;
   lastReviewId: number | null;
+  /**
+   * Signals the last review already saw (its stored drift figures), under the same ICP version. A drift
+   * the owners reviewed and chose to live with does not recommend another early review; a new signal does.
+   */
+  acknowledged?: readonly string[];
 }
 
 export interface ReminderPlanInput {
@@ -194,7 +199,8 @@ export function driftEpisodeKey(d: Pick<DriftState, 'signals' | 'icpVersion' | '
  *   moves the due date. Key `due:<dueDate>:<week index>`: the latest week whose local date and time
  *   have been reached, so an instance that was down posts the missed week once, not once per missed tick.
  * - Drift: a significant drift outside the due period posts "early review recommended" once per episode
- *   (key `drift:<episode hash>`).
+ *   (key `drift:<episode hash>`), and only when some drifting signal was not already seen by the last
+ *   review under the same ICP version (a reviewed drift that persists is not re-announced).
  * - Snooze suppresses everything until `snoozedUntil`, and also a week's reminder whose local date fell
  *   inside the snooze (it is not posted late when the snooze ends on another day).
  */
@@ -210,7 +216,9 @@ export function planReminders(input: ReminderPlanInput): PlannedReminder[] {
     const slotDate = addDays(s.firstReminderDate, week * 7);
     if (!(snoozeDate && slotDate < snoozeDate)) out.push({ kind: 'due', occurrenceKey: `due:${s.dueDate}:${week}` });
   }
-  if (s.checkDrift && input.drift?.detected && input.drift.signals.length > 0) {
+  const acknowledged = new Set(input.drift?.acknowledged ?? []);
+  const unreviewed = input.drift?.signals.filter((sig) => !acknowledged.has(sig)) ?? [];
+  if (s.checkDrift && input.drift?.detected && unreviewed.length > 0) {
     out.push({ kind: 'drift', occurrenceKey: `drift:${driftEpisodeKey(input.drift)}` });
   }
   return out;
@@ -422,9 +430,20 @@ async function planTeam(rt: Runtime, team: ReviewSettingsRow, now: Date): Promis
       signals: report.signals,
       icpVersion: report.icpVersion ?? current.version.version,
       lastReviewId: last?.id ?? null,
+      acknowledged: reviewedSignals(last, current.version.version),
     };
   }
   return planReminders({ ...base, drift });
+}
+
+/** The drift signals a review recorded, when it was made under `icpVersion` (else none). */
+export function reviewedSignals(
+  review: { icpVersion: number; drift: unknown } | null | undefined,
+  icpVersion: number,
+): string[] {
+  if (!review || review.icpVersion !== icpVersion) return [];
+  const signals = (review.drift as { signals?: unknown } | null)?.signals;
+  return Array.isArray(signals) ? signals.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function backoffMs(rt: Runtime, attempts: number, retryAfterMs = 0): number {

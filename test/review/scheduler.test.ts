@@ -19,6 +19,7 @@ import {
   planReminders,
   type ReminderPlanInput,
   reminderSchedule,
+  reviewedSignals,
 } from '../../src/review/scheduler.ts';
 import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
@@ -156,6 +157,25 @@ describe('planReminders: drift episodes', () => {
     expect(driftEpisodeKey(drifting(['tier1.winRate', 'lift'], { lastReviewId: 8 }))).not.toBe(a);
     expect(driftEpisodeKey(drifting(['tier1.winRate', 'lift'], { icpVersion: 2 }))).not.toBe(a);
     expect(driftEpisodeKey(drifting(['tier1.winRate', 'lift'], { lastReviewId: null }))).not.toBe(a);
+  });
+
+  it('does not re-announce a drift the last review already saw; a new signal does', () => {
+    const reviewed = drifting(['tier1.winRate', 'lift'], { acknowledged: ['lift', 'tier1.winRate'] });
+    expect(keys(input({ now: notDue, drift: reviewed }))).toEqual([]);
+    const grown = drifting(['tier1.winRate', 'lift', 'tier2.churn'], { acknowledged: ['lift', 'tier1.winRate'] });
+    expect(keys(input({ now: notDue, drift: grown }))).toEqual([`drift:${driftEpisodeKey(grown)}`]);
+    // A subset of what was reviewed is still nothing new.
+    expect(
+      keys(input({ now: notDue, drift: drifting(['lift'], { acknowledged: ['lift', 'tier1.winRate'] }) })),
+    ).toEqual([]);
+  });
+
+  it('counts a review as seeing the drift only under the same ICP version', () => {
+    const review = { icpVersion: 3, drift: { signals: ['lift', 42, 'tier1.winRate'] } };
+    expect(reviewedSignals(review, 3)).toEqual(['lift', 'tier1.winRate']);
+    expect(reviewedSignals(review, 4)).toEqual([]);
+    expect(reviewedSignals({ icpVersion: 3, drift: null }, 3)).toEqual([]);
+    expect(reviewedSignals(null, 3)).toEqual([]);
   });
 
   it('posts nothing without significant drift, before the time of day, or while cadence reminders run', () => {
