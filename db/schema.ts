@@ -72,6 +72,12 @@ export const accounts = pgTable(
     tier: text('tier'),
     icpVersion: integer('icp_version'),
     scoredAt: timestamp('scored_at', { withTimezone: true }),
+    /**
+     * Close date of the account's first won deal: when it became a customer (churn denominators in drift
+     * reports). Kept by PostgreSQL itself: statement triggers on deals (migration 0008) maintain it on
+     * every insert, update, delete and truncate, whatever wrote the deals.
+     */
+    firstWonOn: date('first_won_on', { mode: 'string' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

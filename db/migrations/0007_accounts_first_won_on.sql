@@ -1,0 +1,1 @@
+ALTER TABLE "accounts" ADD COLUMN "first_won_on" date;
