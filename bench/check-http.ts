@@ -110,7 +110,7 @@ function summarise(rounds: Round[]) {
 }
 
 /** Rounds per app and connection count, alternating bare and full so load drift on a shared machine hits both alike. */
-const ROUNDS = 4;
+const ROUNDS = 8;
 
 export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]> {
   const tmp = await createThrowawayDb(opts.databaseUrl, 'icp_bench_http');
@@ -178,7 +178,7 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
 
     const results: BenchResult[] = [];
     for (const connections of [10, 50]) {
-      const n = connections * 20;
+      const n = connections * 10;
       const bareRounds: Round[] = [];
       const fullRounds: Round[] = [];
       const cpu = { bare: 0, full: 0 };
