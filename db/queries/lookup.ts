@@ -1,6 +1,17 @@
 /**
  * Resolves what a user typed ("Acme", "acme.com", "Acme (acme.com)", a typo) to an account of the
  * team. This file only gathers evidence with team-scoped queries; src/lookup/resolve.ts decides.
+ *
+ * The plan, one round trip per step, each step only when the previous ones cannot decide:
+ *   1. the domain, when the text holds one (btree on team_id, domain);
+ *   2. the exact normalised name and, in the same statement only when there is none, each typed word's
+ *      corrections from the team's word dictionary (account_name_words, trigram GIN: a few thousand
+ *      distinct words, not a million names);
+ *   3. word candidates: the accounts holding the rarest corrected words (accounts.name_words GIN), each
+ *      group capped, ranked by whole-name trigram similarity in SQL; when every group is too common to
+ *      narrow, "all typed words but one" in the same statement. Only the best few rows come back;
+ *   4. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
+ *      index, in one transaction bounded by a statement timeout.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
@@ -116,31 +127,103 @@ export interface WordCorrection {
   similarity: number;
 }
 
+interface CorrectionRow {
+  pos: number | string;
+  word: string;
+  accounts: number | string;
+  similarity: number | string;
+}
+
+const toCorrection = (r: CorrectionRow): WordCorrection => ({
+  pos: Number(r.pos),
+  word: r.word,
+  accounts: Number(r.accounts),
+  similarity: Number(r.similarity),
+});
+
+/** Best first per typed word, as each word's ORDER BY gives them (rows of a union carry no order). */
+const byPosition = (a: WordCorrection, b: WordCorrection) =>
+  a.pos - b.pos || b.similarity - a.similarity || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0);
+
 /**
- * For each typed word, the team's dictionary words trigram-similar to it (pg_trgm's default 0.3 `%`
- * threshold, over the small account_name_words trigram index), best first. One round trip.
+ * The dictionary part of the word search: for each typed word (`words`, a text[] parameter), the team's
+ * dictionary words trigram-similar to it (pg_trgm's default 0.3 `%` threshold, over the small
+ * account_name_words trigram index), best first, at most CORRECTIONS_PER_WORD. One statement shape
+ * whatever the number of words, so PostgreSQL plans it the same way every time.
+ */
+const correctionsSql = (teamId: string, words: readonly string[]) =>
+  sql`select (u.pos - 1)::int as pos, c.word, c.accounts, c.similarity
+      from unnest(${sql.param([...words])}::text[]) with ordinality as u(w, pos)
+      cross join lateral (
+        select word, accounts, similarity(word, u.w) as similarity
+        from account_name_words
+        where team_id = ${teamId} and word % u.w
+        order by similarity desc, word
+        limit ${CORRECTIONS_PER_WORD}
+      ) c`;
+
+/**
+ * For each typed word, the team's dictionary words trigram-similar to it, best first. One round trip.
  */
 export async function correctWords(db: Db, teamId: string, words: readonly string[]): Promise<WordCorrection[]> {
   if (words.length === 0) return [];
-  const parts = words.map(
-    (w, i) =>
-      sql`(select ${i}::int as pos, word, accounts, similarity(word, ${w}) as similarity
-           from account_name_words
-           where team_id = ${teamId} and word % ${w}
-           order by similarity desc, word
-           limit ${CORRECTIONS_PER_WORD})`,
-  );
-  const rows = await queryRows<WordCorrection>(db, sql.join(parts, sql` union all `));
-  return rows.map((r) => ({
-    ...r,
-    pos: Number(r.pos),
-    accounts: Number(r.accounts),
-    similarity: Number(r.similarity),
-  }));
+  const rows = await queryRows<CorrectionRow>(db, correctionsSql(teamId, words));
+  return rows.map(toCorrection).sort(byPosition);
 }
 
-interface WordRow extends FuzzyRow {
-  contains_all: boolean;
+interface ExactOrCorrectionRow extends CorrectionRow {
+  id: number | null;
+  name: string | null;
+  domain: string | null;
+  industry: string | null;
+  employees: number | null;
+  country: string | null;
+}
+
+/**
+ * Exact normalised names and, only when there are none, the dictionary corrections of `words`: one
+ * round trip for what used to be two. The corrections arm is gated on the exact CTE being empty, so an
+ * exact hit costs no trigram search. Exact rows have an id; correction rows have none.
+ */
+async function findExactOrCorrect(
+  db: Db,
+  teamId: string,
+  keys: readonly string[],
+  words: readonly string[],
+): Promise<{ exact: AccountSummary[]; corrections: WordCorrection[] }> {
+  const rows = await queryRows<ExactOrCorrectionRow>(
+    db,
+    sql`with exact as (
+          select id, name, domain, industry, employees, country
+          from accounts
+          where team_id = ${teamId} and normalized_name = any(${sql.param([...keys])}::text[])
+          order by id
+          limit ${EXACT_CAP}
+        )
+        select id, name, domain, industry, employees, country,
+               null::int as pos, null::text as word, null::int as accounts, null::real as similarity
+        from exact
+        union all
+        select null, null, null, null, null, null, w.pos, w.word, w.accounts, w.similarity
+        from (${correctionsSql(teamId, words)}) w
+        where not exists (select 1 from exact)`,
+  );
+  const exact: AccountSummary[] = [];
+  const corrections: WordCorrection[] = [];
+  for (const r of rows) {
+    if (r.id !== null) {
+      exact.push({
+        id: r.id,
+        name: r.name as string,
+        domain: r.domain,
+        industry: r.industry,
+        employees: r.employees,
+        country: r.country,
+      });
+    } else corrections.push(toCorrection(r));
+  }
+  exact.sort((a, b) => a.id - b.id);
+  return { exact, corrections: corrections.sort(byPosition) };
 }
 
 interface WordEvidence {
@@ -158,8 +241,6 @@ interface Position {
   accounts: number;
 }
 
-const bySimilarity = (a: AccountSummary, b: AccountSummary) => (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
-
 /**
  * Word-level candidates. Typed words are corrected against the team's dictionary (a known word stands
  * for itself and its close variants, an unknown one for its nearest dictionary words). Then one query
@@ -167,6 +248,7 @@ const bySimilarity = (a: AccountSummary, b: AccountSummary) => (b.similarity ?? 
  * them, so a close rival lacking the rarest word is still ranked; a typed word too common to narrow is
  * only used together with the next one), ranks them by trigram similarity of the whole normalised name
  * (the figure the whole-name search gives), and reports the accounts holding every typed word as is.
+ * When every typed word is common, the same statement falls back to "all typed words but any one".
  * Null when no typed word resembles any word of the team's names.
  */
 async function findByWords(
@@ -200,19 +282,46 @@ async function findByWords(
     }
     if (groups.length === 0) groups.push(positions.slice(0, 1));
   }
-  let found = await rankGroups(db, teamId, key, typed, groups, fetch);
-  if (found.truncated && positions.length >= 3) {
-    // Every typed word is common ("Eaton Vance California Municipal Bond Fund"): all of them but any one.
-    const leaveOneOut = positions.map((_, skip) => positions.filter((_p, i) => i !== skip));
-    found = await rankGroups(db, teamId, key, typed, leaveOneOut, fetch);
-  }
-  return found;
+  // Every typed word is common ("Eaton Vance California Municipal Bond Fund"): all of them but any one,
+  // searched only when every group above reached more accounts than the cap.
+  const leaveOneOut =
+    positions.length >= 3 ? positions.map((_, skip) => positions.filter((_p, i) => i !== skip)) : undefined;
+  return rankGroups(db, teamId, key, typed, groups, leaveOneOut, fetch);
 }
+
+interface RankedRow extends FuzzyRow {
+  /** 0: best by similarity; 1: best among the accounts holding every typed word. */
+  arm: number;
+}
+
+interface RankSummaryRow extends Partial<RankedRow> {
+  containing_count: number | string;
+  truncated: boolean;
+}
+
+/** `(select …) union all (select …)` of the accounts satisfying each group, at most cap + 1 each. */
+const groupArms = (teamId: string, groups: Position[][]) =>
+  sql.join(
+    groups.map(
+      (g, i) => sql`(select ${i}::int as g, id, name, domain, industry, employees, country, normalized_name, name_words
+                     from accounts
+                     where team_id = ${teamId} and ${sql.join(
+                       g.map((p) => sql`name_words && ${sql.param(p.words)}::text[]`),
+                       sql` and `,
+                     )}
+                     limit ${CANDIDATE_CAP + 1})`,
+    ),
+    sql` union all `,
+  );
 
 /**
  * Accounts satisfying any group (a conjunction of typed-word positions), ranked by whole-name
- * similarity. Each group is searched with its own cap; a group reaching more accounts than the cap is
- * too common to narrow anything and is left out (when every group is, nothing is ranked: `truncated`).
+ * similarity, in one statement. Each group is searched with its own cap; a group reaching more accounts
+ * than the cap is too common to narrow anything and is left out (when every group is, nothing is
+ * ranked: `truncated`). When every first-round group is left out, the `fallbackGroups` round runs in
+ * the same statement (gated on that, so it costs nothing otherwise) and decides instead. Only what the
+ * decision reads comes back: the best `fetch` candidates, the best `fetch` holding every typed word, and
+ * how many hold them all; similarity is computed for kept candidates only.
  */
 async function rankGroups(
   db: Db,
@@ -220,42 +329,59 @@ async function rankGroups(
   key: string,
   typed: string[],
   groups: Position[][],
+  fallbackGroups: Position[][] | undefined,
   fetch: number,
 ): Promise<WordEvidence> {
-  const parts = groups.map(
-    (g, i) => sql`(select ${i}::int as g, id, name, domain, industry, employees, country,
-                          similarity(normalized_name, ${key}) as similarity,
-                          name_words @> ${sql.param(typed)}::text[] as contains_all
-                   from accounts
-                   where team_id = ${teamId} and ${sql.join(
-                     g.map((p) => sql`name_words && ${sql.param(p.words)}::text[]`),
-                     sql` and `,
-                   )}
-                   limit ${CANDIDATE_CAP + 1})`,
+  const firstTruncated = sql`(select count(*) from r1_broad) = ${groups.length}`;
+  const second = fallbackGroups
+    ? sql`, r2 as (
+            select * from (${groupArms(teamId, fallbackGroups)}) x where ${firstTruncated}
+          ),
+          r2_broad as (select g from r2 group by g having count(*) > ${CANDIDATE_CAP})`
+    : sql``;
+  const secondKept = fallbackGroups ? sql` union all select * from r2 where g not in (select g from r2_broad)` : sql``;
+  const truncated = fallbackGroups
+    ? sql`${firstTruncated} and (select count(*) from r2_broad) = ${fallbackGroups.length}`
+    : firstTruncated;
+  const rows = await queryRows<RankSummaryRow>(
+    db,
+    sql`with r1 as (${groupArms(teamId, groups)}),
+        r1_broad as (select g from r1 group by g having count(*) > ${CANDIDATE_CAP})${second},
+        cand as (
+          select distinct on (id) id, name, domain, industry, employees, country, normalized_name, name_words
+          from (select * from r1 where g not in (select g from r1_broad)${secondKept}) c
+        ),
+        ranked as (
+          select id, name, domain, industry, employees, country,
+                 similarity(normalized_name, ${key}) as similarity,
+                 name_words @> ${sql.param(typed)}::text[] as contains_all
+          from cand
+        ),
+        top as (
+          (select 0 as arm, * from ranked order by similarity desc, id limit ${fetch})
+          union all
+          (select 1 as arm, * from ranked where contains_all order by similarity desc, id limit ${fetch})
+        )
+        select s.containing_count, s.truncated, t.arm, t.id, t.name, t.domain, t.industry, t.employees,
+               t.country, t.similarity
+        from (select (select count(*) from ranked where contains_all)::int as containing_count,
+                     ${truncated} as truncated) s
+        left join top t on true`,
   );
-  const rows = await queryRows<WordRow & { g: number }>(db, sql.join(parts, sql` union all `));
-  const perGroup = new Map<number, number>();
-  for (const r of rows) perGroup.set(Number(r.g), (perGroup.get(Number(r.g)) ?? 0) + 1);
-  const broad = new Set([...perGroup].filter(([, n]) => n > CANDIDATE_CAP).map(([g]) => g));
-  const truncated = broad.size === groups.length;
-  const byId = new Map<number, { summary: AccountSummary; containsAll: boolean }>();
+  const fuzzy: AccountSummary[] = [];
+  const containing: AccountSummary[] = [];
   for (const r of rows) {
-    if (broad.has(Number(r.g))) continue;
-    byId.set(r.id, { summary: toSummary(r), containsAll: r.contains_all });
+    if (r.id === undefined || r.id === null) continue;
+    (Number(r.arm) === 0 ? fuzzy : containing).push(toSummary(r as RankedRow));
   }
-  const all = [...byId.values()];
-  const containing = all
-    .filter((r) => r.containsAll)
-    .map((r) => r.summary)
-    .sort(bySimilarity);
+  const bySimilarity = (a: AccountSummary, b: AccountSummary) =>
+    (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
+  const [first] = rows;
   return {
-    fuzzy: all
-      .map((r) => r.summary)
-      .sort(bySimilarity)
-      .slice(0, fetch),
-    containing: containing.slice(0, fetch),
-    containingCount: containing.length,
-    truncated,
+    fuzzy: fuzzy.sort(bySimilarity),
+    containing: containing.sort(bySimilarity),
+    containingCount: Number(first?.containing_count ?? 0),
+    truncated: first?.truncated === true,
   };
 }
 
@@ -314,9 +440,9 @@ async function gatherEvidence(
   const keys = query.nameKey !== undefined ? [query.nameKey] : (query.labelKeys ?? []);
   const [fuzzyKey] = keys;
   if (fuzzyKey === undefined) return evidence;
-  evidence.exactName = await findByNormalizedName(db, teamId, keys);
-  if (evidence.exactName.length > 0) return evidence;
-  const corrections = await correctWords(db, teamId, typedWords(fuzzyKey).slice(0, MAX_WORDS));
+  const { exact, corrections } = await findExactOrCorrect(db, teamId, keys, typedWords(fuzzyKey).slice(0, MAX_WORDS));
+  evidence.exactName = exact;
+  if (exact.length > 0) return evidence;
   // One more row than we show, so "clearly ahead" is judged on real neighbours.
   const fetch = Math.max(limit, 5) + 1;
   const words = await findByWords(db, teamId, fuzzyKey, corrections, fetch);
