@@ -4,12 +4,13 @@
  *
  * The plan, one round trip per step, each step only when the previous ones cannot decide:
  *   1. the domain, when the text holds one (btree on team_id, domain);
- *   2. the exact normalised name and, in the same statement only when there is none, each typed word's
- *      corrections from the team's word dictionary (account_name_words, trigram GIN: a few thousand
- *      distinct words, not a million names);
- *   3. word candidates: the accounts holding the rarest corrected words (accounts.name_words GIN), each
- *      group capped, ranked by whole-name trigram similarity in SQL; when every group is too common to
- *      narrow, "all typed words but one" in the same statement. Only the best few rows come back;
+ *   2. the exact normalised name (btree on team_id, normalized_name): cheap to plan and run, and what
+ *      most lookups end with;
+ *   3. the word search, one statement: each typed word corrected against the team's word dictionary
+ *      (account_name_words, trigram GIN over distinct words, not names), then the accounts holding the
+ *      rarest corrected words (accounts.name_words GIN, each group capped), ranked by whole-name
+ *      trigram similarity in SQL; only the best few rows come back. When every group is too common to
+ *      narrow (rare), once more with "all typed words but one";
  *   4. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
  *      index, in one transaction bounded by a statement timeout.
  */
@@ -152,7 +153,7 @@ const byPosition = (a: WordCorrection, b: WordCorrection) =>
  * whatever the number of words, so PostgreSQL plans it the same way every time.
  */
 const correctionsSql = (teamId: string, words: readonly string[]) =>
-  sql`select (u.pos - 1)::int as pos, c.word, c.accounts, c.similarity
+  sql`select (u.pos - 1)::int as pos, u.w as typed, c.word, c.accounts, c.similarity
       from unnest(${sql.param([...words])}::text[]) with ordinality as u(w, pos)
       cross join lateral (
         select word, accounts, similarity(word, u.w) as similarity
@@ -171,61 +172,6 @@ export async function correctWords(db: Db, teamId: string, words: readonly strin
   return rows.map(toCorrection).sort(byPosition);
 }
 
-interface ExactOrCorrectionRow extends CorrectionRow {
-  id: number | null;
-  name: string | null;
-  domain: string | null;
-  industry: string | null;
-  employees: number | null;
-  country: string | null;
-}
-
-/**
- * Exact normalised names and, only when there are none, the dictionary corrections of `words`: one
- * round trip for what used to be two. The corrections arm is gated on the exact CTE being empty, so an
- * exact hit costs no trigram search. Exact rows have an id; correction rows have none.
- */
-async function findExactOrCorrect(
-  db: Db,
-  teamId: string,
-  keys: readonly string[],
-  words: readonly string[],
-): Promise<{ exact: AccountSummary[]; corrections: WordCorrection[] }> {
-  const rows = await queryRows<ExactOrCorrectionRow>(
-    db,
-    sql`with exact as (
-          select id, name, domain, industry, employees, country
-          from accounts
-          where team_id = ${teamId} and normalized_name = any(${sql.param([...keys])}::text[])
-          order by id
-          limit ${EXACT_CAP}
-        )
-        select id, name, domain, industry, employees, country,
-               null::int as pos, null::text as word, null::int as accounts, null::real as similarity
-        from exact
-        union all
-        select null, null, null, null, null, null, w.pos, w.word, w.accounts, w.similarity
-        from (${correctionsSql(teamId, words)}) w
-        where not exists (select 1 from exact)`,
-  );
-  const exact: AccountSummary[] = [];
-  const corrections: WordCorrection[] = [];
-  for (const r of rows) {
-    if (r.id !== null) {
-      exact.push({
-        id: r.id,
-        name: r.name as string,
-        domain: r.domain,
-        industry: r.industry,
-        employees: r.employees,
-        country: r.country,
-      });
-    } else corrections.push(toCorrection(r));
-  }
-  exact.sort((a, b) => a.id - b.id);
-  return { exact, corrections: corrections.sort(byPosition) };
-}
-
 interface WordEvidence {
   fuzzy: AccountSummary[];
   containing: AccountSummary[];
@@ -241,87 +187,164 @@ interface Position {
   accounts: number;
 }
 
+/** One row of the word search: its summary, or a ranked candidate. */
+interface LookupRow {
+  kind: 'summary' | 'ranked';
+  /** Ranked rows: 0 best by similarity, 1 best among the accounts holding every typed word. */
+  arm: number | null;
+  id: number | null;
+  name: string | null;
+  domain: string | null;
+  industry: string | null;
+  employees: number | null;
+  country: string | null;
+  similarity: number | string | null;
+  /** Summary: typed-word positions with at least one dictionary word. */
+  positions: number | string | null;
+  /** Summary: accounts holding every typed word among the kept candidates. */
+  containing_count: number | string | null;
+  /** Summary: every group reached more accounts than the cap. */
+  truncated: boolean | null;
+  /** Summary, only when truncated with 3+ positions: the positions (JSON), rarest first. */
+  positions_json: string | null;
+}
+
 /**
- * Word-level candidates. Typed words are corrected against the team's dictionary (a known word stands
- * for itself and its close variants, an unknown one for its nearest dictionary words). Then one query
- * through the name_words GIN index reaches the accounts holding the two rarest typed words (either of
- * them, so a close rival lacking the rarest word is still ranked; a typed word too common to narrow is
- * only used together with the next one), ranks them by trigram similarity of the whole normalised name
- * (the figure the whole-name search gives), and reports the accounts holding every typed word as is.
- * When every typed word is common, the same statement falls back to "all typed words but any one".
- * Null when no typed word resembles any word of the team's names.
+ * The ranking part shared by the lookup statements, given a CTE `reached(g, id, name, domain, industry,
+ * employees, country, normalized_name, name_words)` holding at most cap + 1 accounts per group `g`
+ * (and `groups`, one row per group). A group reaching more than the cap is too common to narrow
+ * anything and is left out. The kept candidates are ranked by whole-name trigram similarity; only the
+ * best `fetch`, and the best `fetch` holding every typed word, come back as `ranked` rows.
  */
-async function findByWords(
-  db: Db,
-  teamId: string,
-  key: string,
-  corrections: WordCorrection[],
-  fetch: number,
-): Promise<WordEvidence | null> {
-  const typed = typedWords(key);
-  const positions: Position[] = [];
-  typed.slice(0, MAX_WORDS).forEach((w, pos) => {
-    const mine = corrections.filter((c) => c.pos === pos);
-    const known = mine.some((c) => c.word === w);
-    const kept = known ? mine.filter((c) => c.word === w || c.similarity >= KNOWN_VARIANT_MIN) : mine;
-    if (kept.length === 0) return;
-    positions.push({ words: kept.map((c) => c.word), accounts: kept.reduce((a, c) => a + c.accounts, 0) });
-  });
-  if (positions.length === 0) return null;
-  positions.sort((a, b) => a.accounts - b.accounts);
+const rankingSql = (key: string, typed: readonly string[], fetch: number) =>
+  sql`broad as (select g from reached group by g having count(*) > ${CANDIDATE_CAP}),
+      ranked as (
+        select distinct on (id) id, name, domain, industry, employees, country,
+               similarity(normalized_name, ${key}) as similarity,
+               name_words @> ${sql.param([...typed])}::text[] as contains_all
+        from reached
+        where g not in (select g from broad)
+      ),
+      top as (
+        (select 0 as arm, * from ranked order by similarity desc, id limit ${fetch})
+        union all
+        (select 1 as arm, * from ranked where contains_all order by similarity desc, id limit ${fetch})
+      ),
+      outcome as (
+        select (select count(*) from ranked where contains_all)::int as containing_count,
+               (select count(*) from broad) = (select count(*) from groups) as truncated
+      )`;
 
-  // Each group is a conjunction of positions; an account is a candidate when it satisfies any group.
-  // Up to two rare typed words alone; without any, any two of the three rarest together (one of them
-  // may be a mistyped legal form, "Corporaoion", which normalised names do not hold).
-  const small = positions.filter((p) => p.accounts <= CANDIDATE_CAP).slice(0, 2);
-  const groups: Position[][] = small.map((p) => [p]);
-  if (groups.length === 0) {
-    const rarest = positions.slice(0, 3);
-    for (let i = 0; i < rarest.length; i++) {
-      for (let j = i + 1; j < rarest.length; j++) groups.push([rarest[i] as Position, rarest[j] as Position]);
-    }
-    if (groups.length === 0) groups.push(positions.slice(0, 1));
+/** The `ranked` rows of the statement, plus its one `summary` row. */
+const rankedRowsSql = sql`select 'ranked' as kind, arm, id, name, domain, industry, employees, country, similarity,
+                                 null::int as positions, null::int as containing_count, null::boolean as truncated,
+                                 null::text as positions_json
+                          from top`;
+
+function toWordEvidence(rows: LookupRow[]): WordEvidence {
+  const fuzzy: AccountSummary[] = [];
+  const containing: AccountSummary[] = [];
+  let summary: LookupRow | undefined;
+  for (const r of rows) {
+    if (r.kind === 'summary') summary = r;
+    if (r.kind !== 'ranked' || r.id === null) continue;
+    (Number(r.arm) === 0 ? fuzzy : containing).push(toSummary(r as unknown as FuzzyRow));
   }
-  // Every typed word is common ("Eaton Vance California Municipal Bond Fund"): all of them but any one,
-  // searched only when every group above reached more accounts than the cap.
-  const leaveOneOut =
-    positions.length >= 3 ? positions.map((_, skip) => positions.filter((_p, i) => i !== skip)) : undefined;
-  return rankGroups(db, teamId, key, typed, groups, leaveOneOut, fetch);
+  const bySimilarity = (a: AccountSummary, b: AccountSummary) =>
+    (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
+  return {
+    fuzzy: fuzzy.sort(bySimilarity),
+    containing: containing.sort(bySimilarity),
+    containingCount: Number(summary?.containing_count ?? 0),
+    truncated: summary?.truncated === true,
+  };
 }
-
-interface RankedRow extends FuzzyRow {
-  /** 0: best by similarity; 1: best among the accounts holding every typed word. */
-  arm: number;
-}
-
-interface RankSummaryRow extends Partial<RankedRow> {
-  containing_count: number | string;
-  truncated: boolean;
-}
-
-/** `(select …) union all (select …)` of the accounts satisfying each group, at most cap + 1 each. */
-const groupArms = (teamId: string, groups: Position[][]) =>
-  sql.join(
-    groups.map(
-      (g, i) => sql`(select ${i}::int as g, id, name, domain, industry, employees, country, normalized_name, name_words
-                     from accounts
-                     where team_id = ${teamId} and ${sql.join(
-                       g.map((p) => sql`name_words && ${sql.param(p.words)}::text[]`),
-                       sql` and `,
-                     )}
-                     limit ${CANDIDATE_CAP + 1})`,
-    ),
-    sql` union all `,
-  );
 
 /**
- * Accounts satisfying any group (a conjunction of typed-word positions), ranked by whole-name
- * similarity, in one statement. Each group is searched with its own cap; a group reaching more accounts
- * than the cap is too common to narrow anything and is left out (when every group is, nothing is
- * ranked: `truncated`). When every first-round group is left out, the `fallbackGroups` round runs in
- * the same statement (gated on that, so it costs nothing otherwise) and decides instead. Only what the
- * decision reads comes back: the best `fetch` candidates, the best `fetch` holding every typed word, and
- * how many hold them all; similarity is computed for kept candidates only.
+ * Word-level candidates for `key`, in one statement (one round trip, one plan):
+ *
+ * - each typed word (the first MAX_WORDS) is corrected against the team's dictionary: a known word
+ *   stands for itself and its close variants, an unknown one for its nearest dictionary words;
+ * - positions (typed words with dictionary words) are ordered rarest first by the accounts their
+ *   words reach (an upper bound from the dictionary counts);
+ * - groups, each a conjunction of positions: up to two rare positions alone (either of them, so a close
+ *   rival lacking the rarest word is still ranked); without any rare one, any two of the three rarest
+ *   together (one of them may be a mistyped legal form, "Corporaoion", which normalised names do not
+ *   hold), or the only one;
+ * - the accounts of each group, through the name_words GIN index, ranked by trigram similarity of the
+ *   whole normalised name (the figure the whole-name search gives), as in rankingSql.
+ *
+ * When every group is too common to narrow and there are three positions or more ("Eaton Vance
+ * California Municipal Bond Fund"), a second statement tries "all positions but any one"; that is
+ * rare (under 1% of one-letter typos over a million names), so its groups are not planned every time.
+ * `words` is null when no typed word resembles any word of the team's names.
+ */
+async function findByWords(db: Db, teamId: string, key: string, fetch: number): Promise<WordEvidence | null> {
+  const typed = typedWords(key);
+  const rows = await queryRows<LookupRow>(
+    db,
+    sql`with corrections as (${correctionsSql(teamId, typed.slice(0, MAX_WORDS))}),
+        positions as (
+          select pos, array_agg(word) as words, sum(accounts)::int as accounts,
+                 row_number() over (order by sum(accounts), pos)::int as r
+          from corrections c
+          where c.word = c.typed or c.similarity >= ${KNOWN_VARIANT_MIN}
+             or not exists (select 1 from corrections k where k.pos = c.pos and k.word = k.typed)
+          group by pos
+        ),
+        shape as (
+          select count(*)::int as n, (count(*) filter (where accounts <= ${CANDIDATE_CAP}))::int as small
+          from positions
+        ),
+        groups as (
+          select p.r as g, p.words as a, p.words as b
+          from positions p cross join shape s
+          where s.small > 0 and p.r <= least(s.small, 2)
+          union all
+          select p.r * 10 + q.r, p.words, q.words
+          from positions p join positions q on p.r < q.r cross join shape s
+          where s.small = 0 and q.r <= 3
+          union all
+          select p.r, p.words, p.words
+          from positions p cross join shape s
+          where s.small = 0 and s.n = 1
+        ),
+        reached as (
+          select g.g, a.*
+          from groups g
+          cross join lateral (
+            select id, name, domain, industry, employees, country, normalized_name, name_words
+            from accounts
+            where team_id = ${teamId} and name_words && g.a and name_words && g.b
+            limit ${CANDIDATE_CAP + 1}
+          ) a
+        ),
+        ${rankingSql(key, typed, fetch)}
+        select 'summary' as kind, null::int as arm, null::int as id, null as name, null as domain,
+               null as industry, null::int as employees, null as country, null::real as similarity,
+               (select n from shape) as positions, o.containing_count, o.truncated,
+               case when o.truncated and (select n from shape) >= 3 then
+                 (select json_agg(json_build_object('words', words, 'accounts', accounts) order by r) from positions)::text
+               end as positions_json
+        from outcome o
+        union all
+        ${rankedRowsSql}`,
+  );
+  const summary = rows.find((r) => r.kind === 'summary');
+  if (!summary || Number(summary.positions ?? 0) === 0) return null;
+  const words = toWordEvidence(rows);
+  if (words.truncated && summary.positions_json !== null) {
+    // Every typed word is common: all of them but any one.
+    const positions = JSON.parse(summary.positions_json) as Position[];
+    const leaveOneOut = positions.map((_, skip) => positions.filter((_p, i) => i !== skip));
+    return rankGroups(db, teamId, key, typed, leaveOneOut, fetch);
+  }
+  return words;
+}
+
+/**
+ * Accounts satisfying any group (a conjunction of typed-word positions), ranked as in rankingSql, in
+ * one statement.
  */
 async function rankGroups(
   db: Db,
@@ -329,60 +352,30 @@ async function rankGroups(
   key: string,
   typed: string[],
   groups: Position[][],
-  fallbackGroups: Position[][] | undefined,
   fetch: number,
 ): Promise<WordEvidence> {
-  const firstTruncated = sql`(select count(*) from r1_broad) = ${groups.length}`;
-  const second = fallbackGroups
-    ? sql`, r2 as (
-            select * from (${groupArms(teamId, fallbackGroups)}) x where ${firstTruncated}
-          ),
-          r2_broad as (select g from r2 group by g having count(*) > ${CANDIDATE_CAP})`
-    : sql``;
-  const secondKept = fallbackGroups ? sql` union all select * from r2 where g not in (select g from r2_broad)` : sql``;
-  const truncated = fallbackGroups
-    ? sql`${firstTruncated} and (select count(*) from r2_broad) = ${fallbackGroups.length}`
-    : firstTruncated;
-  const rows = await queryRows<RankSummaryRow>(
-    db,
-    sql`with r1 as (${groupArms(teamId, groups)}),
-        r1_broad as (select g from r1 group by g having count(*) > ${CANDIDATE_CAP})${second},
-        cand as (
-          select distinct on (id) id, name, domain, industry, employees, country, normalized_name, name_words
-          from (select * from r1 where g not in (select g from r1_broad)${secondKept}) c
-        ),
-        ranked as (
-          select id, name, domain, industry, employees, country,
-                 similarity(normalized_name, ${key}) as similarity,
-                 name_words @> ${sql.param(typed)}::text[] as contains_all
-          from cand
-        ),
-        top as (
-          (select 0 as arm, * from ranked order by similarity desc, id limit ${fetch})
-          union all
-          (select 1 as arm, * from ranked where contains_all order by similarity desc, id limit ${fetch})
-        )
-        select s.containing_count, s.truncated, t.arm, t.id, t.name, t.domain, t.industry, t.employees,
-               t.country, t.similarity
-        from (select (select count(*) from ranked where contains_all)::int as containing_count,
-                     ${truncated} as truncated) s
-        left join top t on true`,
+  const arms = groups.map(
+    (g, i) => sql`(select ${i}::int as g, id, name, domain, industry, employees, country, normalized_name, name_words
+                   from accounts
+                   where team_id = ${teamId} and ${sql.join(
+                     g.map((p) => sql`name_words && ${sql.param(p.words)}::text[]`),
+                     sql` and `,
+                   )}
+                   limit ${CANDIDATE_CAP + 1})`,
   );
-  const fuzzy: AccountSummary[] = [];
-  const containing: AccountSummary[] = [];
-  for (const r of rows) {
-    if (r.id === undefined || r.id === null) continue;
-    (Number(r.arm) === 0 ? fuzzy : containing).push(toSummary(r as RankedRow));
-  }
-  const bySimilarity = (a: AccountSummary, b: AccountSummary) =>
-    (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
-  const [first] = rows;
-  return {
-    fuzzy: fuzzy.sort(bySimilarity),
-    containing: containing.sort(bySimilarity),
-    containingCount: Number(first?.containing_count ?? 0),
-    truncated: first?.truncated === true,
-  };
+  const rows = await queryRows<LookupRow>(
+    db,
+    sql`with groups as (select g from generate_series(0, ${groups.length - 1}) as g),
+        reached as (${sql.join(arms, sql` union all `)}),
+        ${rankingSql(key, typed, fetch)}
+        select 'summary' as kind, null::int as arm, null::int as id, null as name, null as domain,
+               null as industry, null::int as employees, null as country, null::real as similarity,
+               null::int as positions, containing_count, truncated, null::text as positions_json
+        from outcome
+        union all
+        ${rankedRowsSql}`,
+  );
+  return toWordEvidence(rows);
 }
 
 /** Whole-name trigram search in two stages, as one bounded transaction; null when it ran out of time. */
@@ -440,12 +433,11 @@ async function gatherEvidence(
   const keys = query.nameKey !== undefined ? [query.nameKey] : (query.labelKeys ?? []);
   const [fuzzyKey] = keys;
   if (fuzzyKey === undefined) return evidence;
-  const { exact, corrections } = await findExactOrCorrect(db, teamId, keys, typedWords(fuzzyKey).slice(0, MAX_WORDS));
-  evidence.exactName = exact;
-  if (exact.length > 0) return evidence;
+  evidence.exactName = await findByNormalizedName(db, teamId, keys);
+  if (evidence.exactName.length > 0) return evidence;
   // One more row than we show, so "clearly ahead" is judged on real neighbours.
   const fetch = Math.max(limit, 5) + 1;
-  const words = await findByWords(db, teamId, fuzzyKey, corrections, fetch);
+  const words = await findByWords(db, teamId, fuzzyKey, fetch);
   if (words) {
     evidence.fuzzy = words.fuzzy.filter((c) => (c.similarity ?? 0) >= t.suggestMin);
     if (query.nameKey !== undefined) {
