@@ -14,7 +14,7 @@
  *   4. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
  *      index, in one transaction bounded by a statement timeout.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   type AccountSummary,
   type CompanyQuery,
@@ -26,34 +26,39 @@ import {
   type Thresholds,
 } from '../../src/lookup/resolve.ts';
 import type { Db } from '../client.ts';
-import { queryRows } from '../raw.ts';
-import { accounts } from '../schema.ts';
-import { summaryColumns } from './accounts.ts';
+import { queryRows, queryRowsPrepared } from '../raw.ts';
 
 export type { AccountSummary, Resolution } from '../../src/lookup/resolve.ts';
 
 /** More exact matches than this are reported as "N or more" candidates; we never need them all. */
 const EXACT_CAP = 50;
 
+/** The summary columns of an account, as lookups return them. */
+const SUMMARY = sql.raw('id, name, domain, industry, employees, country');
+
 /** Accounts of the team whose registrable domain is `domain`. */
 export async function findByDomain(db: Db, teamId: string, domain: string): Promise<AccountSummary[]> {
-  return db
-    .select(summaryColumns)
-    .from(accounts)
-    .where(and(eq(accounts.teamId, teamId), eq(accounts.domain, domain)))
-    .orderBy(accounts.id)
-    .limit(EXACT_CAP);
+  return queryRowsPrepared<AccountSummary>(
+    db,
+    'lookup_domain',
+    sql`select ${SUMMARY} from accounts
+        where team_id = ${teamId} and domain = ${domain}
+        order by id
+        limit ${EXACT_CAP}`,
+  );
 }
 
 /** Accounts of the team whose normalised name is one of `keys`. */
 export async function findByNormalizedName(db: Db, teamId: string, keys: readonly string[]): Promise<AccountSummary[]> {
   if (keys.length === 0) return [];
-  return db
-    .select(summaryColumns)
-    .from(accounts)
-    .where(and(eq(accounts.teamId, teamId), inArray(accounts.normalizedName, [...keys])))
-    .orderBy(accounts.id)
-    .limit(EXACT_CAP);
+  return queryRowsPrepared<AccountSummary>(
+    db,
+    'lookup_name',
+    sql`select ${SUMMARY} from accounts
+        where team_id = ${teamId} and normalized_name = any(${sql.param([...keys])}::text[])
+        order by id
+        limit ${EXACT_CAP}`,
+  );
 }
 
 interface FuzzyRow {
@@ -214,16 +219,16 @@ interface LookupRow {
  * employees, country, normalized_name, name_words)` holding at most cap + 1 accounts per group `g`
  * (and `groups`, one row per group). A group reaching more than the cap is too common to narrow
  * anything and is left out. The kept candidates are ranked by whole-name trigram similarity; only the
- * best `fetch`, and the best `fetch` holding every typed word, come back as `ranked` rows.
+ * best `fetch`, and the best `fetch` holding every typed word, come back as `ranked` rows. Similarity
+ * (a few microseconds per name, the main cost here) is computed once per kept account.
  */
 const rankingSql = (key: string, typed: readonly string[], fetch: number) =>
   sql`broad as (select g from reached group by g having count(*) > ${CANDIDATE_CAP}),
       ranked as (
-        select distinct on (id) id, name, domain, industry, employees, country,
+        select id, name, domain, industry, employees, country,
                similarity(normalized_name, ${key}) as similarity,
                name_words @> ${sql.param([...typed])}::text[] as contains_all
-        from reached
-        where g not in (select g from broad)
+        from (select distinct on (id) * from reached where g not in (select g from broad)) kept
       ),
       top as (
         (select 0 as arm, * from ranked order by similarity desc, id limit ${fetch})
@@ -281,8 +286,9 @@ function toWordEvidence(rows: LookupRow[]): WordEvidence {
  */
 async function findByWords(db: Db, teamId: string, key: string, fetch: number): Promise<WordEvidence | null> {
   const typed = typedWords(key);
-  const rows = await queryRows<LookupRow>(
+  const rows = await queryRowsPrepared<LookupRow>(
     db,
+    'lookup_words',
     sql`with corrections as (${correctionsSql(teamId, typed.slice(0, MAX_WORDS))}),
         positions as (
           select pos, array_agg(word) as words, sum(accounts)::int as accounts,
