@@ -96,20 +96,31 @@ export async function findSimilarNames(
 ): Promise<AccountSummary[]> {
   const limit = opts.limit ?? 10;
   const floor = opts.floor ?? DEFAULT_THRESHOLDS.suggestMin;
-  const rows = await db.transaction(async (tx) => {
-    if (opts.timeoutMs !== undefined) {
-      await tx.execute(sql`select set_config('statement_timeout', ${String(opts.timeoutMs)}, true)`);
-    }
-    await tx.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(floor)}, true)`);
-    return queryRows<FuzzyRow>(
-      tx as unknown as Db,
-      sql`select id, name, domain, industry, employees, country, similarity(normalized_name, ${key}) as similarity
-          from accounts
-          where team_id = ${teamId} and normalized_name % ${key} and similarity(normalized_name, ${key}) >= ${floor}
-          order by similarity desc, id
-          limit ${limit}`,
-    );
-  });
+  return db.transaction((tx) => similarNames(tx as unknown as Db, teamId, key, floor, limit, opts.timeoutMs));
+}
+
+/**
+ * The whole-name trigram search itself; run inside a transaction, which the threshold (and the
+ * statement timeout, when given) are set for, in the same round trip.
+ */
+async function similarNames(
+  tx: Db,
+  teamId: string,
+  key: string,
+  floor: number,
+  limit: number,
+  timeoutMs?: number,
+): Promise<AccountSummary[]> {
+  const timeout = timeoutMs === undefined ? sql`` : sql`, set_config('statement_timeout', ${String(timeoutMs)}, true)`;
+  await tx.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(floor)}, true)${timeout}`);
+  const rows = await queryRows<FuzzyRow>(
+    tx,
+    sql`select id, name, domain, industry, employees, country, similarity(normalized_name, ${key}) as similarity
+        from accounts
+        where team_id = ${teamId} and normalized_name % ${key} and similarity(normalized_name, ${key}) >= ${floor}
+        order by similarity desc, id
+        limit ${limit}`,
+  );
   return rows.map(toSummary);
 }
 
@@ -384,7 +395,7 @@ async function rankGroups(
   return toWordEvidence(rows);
 }
 
-/** Whole-name trigram search in two stages, as one bounded transaction; null when it ran out of time. */
+/** Whole-name trigram search in two stages, in one bounded transaction; null when it ran out of time. */
 async function fallbackSimilar(
   db: Db,
   teamId: string,
@@ -393,18 +404,15 @@ async function fallbackSimilar(
   t: Thresholds,
 ): Promise<AccountSummary[] | null> {
   try {
-    // Stage 1 at matchMin - margin: enough to decide match vs ambiguous (a runner-up that could tie the
-    // best is at least that similar), with far fewer index candidates than the suggestion floor.
-    const strict = await findSimilarNames(db, teamId, key, {
-      limit: fetch,
-      floor: t.matchMin - t.margin,
-      timeoutMs: FALLBACK_TIMEOUT_MS,
-    });
-    if ((strict[0]?.similarity ?? 0) >= t.matchMin) return strict;
-    return await findSimilarNames(db, teamId, key, {
-      limit: fetch,
-      floor: t.suggestMin,
-      timeoutMs: FALLBACK_TIMEOUT_MS,
+    return await db.transaction(async (txn) => {
+      const tx = txn as unknown as Db;
+      // Stage 1 at matchMin - margin: enough to decide match vs ambiguous (a runner-up that could tie the
+      // best is at least that similar), with far fewer index candidates than the suggestion floor.
+      const strict = await similarNames(tx, teamId, key, t.matchMin - t.margin, fetch, FALLBACK_TIMEOUT_MS);
+      // Stage 2 could only add names below stage 1's floor: not needed for a match, nor when stage 1
+      // already filled every place (its best `fetch` are then stage 2's best `fetch` too).
+      if ((strict[0]?.similarity ?? 0) >= t.matchMin || strict.length >= fetch) return strict;
+      return await similarNames(tx, teamId, key, t.suggestMin, fetch);
     });
   } catch (err) {
     if (isQueryCanceled(err)) return null;
