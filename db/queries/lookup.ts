@@ -8,13 +8,13 @@
  *      most lookups end with;
  *   3. the word search, one statement: each typed word corrected against the team's word dictionary
  *      (account_name_words, trigram GIN over distinct words, not names), then the accounts holding the
- *      rarest corrected words (accounts.name_words GIN, each group capped), ranked by whole-name
- *      trigram similarity in SQL; only the best few rows come back. When every group is too common to
- *      narrow (rare), once more with "all typed words but one";
+ *      rarest corrected words (accounts.name_words GIN, each group capped; when every group is too
+ *      common to narrow, "all typed words but one"), ranked by whole-name trigram similarity in SQL;
+ *      only the best few rows come back;
  *   4. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
  *      index, in one transaction bounded by a statement timeout.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import {
   type AccountSummary,
   type CompanyQuery,
@@ -196,24 +196,13 @@ interface WordEvidence {
   truncated: boolean;
 }
 
-interface Position {
-  /** Dictionary words standing for one typed word. */
-  words: string[];
-  /** Accounts using them (an upper bound on the accounts they reach). */
-  accounts: number;
-}
-
 /** One row of the word search: its summary, or a ranked candidate. */
-interface LookupRow {
+interface WordRow extends Omit<FuzzyRow, 'id' | 'name' | 'similarity'> {
   kind: 'summary' | 'ranked';
   /** Ranked rows: 0 best by similarity, 1 best among the accounts holding every typed word. */
   arm: number | null;
   id: number | null;
   name: string | null;
-  domain: string | null;
-  industry: string | null;
-  employees: number | null;
-  country: string | null;
   similarity: number | string | null;
   /** Summary: typed-word positions with at least one dictionary word. */
   positions: number | string | null;
@@ -221,63 +210,13 @@ interface LookupRow {
   containing_count: number | string | null;
   /** Summary: every group reached more accounts than the cap. */
   truncated: boolean | null;
-  /** Summary, only when truncated with 3+ positions: the positions (JSON), rarest first. */
-  positions_json: string | null;
 }
 
-/**
- * The ranking part shared by the lookup statements, given a CTE `reached(g, id, name, domain, industry,
- * employees, country, normalized_name, name_words)` holding at most cap + 1 accounts per group `g`
- * (and `groups`, one row per group). A group reaching more than the cap is too common to narrow
- * anything and is left out. The kept candidates are ranked by whole-name trigram similarity; only the
- * best `fetch`, and the best `fetch` holding every typed word, come back as `ranked` rows. Similarity
- * (a few microseconds per name, the main cost here) is computed once per kept account.
- */
-const rankingSql = (key: string, typed: readonly string[], fetch: number) =>
-  sql`broad as (select g from reached group by g having count(*) > ${CANDIDATE_CAP}),
-      ranked as (
-        select id, name, domain, industry, employees, country,
-               similarity(normalized_name, ${key}) as similarity,
-               name_words @> ${sql.param([...typed])}::text[] as contains_all
-        from (select distinct on (id) * from reached where g not in (select g from broad)) kept
-      ),
-      top as (
-        (select 0 as arm, * from ranked order by similarity desc, id limit ${fetch})
-        union all
-        (select 1 as arm, * from ranked where contains_all order by similarity desc, id limit ${fetch})
-      ),
-      outcome as (
-        select (select count(*) from ranked where contains_all)::int as containing_count,
-               (select count(*) from broad) = (select count(*) from groups) as truncated
-      )`;
-
-/** The `ranked` rows of the statement, plus its one `summary` row. */
-const rankedRowsSql = sql`select 'ranked' as kind, arm, id, name, domain, industry, employees, country, similarity,
-                                 null::int as positions, null::int as containing_count, null::boolean as truncated,
-                                 null::text as positions_json
-                          from top`;
-
-function toWordEvidence(rows: LookupRow[]): WordEvidence {
-  const fuzzy: AccountSummary[] = [];
-  const containing: AccountSummary[] = [];
-  let summary: LookupRow | undefined;
-  for (const r of rows) {
-    if (r.kind === 'summary') summary = r;
-    if (r.kind !== 'ranked' || r.id === null) continue;
-    (Number(r.arm) === 0 ? fuzzy : containing).push(toSummary(r as unknown as FuzzyRow));
-  }
-  const bySimilarity = (a: AccountSummary, b: AccountSummary) =>
-    (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
-  return {
-    fuzzy: fuzzy.sort(bySimilarity),
-    containing: containing.sort(bySimilarity),
-    containingCount: Number(summary?.containing_count ?? 0),
-    truncated: summary?.truncated === true,
-  };
-}
+/** Conjunctions of `name_words && <array>` over up to five positions; a missing one repeats the first. */
+const CONJUNCTION = [1, 2, 3, 4, 5];
 
 /**
- * Word-level candidates for `key`, in one statement (one round trip, one plan):
+ * Word-level candidates for `key`, in one statement (one round trip, one plan whatever the words):
  *
  * - each typed word (the first MAX_WORDS) is corrected against the team's dictionary: a known word
  *   stands for itself and its close variants, an unknown one for its nearest dictionary words;
@@ -287,17 +226,30 @@ function toWordEvidence(rows: LookupRow[]): WordEvidence {
  *   rival lacking the rarest word is still ranked); without any rare one, any two of the three rarest
  *   together (one of them may be a mistyped legal form, "Corporaoion", which normalised names do not
  *   hold), or the only one;
- * - the accounts of each group, through the name_words GIN index, ranked by trigram similarity of the
- *   whole normalised name (the figure the whole-name search gives), as in rankingSql.
+ * - the accounts of each group through the name_words GIN index, at most CANDIDATE_CAP + 1 each. A
+ *   group reaching more than the cap is too common to narrow anything and is left out. When every
+ *   group is left out and there are three positions or more ("Eaton Vance California Municipal Bond
+ *   Fund"), "all positions but any one" are tried instead (that part runs only then: under 1% of
+ *   one-letter typos over a million names);
+ * - the kept candidates are ranked by trigram similarity of the whole normalised name (the figure the
+ *   whole-name search gives); only the best `fetch`, the best `fetch` holding every typed word, and how
+ *   many hold them all come back. Similarity (a few microseconds per name, the main cost here) is
+ *   computed once per kept account.
  *
- * When every group is too common to narrow and there are three positions or more ("Eaton Vance
- * California Municipal Bond Fund"), a second statement tries "all positions but any one"; that is
- * rare (under 1% of one-letter typos over a million names), so its groups are not planned every time.
- * `words` is null when no typed word resembles any word of the team's names.
+ * Null when no typed word resembles any word of the team's names.
  */
 async function findByWords(db: Db, teamId: string, key: string, fetch: number): Promise<WordEvidence | null> {
   const typed = typedWords(key);
-  const rows = await queryRowsPrepared<LookupRow>(
+  const accountsOf = (g: string, conditions: SQL[]) =>
+    sql`select ${sql.raw(g)}.g, a.*
+        from ${sql.raw(g)}
+        cross join lateral (
+          select id, name, domain, industry, employees, country, normalized_name, name_words
+          from accounts
+          where team_id = ${teamId} and ${sql.join(conditions, sql` and `)}
+          limit ${CANDIDATE_CAP + 1}
+        ) a`;
+  const rows = await queryRowsPrepared<WordRow>(
     db,
     'lookup_words',
     sql`with corrections as (${correctionsSql(teamId, typed.slice(0, MAX_WORDS))}),
@@ -326,73 +278,73 @@ async function findByWords(db: Db, teamId: string, key: string, fetch: number): 
           from positions p cross join shape s
           where s.small = 0 and s.n = 1
         ),
-        reached as (
-          select g.g, a.*
-          from groups g
+        reached as (${accountsOf('groups', [sql`name_words && groups.a`, sql`name_words && groups.b`])}),
+        broad as (select g from reached group by g having count(*) > ${CANDIDATE_CAP}),
+        all_broad as (select (select count(*) from broad) = (select count(*) from groups) as yes),
+        leave_one_out as (
+          select 100 + s.r as g,
+                 ${sql.join(
+                   CONJUNCTION.map((k) => sql.raw(`max(o.words) filter (where o.k = ${k}) as c${k}`)),
+                   sql`, `,
+                 )}
+          from positions s
           cross join lateral (
-            select id, name, domain, industry, employees, country, normalized_name, name_words
-            from accounts
-            where team_id = ${teamId} and name_words && g.a and name_words && g.b
-            limit ${CANDIDATE_CAP + 1}
-          ) a
+            select words, row_number() over (order by r) as k from positions p where p.r <> s.r
+          ) o
+          where (select n from shape) >= 3 and (select yes from all_broad)
+          group by s.r
         ),
-        ${rankingSql(key, typed, fetch)}
+        reached_again as (${accountsOf(
+          'leave_one_out',
+          CONJUNCTION.map((k) => sql.raw(`name_words && coalesce(leave_one_out.c${k}, leave_one_out.c1)`)),
+        )}),
+        broad_again as (select g from reached_again group by g having count(*) > ${CANDIDATE_CAP}),
+        ranked as (
+          select id, name, domain, industry, employees, country,
+                 similarity(normalized_name, ${key}) as similarity,
+                 name_words @> ${sql.param([...typed])}::text[] as contains_all
+          from (
+            select distinct on (id) *
+            from (
+              select * from reached where g not in (select g from broad)
+              union all
+              select * from reached_again where g not in (select g from broad_again)
+            ) c
+          ) kept
+        ),
+        top as (
+          (select 0 as arm, * from ranked order by similarity desc, id limit ${fetch})
+          union all
+          (select 1 as arm, * from ranked where contains_all order by similarity desc, id limit ${fetch})
+        )
         select 'summary' as kind, null::int as arm, null::int as id, null as name, null as domain,
                null as industry, null::int as employees, null as country, null::real as similarity,
-               (select n from shape) as positions, o.containing_count, o.truncated,
-               case when o.truncated and (select n from shape) >= 3 then
-                 (select json_agg(json_build_object('words', words, 'accounts', accounts) order by r) from positions)::text
-               end as positions_json
-        from outcome o
+               (select n from shape) as positions,
+               (select count(*) from ranked where contains_all)::int as containing_count,
+               (select yes from all_broad) and (
+                 (select count(*) from leave_one_out) = 0
+                 or (select count(*) from broad_again) = (select count(*) from leave_one_out)
+               ) as truncated
         union all
-        ${rankedRowsSql}`,
+        select 'ranked', arm, id, name, domain, industry, employees, country, similarity, null, null, null
+        from top`,
   );
-  const summary = rows.find((r) => r.kind === 'summary');
-  if (!summary || Number(summary.positions ?? 0) === 0) return null;
-  const words = toWordEvidence(rows);
-  if (words.truncated && summary.positions_json !== null) {
-    // Every typed word is common: all of them but any one.
-    const positions = JSON.parse(summary.positions_json) as Position[];
-    const leaveOneOut = positions.map((_, skip) => positions.filter((_p, i) => i !== skip));
-    return rankGroups(db, teamId, key, typed, leaveOneOut, fetch);
+  const fuzzy: AccountSummary[] = [];
+  const containing: AccountSummary[] = [];
+  let summary: WordRow | undefined;
+  for (const r of rows) {
+    if (r.kind === 'summary') summary = r;
+    else (Number(r.arm) === 0 ? fuzzy : containing).push(toSummary(r as unknown as FuzzyRow));
   }
-  return words;
-}
-
-/**
- * Accounts satisfying any group (a conjunction of typed-word positions), ranked as in rankingSql, in
- * one statement.
- */
-async function rankGroups(
-  db: Db,
-  teamId: string,
-  key: string,
-  typed: string[],
-  groups: Position[][],
-  fetch: number,
-): Promise<WordEvidence> {
-  const arms = groups.map(
-    (g, i) => sql`(select ${i}::int as g, id, name, domain, industry, employees, country, normalized_name, name_words
-                   from accounts
-                   where team_id = ${teamId} and ${sql.join(
-                     g.map((p) => sql`name_words && ${sql.param(p.words)}::text[]`),
-                     sql` and `,
-                   )}
-                   limit ${CANDIDATE_CAP + 1})`,
-  );
-  const rows = await queryRows<LookupRow>(
-    db,
-    sql`with groups as (select g from generate_series(0, ${groups.length - 1}) as g),
-        reached as (${sql.join(arms, sql` union all `)}),
-        ${rankingSql(key, typed, fetch)}
-        select 'summary' as kind, null::int as arm, null::int as id, null as name, null as domain,
-               null as industry, null::int as employees, null as country, null::real as similarity,
-               null::int as positions, containing_count, truncated, null::text as positions_json
-        from outcome
-        union all
-        ${rankedRowsSql}`,
-  );
-  return toWordEvidence(rows);
+  if (!summary || Number(summary.positions ?? 0) === 0) return null;
+  const bySimilarity = (a: AccountSummary, b: AccountSummary) =>
+    (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
+  return {
+    fuzzy: fuzzy.sort(bySimilarity),
+    containing: containing.sort(bySimilarity),
+    containingCount: Number(summary.containing_count ?? 0),
+    truncated: summary.truncated === true,
+  };
 }
 
 /** Whole-name trigram search in two stages, in one bounded transaction; null when it ran out of time. */
