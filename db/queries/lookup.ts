@@ -168,15 +168,15 @@ const byPosition = (a: WordCorrection, b: WordCorrection) =>
  * account_name_words trigram index), best first, at most CORRECTIONS_PER_WORD. One statement shape
  * whatever the number of words, so PostgreSQL plans it the same way every time.
  */
-const correctionsSql = (teamId: string, words: readonly string[]) =>
+const correctionsSql = (team: SQL, words: SQL) =>
   sql`select (u.pos - 1)::int as pos, u.w as typed, c.word, c.accounts, c.similarity
-      from unnest(${sql.param([...words])}::text[]) with ordinality as u(w, pos)
+      from unnest(${words}) with ordinality as u(w, pos)
       cross join lateral (
         select word, accounts, similarity(word, u.w) as similarity
         from account_name_words
-        where team_id = ${teamId} and word % u.w
+        where team_id = ${team} and word % u.w
         order by similarity desc, word
-        limit ${CORRECTIONS_PER_WORD}
+        limit ${sql.raw(String(CORRECTIONS_PER_WORD))}
       ) c`;
 
 /**
@@ -184,7 +184,10 @@ const correctionsSql = (teamId: string, words: readonly string[]) =>
  */
 export async function correctWords(db: Db, teamId: string, words: readonly string[]): Promise<WordCorrection[]> {
   if (words.length === 0) return [];
-  const rows = await queryRows<CorrectionRow>(db, correctionsSql(teamId, words));
+  const rows = await queryRows<CorrectionRow>(
+    db,
+    correctionsSql(sql`${teamId}`, sql`${sql.param([...words])}::text[]`),
+  );
   return rows.map(toCorrection).sort(byPosition);
 }
 
@@ -237,49 +240,65 @@ const CONJUNCTION = [1, 2, 3, 4, 5];
  *   computed once per kept account.
  *
  * Null when no typed word resembles any word of the team's names.
+ *
+ * Planning this statement used to cost as much as running it. So the values enter through the
+ * materialized `input` CTE and the constants are literals: the plan then does not depend on the values,
+ * and PostgreSQL keeps one generic plan per connection for the prepared statement (after its first five
+ * custom plans). The LIMITs on `groups` (at most 3) and `leave_one_out` (at most MAX_WORDS) cut
+ * nothing; they keep the row estimates true, hence the estimated cost small (~3k instead of ~70k for
+ * six words: 100k would switch JIT compilation on, ~100 ms).
  */
 async function findByWords(db: Db, teamId: string, key: string, fetch: number): Promise<WordEvidence | null> {
   const typed = typedWords(key);
+  const CAP = sql.raw(String(CANDIDATE_CAP));
+  const CAP_PLUS_ONE = sql.raw(String(CANDIDATE_CAP + 1));
   const accountsOf = (g: string, conditions: SQL[]) =>
     sql`select ${sql.raw(g)}.g, a.*
         from ${sql.raw(g)}
         cross join lateral (
           select id, name, domain, industry, employees, country, normalized_name, name_words
           from accounts
-          where team_id = ${teamId} and ${sql.join(conditions, sql` and `)}
-          limit ${CANDIDATE_CAP + 1}
+          where team_id = (select team from input) and ${sql.join(conditions, sql` and `)}
+          limit ${CAP_PLUS_ONE}
         ) a`;
   const rows = await queryRowsPrepared<WordRow>(
     db,
     'lookup_words',
-    sql`with corrections as (${correctionsSql(teamId, typed.slice(0, MAX_WORDS))}),
+    sql`with input as materialized (
+          select ${teamId}::text as team, ${sql.param(typed.slice(0, MAX_WORDS))}::text[] as words,
+                 ${key}::text as key, ${sql.param([...typed])}::text[] as typed, ${fetch}::int as top_n
+        ),
+        corrections as (${correctionsSql(sql`(select team from input)`, sql`(select words from input)`)}),
         positions as (
           select pos, array_agg(word) as words, sum(accounts)::int as accounts,
                  row_number() over (order by sum(accounts), pos)::int as r
           from corrections c
-          where c.word = c.typed or c.similarity >= ${KNOWN_VARIANT_MIN}
+          where c.word = c.typed or c.similarity >= ${sql.raw(String(KNOWN_VARIANT_MIN))}
              or not exists (select 1 from corrections k where k.pos = c.pos and k.word = k.typed)
           group by pos
         ),
         shape as (
-          select count(*)::int as n, (count(*) filter (where accounts <= ${CANDIDATE_CAP}))::int as small
+          select count(*)::int as n, (count(*) filter (where accounts <= ${CAP}))::int as small
           from positions
         ),
         groups as (
-          select p.r as g, p.words as a, p.words as b
-          from positions p cross join shape s
-          where s.small > 0 and p.r <= least(s.small, 2)
-          union all
-          select p.r * 10 + q.r, p.words, q.words
-          from positions p join positions q on p.r < q.r cross join shape s
-          where s.small = 0 and q.r <= 3
-          union all
-          select p.r, p.words, p.words
-          from positions p cross join shape s
-          where s.small = 0 and s.n = 1
+          select * from (
+            select p.r as g, p.words as a, p.words as b
+            from positions p cross join shape s
+            where s.small > 0 and p.r <= least(s.small, 2)
+            union all
+            select p.r * 10 + q.r, p.words, q.words
+            from positions p join positions q on p.r < q.r cross join shape s
+            where s.small = 0 and q.r <= 3
+            union all
+            select p.r, p.words, p.words
+            from positions p cross join shape s
+            where s.small = 0 and s.n = 1
+          ) g
+          limit 3
         ),
         reached as (${accountsOf('groups', [sql`name_words && groups.a`, sql`name_words && groups.b`])}),
-        broad as (select g from reached group by g having count(*) > ${CANDIDATE_CAP}),
+        broad as (select g from reached group by g having count(*) > ${CAP}),
         all_broad as (select (select count(*) from broad) = (select count(*) from groups) as yes),
         leave_one_out as (
           select 100 + s.r as g,
@@ -293,16 +312,17 @@ async function findByWords(db: Db, teamId: string, key: string, fetch: number): 
           ) o
           where (select n from shape) >= 3 and (select yes from all_broad)
           group by s.r
+          limit ${sql.raw(String(MAX_WORDS))}
         ),
         reached_again as (${accountsOf(
           'leave_one_out',
           CONJUNCTION.map((k) => sql.raw(`name_words && coalesce(leave_one_out.c${k}, leave_one_out.c1)`)),
         )}),
-        broad_again as (select g from reached_again group by g having count(*) > ${CANDIDATE_CAP}),
+        broad_again as (select g from reached_again group by g having count(*) > ${CAP}),
         ranked as (
           select id, name, domain, industry, employees, country,
-                 similarity(normalized_name, ${key}) as similarity,
-                 name_words @> ${sql.param([...typed])}::text[] as contains_all
+                 similarity(normalized_name, (select key from input)) as similarity,
+                 name_words @> (select typed from input) as contains_all
           from (
             select distinct on (id) *
             from (
@@ -313,9 +333,9 @@ async function findByWords(db: Db, teamId: string, key: string, fetch: number): 
           ) kept
         ),
         top as (
-          (select 0 as arm, * from ranked order by similarity desc, id limit ${fetch})
+          (select 0 as arm, * from ranked order by similarity desc, id limit (select top_n from input))
           union all
-          (select 1 as arm, * from ranked where contains_all order by similarity desc, id limit ${fetch})
+          (select 1 as arm, * from ranked where contains_all order by similarity desc, id limit (select top_n from input))
         )
         select 'summary' as kind, null::int as arm, null::int as id, null as name, null as domain,
                null as industry, null::int as employees, null as country, null::real as similarity,
