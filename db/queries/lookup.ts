@@ -4,15 +4,16 @@
  *
  * The plan, one round trip per step, each step only when the previous ones cannot decide:
  *   1. the domain, when the text holds one (btree on team_id, domain);
- *   2. the exact normalised name (btree on team_id, normalized_name): cheap to plan and run, and what
- *      most lookups end with;
- *   3. the word search, one statement: each typed word corrected against the team's word dictionary
- *      (account_name_words, trigram GIN over distinct words, not names), then the accounts holding the
- *      rarest corrected words (accounts.name_words GIN, each group capped; when every group is too
- *      common to narrow, "all typed words but one"), ranked by whole-name trigram similarity in SQL;
- *      only the best few rows come back;
- *   4. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
+ *   2. one statement for the name (findByNameOrWords): the exact normalised name (btree on team_id,
+ *      normalized_name) and, gated on there being none, the word search: each typed word corrected
+ *      against the team's word dictionary (account_name_words, trigram GIN over distinct words, not
+ *      names), then the accounts holding the rarest corrected words (accounts.name_words GIN, each group
+ *      capped; when every group is too common to narrow, "all typed words but one"), ranked by
+ *      whole-name trigram similarity in SQL; only the best few rows come back;
+ *   3. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
  *      index, in one transaction bounded by a statement timeout.
+ * Steps 1 and 2 are named prepared statements, parsed once per connection; step 2's plan does not
+ * depend on the values, so it is planned once per connection too.
  */
 import { type SQL, sql } from 'drizzle-orm';
 import {
@@ -43,19 +44,6 @@ export async function findByDomain(db: Db, teamId: string, domain: string): Prom
     'lookup_domain',
     sql`select ${SUMMARY} from accounts
         where team_id = ${teamId} and domain = ${domain}
-        order by id
-        limit ${EXACT_CAP}`,
-  );
-}
-
-/** Accounts of the team whose normalised name is one of `keys`. */
-export async function findByNormalizedName(db: Db, teamId: string, keys: readonly string[]): Promise<AccountSummary[]> {
-  if (keys.length === 0) return [];
-  return queryRowsPrepared<AccountSummary>(
-    db,
-    'lookup_name',
-    sql`select ${SUMMARY} from accounts
-        where team_id = ${teamId} and normalized_name = any(${sql.param([...keys])}::text[])
         order by id
         limit ${EXACT_CAP}`,
   );
@@ -201,7 +189,7 @@ interface WordEvidence {
 
 /** One row of the word search: its summary, or a ranked candidate. */
 interface WordRow extends Omit<FuzzyRow, 'id' | 'name' | 'similarity'> {
-  kind: 'summary' | 'ranked';
+  kind: 'exact' | 'summary' | 'ranked';
   /** Ranked rows: 0 best by similarity, 1 best among the accounts holding every typed word. */
   arm: number | null;
   id: number | null;
@@ -219,7 +207,8 @@ interface WordRow extends Omit<FuzzyRow, 'id' | 'name' | 'similarity'> {
 const CONJUNCTION = [1, 2, 3, 4, 5];
 
 /**
- * Word-level candidates for `key`, in one statement (one round trip, one plan whatever the words):
+ * Accounts whose normalised name is one of `keys` and, only when there are none, the word-level
+ * candidates for `key`, in one statement (one round trip, one plan whatever the words):
  *
  * - each typed word (the first MAX_WORDS) is corrected against the team's dictionary: a known word
  *   stands for itself and its close variants, an unknown one for its nearest dictionary words;
@@ -239,16 +228,22 @@ const CONJUNCTION = [1, 2, 3, 4, 5];
  *   many hold them all come back. Similarity (a few microseconds per name, the main cost here) is
  *   computed once per kept account.
  *
- * Null when no typed word resembles any word of the team's names.
+ * `words` is null after an exact hit, or when no typed word resembles any word of the team's names.
  *
- * Planning this statement used to cost as much as running it. So the values enter through the
+ * Planning this statement took about a quarter of its server time. So the values enter through the
  * materialized `input` CTE and the constants are literals: the plan then does not depend on the values,
  * and PostgreSQL keeps one generic plan per connection for the prepared statement (after its first five
  * custom plans). The LIMITs on `groups` (at most 3) and `leave_one_out` (at most MAX_WORDS) cut
  * nothing; they keep the row estimates true, hence the estimated cost small (~3k instead of ~70k for
  * six words: 100k would switch JIT compilation on, ~100 ms).
  */
-async function findByWords(db: Db, teamId: string, key: string, fetch: number): Promise<WordEvidence | null> {
+async function findByNameOrWords(
+  db: Db,
+  teamId: string,
+  keys: readonly string[],
+  key: string,
+  fetch: number,
+): Promise<{ exact: AccountSummary[]; words: WordEvidence | null }> {
   const typed = typedWords(key);
   const CAP = sql.raw(String(CANDIDATE_CAP));
   const CAP_PLUS_ONE = sql.raw(String(CANDIDATE_CAP + 1));
@@ -266,9 +261,20 @@ async function findByWords(db: Db, teamId: string, key: string, fetch: number): 
     'lookup_words',
     sql`with input as materialized (
           select ${teamId}::text as team, ${sql.param(typed.slice(0, MAX_WORDS))}::text[] as words,
-                 ${key}::text as key, ${sql.param([...typed])}::text[] as typed, ${fetch}::int as top_n
+                 ${key}::text as key, ${sql.param([...typed])}::text[] as typed, ${fetch}::int as top_n,
+                 ${sql.param([...keys])}::text[] as keys
         ),
-        corrections as (${correctionsSql(sql`(select team from input)`, sql`(select words from input)`)}),
+        exact as (
+          select id, name, domain, industry, employees, country
+          from accounts
+          where team_id = (select team from input) and normalized_name = any((select keys from input)::text[])
+          order by id
+          limit ${sql.raw(String(EXACT_CAP))}
+        ),
+        corrections as (
+          select * from (${correctionsSql(sql`(select team from input)`, sql`(select words from input)`)}) c
+          where not exists (select 1 from exact)
+        ),
         positions as (
           select pos, array_agg(word) as words, sum(accounts)::int as accounts,
                  row_number() over (order by sum(accounts), pos)::int as r
@@ -347,23 +353,34 @@ async function findByWords(db: Db, teamId: string, key: string, fetch: number): 
                ) as truncated
         union all
         select 'ranked', arm, id, name, domain, industry, employees, country, similarity, null, null, null
-        from top`,
+        from top
+        union all
+        select 'exact', null, id, name, domain, industry, employees, country, null, null, null, null
+        from exact`,
   );
+  const exact: AccountSummary[] = [];
   const fuzzy: AccountSummary[] = [];
   const containing: AccountSummary[] = [];
   let summary: WordRow | undefined;
   for (const r of rows) {
     if (r.kind === 'summary') summary = r;
-    else (Number(r.arm) === 0 ? fuzzy : containing).push(toSummary(r as unknown as FuzzyRow));
+    else if (r.kind === 'exact') {
+      const { id, name, domain, industry, employees, country } = r;
+      exact.push({ id: id as number, name: name as string, domain, industry, employees, country });
+    } else (Number(r.arm) === 0 ? fuzzy : containing).push(toSummary(r as unknown as FuzzyRow));
   }
-  if (!summary || Number(summary.positions ?? 0) === 0) return null;
+  if (exact.length > 0) return { exact: exact.sort((a, b) => a.id - b.id), words: null };
+  if (!summary || Number(summary.positions ?? 0) === 0) return { exact, words: null };
   const bySimilarity = (a: AccountSummary, b: AccountSummary) =>
     (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
   return {
-    fuzzy: fuzzy.sort(bySimilarity),
-    containing: containing.sort(bySimilarity),
-    containingCount: Number(summary.containing_count ?? 0),
-    truncated: summary.truncated === true,
+    exact,
+    words: {
+      fuzzy: fuzzy.sort(bySimilarity),
+      containing: containing.sort(bySimilarity),
+      containingCount: Number(summary.containing_count ?? 0),
+      truncated: summary.truncated === true,
+    },
   };
 }
 
@@ -419,11 +436,11 @@ async function gatherEvidence(
   const keys = query.nameKey !== undefined ? [query.nameKey] : (query.labelKeys ?? []);
   const [fuzzyKey] = keys;
   if (fuzzyKey === undefined) return evidence;
-  evidence.exactName = await findByNormalizedName(db, teamId, keys);
-  if (evidence.exactName.length > 0) return evidence;
   // One more row than we show, so "clearly ahead" is judged on real neighbours.
   const fetch = Math.max(limit, 5) + 1;
-  const words = await findByWords(db, teamId, fuzzyKey, fetch);
+  const { exact, words } = await findByNameOrWords(db, teamId, keys, fuzzyKey, fetch);
+  evidence.exactName = exact;
+  if (exact.length > 0) return evidence;
   if (words) {
     evidence.fuzzy = words.fuzzy.filter((c) => (c.similarity ?? 0) >= t.suggestMin);
     if (query.nameKey !== undefined) {
