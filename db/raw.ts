@@ -2,8 +2,10 @@
  * Raw SQL through drizzle on either driver. `db.execute` returns a driver-specific result; both
  * node-postgres and PGlite put the rows in `.rows`, which is all we read.
  */
+import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Db } from './client.ts';
 
@@ -15,9 +17,11 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
 
 /**
  * One of the few statements every request runs, with a fixed text and `$1…` parameters. On
- * PostgreSQL it is a named prepared statement (parsed and planned once per connection, not per call);
- * on PGlite a parameterised query. Skips drizzle's query builder, whose per-call cost shows on the
- * /icp-check hot path. Inside a transaction (no pool at hand) it runs through drizzle like any query.
+ * PostgreSQL it is a named prepared statement (parsed once per connection, not per call; with a plan
+ * that does not depend on the values, planned once too); on PGlite a parameterised query. Skips
+ * drizzle's query builder, whose per-call cost shows on the /icp-check hot path. Results use the
+ * driver's own type parsing (fine for the text, number, boolean and jsonb columns these statements
+ * return). Inside a transaction (no pool at hand) it runs through drizzle like any query.
  */
 export async function preparedRows<T>(db: Db, name: string, text: string, values: unknown[]): Promise<T[]> {
   const client = (db as unknown as { $client?: unknown }).$client;
@@ -29,6 +33,24 @@ export async function preparedRows<T>(db: Db, name: string, text: string, values
     chunks.push(i % 2 === 0 ? sql.raw(part) : sql`${values[Number(part) - 1]}`);
   });
   return queryRows<T>(db, sql.join(chunks));
+}
+
+const dialect = new PgDialect();
+const statementNames = new Map<string, string>();
+
+/**
+ * preparedRows for a statement written with drizzle's `sql` template. For hot statements whose text
+ * does not depend on the values (a fixed shape, arrays as one parameter), so a connection holds few
+ * of them. The name is derived from the text, so one name never stands for two texts.
+ */
+export async function queryRowsPrepared<T>(db: Db, prefix: string, query: SQL): Promise<T[]> {
+  const q = dialect.sqlToQuery(query);
+  let name = statementNames.get(q.sql);
+  if (name === undefined) {
+    name = `${prefix}_${createHash('sha1').update(q.sql).digest('hex').slice(0, 12)}`;
+    statementNames.set(q.sql, name);
+  }
+  return preparedRows<T>(db, name, q.sql, q.params);
 }
 
 /**

@@ -1,8 +1,21 @@
 /**
  * Resolves what a user typed ("Acme", "acme.com", "Acme (acme.com)", a typo) to an account of the
  * team. This file only gathers evidence with team-scoped queries; src/lookup/resolve.ts decides.
+ *
+ * The plan, one round trip per step, each step only when the previous ones cannot decide:
+ *   1. the domain, when the text holds one (btree on team_id, domain);
+ *   2. one statement for the name (findByNameOrWords): the exact normalised name (btree on team_id,
+ *      normalized_name) and, gated on there being none, the word search: each typed word corrected
+ *      against the team's word dictionary (account_name_words, trigram GIN over distinct words, not
+ *      names), then the accounts holding the rarest corrected words (accounts.name_words GIN, each group
+ *      capped; when every group is too common to narrow, "all typed words but one"), ranked by
+ *      whole-name trigram similarity in SQL; only the best few rows come back;
+ *   3. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
+ *      index, in one transaction bounded by a statement timeout.
+ * Steps 1 and 2 are named prepared statements, parsed once per connection; step 2's plan does not
+ * depend on the values, so it is planned once per connection too.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import {
   type AccountSummary,
   type CompanyQuery,
@@ -14,19 +27,18 @@ import {
   type Thresholds,
 } from '../../src/lookup/resolve.ts';
 import type { Db } from '../client.ts';
-import { queryRows } from '../raw.ts';
-import { exactByDomain, exactByName } from './exact-lookup.ts';
+import { queryRows, queryRowsPrepared } from '../raw.ts';
+import type { MatchedAccount } from './accounts.ts';
+import { EXACT_CAP, exactByDomain } from './exact-lookup.ts';
 
 export type { AccountSummary, Resolution } from '../../src/lookup/resolve.ts';
 
-/** Accounts of the team whose registrable domain is `domain`, with what scoring reads (batched: exact-lookup.ts). */
+/**
+ * Accounts of the team whose registrable domain is `domain`, with what scoring reads. Concurrent
+ * domain lookups share one prepared statement (exact-lookup.ts).
+ */
 export async function findByDomain(db: Db, teamId: string, domain: string): Promise<AccountSummary[]> {
   return exactByDomain(db, teamId, domain);
-}
-
-/** Accounts of the team whose normalised name is one of `keys`, with what scoring reads (batched). */
-export async function findByNormalizedName(db: Db, teamId: string, keys: readonly string[]): Promise<AccountSummary[]> {
-  return exactByName(db, teamId, keys);
 }
 
 interface FuzzyRow {
@@ -64,20 +76,31 @@ export async function findSimilarNames(
 ): Promise<AccountSummary[]> {
   const limit = opts.limit ?? 10;
   const floor = opts.floor ?? DEFAULT_THRESHOLDS.suggestMin;
-  const rows = await db.transaction(async (tx) => {
-    if (opts.timeoutMs !== undefined) {
-      await tx.execute(sql`select set_config('statement_timeout', ${String(opts.timeoutMs)}, true)`);
-    }
-    await tx.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(floor)}, true)`);
-    return queryRows<FuzzyRow>(
-      tx as unknown as Db,
-      sql`select id, name, domain, industry, employees, country, similarity(normalized_name, ${key}) as similarity
-          from accounts
-          where team_id = ${teamId} and normalized_name % ${key} and similarity(normalized_name, ${key}) >= ${floor}
-          order by similarity desc, id
-          limit ${limit}`,
-    );
-  });
+  return db.transaction((tx) => similarNames(tx as unknown as Db, teamId, key, floor, limit, opts.timeoutMs));
+}
+
+/**
+ * The whole-name trigram search itself; run inside a transaction, which the threshold (and the
+ * statement timeout, when given) are set for, in the same round trip.
+ */
+async function similarNames(
+  tx: Db,
+  teamId: string,
+  key: string,
+  floor: number,
+  limit: number,
+  timeoutMs?: number,
+): Promise<AccountSummary[]> {
+  const timeout = timeoutMs === undefined ? sql`` : sql`, set_config('statement_timeout', ${String(timeoutMs)}, true)`;
+  await tx.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(floor)}, true)${timeout}`);
+  const rows = await queryRows<FuzzyRow>(
+    tx,
+    sql`select id, name, domain, industry, employees, country, similarity(normalized_name, ${key}) as similarity
+        from accounts
+        where team_id = ${teamId} and normalized_name % ${key} and similarity(normalized_name, ${key}) >= ${floor}
+        order by similarity desc, id
+        limit ${limit}`,
+  );
   return rows.map(toSummary);
 }
 
@@ -101,31 +124,51 @@ export interface WordCorrection {
   similarity: number;
 }
 
+interface CorrectionRow {
+  pos: number | string;
+  word: string;
+  accounts: number | string;
+  similarity: number | string;
+}
+
+const toCorrection = (r: CorrectionRow): WordCorrection => ({
+  pos: Number(r.pos),
+  word: r.word,
+  accounts: Number(r.accounts),
+  similarity: Number(r.similarity),
+});
+
+/** Best first per typed word, as each word's ORDER BY gives them (rows of a union carry no order). */
+const byPosition = (a: WordCorrection, b: WordCorrection) =>
+  a.pos - b.pos || b.similarity - a.similarity || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0);
+
 /**
- * For each typed word, the team's dictionary words trigram-similar to it (pg_trgm's default 0.3 `%`
- * threshold, over the small account_name_words trigram index), best first. One round trip.
+ * The dictionary part of the word search: for each typed word (`words`, a text[] parameter), the team's
+ * dictionary words trigram-similar to it (pg_trgm's default 0.3 `%` threshold, over the small
+ * account_name_words trigram index), best first, at most CORRECTIONS_PER_WORD. One statement shape
+ * whatever the number of words, so PostgreSQL plans it the same way every time.
+ */
+const correctionsSql = (team: SQL, words: SQL) =>
+  sql`select (u.pos - 1)::int as pos, u.w as typed, c.word, c.accounts, c.similarity
+      from unnest(${words}) with ordinality as u(w, pos)
+      cross join lateral (
+        select word, accounts, similarity(word, u.w) as similarity
+        from account_name_words
+        where team_id = ${team} and word % u.w
+        order by similarity desc, word
+        limit ${sql.raw(String(CORRECTIONS_PER_WORD))}
+      ) c`;
+
+/**
+ * For each typed word, the team's dictionary words trigram-similar to it, best first. One round trip.
  */
 export async function correctWords(db: Db, teamId: string, words: readonly string[]): Promise<WordCorrection[]> {
   if (words.length === 0) return [];
-  const parts = words.map(
-    (w, i) =>
-      sql`(select ${i}::int as pos, word, accounts, similarity(word, ${w}) as similarity
-           from account_name_words
-           where team_id = ${teamId} and word % ${w}
-           order by similarity desc, word
-           limit ${CORRECTIONS_PER_WORD})`,
+  const rows = await queryRows<CorrectionRow>(
+    db,
+    correctionsSql(sql`${teamId}`, sql`${sql.param([...words])}::text[]`),
   );
-  const rows = await queryRows<WordCorrection>(db, sql.join(parts, sql` union all `));
-  return rows.map((r) => ({
-    ...r,
-    pos: Number(r.pos),
-    accounts: Number(r.accounts),
-    similarity: Number(r.similarity),
-  }));
-}
-
-interface WordRow extends FuzzyRow {
-  contains_all: boolean;
+  return rows.map(toCorrection).sort(byPosition);
 }
 
 interface WordEvidence {
@@ -136,115 +179,221 @@ interface WordEvidence {
   truncated: boolean;
 }
 
-interface Position {
-  /** Dictionary words standing for one typed word. */
-  words: string[];
-  /** Accounts using them (an upper bound on the accounts they reach). */
-  accounts: number;
+/** One row of the word search: its summary, or a ranked candidate. */
+interface WordRow extends Omit<FuzzyRow, 'id' | 'name' | 'similarity'> {
+  kind: 'exact' | 'summary' | 'ranked';
+  /** Ranked rows: 0 best by similarity, 1 best among the accounts holding every typed word. */
+  arm: number | null;
+  id: number | null;
+  name: string | null;
+  similarity: number | string | null;
+  /** Exact rows: what scoring reads besides the summary. */
+  revenue: number | null;
+  attributes: unknown;
+  /** Summary: typed-word positions with at least one dictionary word. */
+  positions: number | string | null;
+  /** Summary: accounts holding every typed word among the kept candidates. */
+  containing_count: number | string | null;
+  /** Summary: every group reached more accounts than the cap. */
+  truncated: boolean | null;
 }
 
-const bySimilarity = (a: AccountSummary, b: AccountSummary) => (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
+/** Conjunctions of `name_words && <array>` over up to five positions; a missing one repeats the first. */
+const CONJUNCTION = [1, 2, 3, 4, 5];
 
 /**
- * Word-level candidates. Typed words are corrected against the team's dictionary (a known word stands
- * for itself and its close variants, an unknown one for its nearest dictionary words). Then one query
- * through the name_words GIN index reaches the accounts holding the two rarest typed words (either of
- * them, so a close rival lacking the rarest word is still ranked; a typed word too common to narrow is
- * only used together with the next one), ranks them by trigram similarity of the whole normalised name
- * (the figure the whole-name search gives), and reports the accounts holding every typed word as is.
- * Null when no typed word resembles any word of the team's names.
+ * Accounts whose normalised name is one of `keys` and, only when there are none, the word-level
+ * candidates for `key`, in one statement (one round trip, one plan whatever the words):
+ *
+ * - each typed word (the first MAX_WORDS) is corrected against the team's dictionary: a known word
+ *   stands for itself and its close variants, an unknown one for its nearest dictionary words;
+ * - positions (typed words with dictionary words) are ordered rarest first by the accounts their
+ *   words reach (an upper bound from the dictionary counts);
+ * - groups, each a conjunction of positions: up to two rare positions alone (either of them, so a close
+ *   rival lacking the rarest word is still ranked); without any rare one, any two of the three rarest
+ *   together (one of them may be a mistyped legal form, "Corporaoion", which normalised names do not
+ *   hold), or the only one;
+ * - the accounts of each group through the name_words GIN index, at most CANDIDATE_CAP + 1 each. A
+ *   group reaching more than the cap is too common to narrow anything and is left out. When every
+ *   group is left out and there are three positions or more ("Eaton Vance California Municipal Bond
+ *   Fund"), "all positions but any one" are tried instead (that part runs only then: under 1% of
+ *   one-letter typos over a million names);
+ * - the kept candidates are ranked by trigram similarity of the whole normalised name (the figure the
+ *   whole-name search gives); only the best `fetch`, the best `fetch` holding every typed word, and how
+ *   many hold them all come back. Similarity (a few microseconds per name, the main cost here) is
+ *   computed once per kept account.
+ *
+ * `words` is null after an exact hit, or when no typed word resembles any word of the team's names.
+ *
+ * Planning this statement took about a quarter of its server time. So the values enter through the
+ * materialized `input` CTE and the constants are literals: the plan then does not depend on the values,
+ * and PostgreSQL keeps one generic plan per connection for the prepared statement (after its first five
+ * custom plans). The LIMITs on `groups` (at most 3) and `leave_one_out` (at most MAX_WORDS) cut
+ * nothing; they keep the row estimates true, hence the estimated cost small (~3k instead of ~70k for
+ * six words: 100k would switch JIT compilation on, ~100 ms).
  */
-async function findByWords(
+async function findByNameOrWords(
   db: Db,
   teamId: string,
+  keys: readonly string[],
   key: string,
-  corrections: WordCorrection[],
   fetch: number,
-): Promise<WordEvidence | null> {
+): Promise<{ exact: AccountSummary[]; words: WordEvidence | null }> {
   const typed = typedWords(key);
-  const positions: Position[] = [];
-  typed.slice(0, MAX_WORDS).forEach((w, pos) => {
-    const mine = corrections.filter((c) => c.pos === pos);
-    const known = mine.some((c) => c.word === w);
-    const kept = known ? mine.filter((c) => c.word === w || c.similarity >= KNOWN_VARIANT_MIN) : mine;
-    if (kept.length === 0) return;
-    positions.push({ words: kept.map((c) => c.word), accounts: kept.reduce((a, c) => a + c.accounts, 0) });
-  });
-  if (positions.length === 0) return null;
-  positions.sort((a, b) => a.accounts - b.accounts);
-
-  // Each group is a conjunction of positions; an account is a candidate when it satisfies any group.
-  // Up to two rare typed words alone; without any, any two of the three rarest together (one of them
-  // may be a mistyped legal form, "Corporaoion", which normalised names do not hold).
-  const small = positions.filter((p) => p.accounts <= CANDIDATE_CAP).slice(0, 2);
-  const groups: Position[][] = small.map((p) => [p]);
-  if (groups.length === 0) {
-    const rarest = positions.slice(0, 3);
-    for (let i = 0; i < rarest.length; i++) {
-      for (let j = i + 1; j < rarest.length; j++) groups.push([rarest[i] as Position, rarest[j] as Position]);
-    }
-    if (groups.length === 0) groups.push(positions.slice(0, 1));
-  }
-  let found = await rankGroups(db, teamId, key, typed, groups, fetch);
-  if (found.truncated && positions.length >= 3) {
-    // Every typed word is common ("Eaton Vance California Municipal Bond Fund"): all of them but any one.
-    const leaveOneOut = positions.map((_, skip) => positions.filter((_p, i) => i !== skip));
-    found = await rankGroups(db, teamId, key, typed, leaveOneOut, fetch);
-  }
-  return found;
-}
-
-/**
- * Accounts satisfying any group (a conjunction of typed-word positions), ranked by whole-name
- * similarity. Each group is searched with its own cap; a group reaching more accounts than the cap is
- * too common to narrow anything and is left out (when every group is, nothing is ranked: `truncated`).
- */
-async function rankGroups(
-  db: Db,
-  teamId: string,
-  key: string,
-  typed: string[],
-  groups: Position[][],
-  fetch: number,
-): Promise<WordEvidence> {
-  const parts = groups.map(
-    (g, i) => sql`(select ${i}::int as g, id, name, domain, industry, employees, country,
-                          similarity(normalized_name, ${key}) as similarity,
-                          name_words @> ${sql.param(typed)}::text[] as contains_all
-                   from accounts
-                   where team_id = ${teamId} and ${sql.join(
-                     g.map((p) => sql`name_words && ${sql.param(p.words)}::text[]`),
-                     sql` and `,
-                   )}
-                   limit ${CANDIDATE_CAP + 1})`,
+  const CAP = sql.raw(String(CANDIDATE_CAP));
+  const CAP_PLUS_ONE = sql.raw(String(CANDIDATE_CAP + 1));
+  const accountsOf = (g: string, conditions: SQL[]) =>
+    sql`select ${sql.raw(g)}.g, a.*
+        from ${sql.raw(g)}
+        cross join lateral (
+          select id, name, domain, industry, employees, country, normalized_name, name_words
+          from accounts
+          where team_id = (select team from input) and ${sql.join(conditions, sql` and `)}
+          limit ${CAP_PLUS_ONE}
+        ) a`;
+  const rows = await queryRowsPrepared<WordRow>(
+    db,
+    'lookup_words',
+    sql`with input as materialized (
+          select ${teamId}::text as team, ${sql.param(typed.slice(0, MAX_WORDS))}::text[] as words,
+                 ${key}::text as key, ${sql.param([...typed])}::text[] as typed, ${fetch}::int as top_n,
+                 ${sql.param([...keys])}::text[] as keys
+        ),
+        exact as (
+          select id, name, domain, industry, employees, country, revenue, attributes
+          from accounts
+          where team_id = (select team from input) and normalized_name = any((select keys from input)::text[])
+          order by id
+          limit ${sql.raw(String(EXACT_CAP))}
+        ),
+        corrections as (
+          select * from (${correctionsSql(sql`(select team from input)`, sql`(select words from input)`)}) c
+          where not exists (select 1 from exact)
+        ),
+        positions as (
+          select pos, array_agg(word) as words, sum(accounts)::int as accounts,
+                 row_number() over (order by sum(accounts), pos)::int as r
+          from corrections c
+          where c.word = c.typed or c.similarity >= ${sql.raw(String(KNOWN_VARIANT_MIN))}
+             or not exists (select 1 from corrections k where k.pos = c.pos and k.word = k.typed)
+          group by pos
+        ),
+        shape as (
+          select count(*)::int as n, (count(*) filter (where accounts <= ${CAP}))::int as small
+          from positions
+        ),
+        groups as (
+          select * from (
+            select p.r as g, p.words as a, p.words as b
+            from positions p cross join shape s
+            where s.small > 0 and p.r <= least(s.small, 2)
+            union all
+            select p.r * 10 + q.r, p.words, q.words
+            from positions p join positions q on p.r < q.r cross join shape s
+            where s.small = 0 and q.r <= 3
+            union all
+            select p.r, p.words, p.words
+            from positions p cross join shape s
+            where s.small = 0 and s.n = 1
+          ) g
+          limit 3
+        ),
+        reached as (${accountsOf('groups', [sql`name_words && groups.a`, sql`name_words && groups.b`])}),
+        broad as (select g from reached group by g having count(*) > ${CAP}),
+        all_broad as (select (select count(*) from broad) = (select count(*) from groups) as yes),
+        leave_one_out as (
+          select 100 + s.r as g,
+                 ${sql.join(
+                   CONJUNCTION.map((k) => sql.raw(`max(o.words) filter (where o.k = ${k}) as c${k}`)),
+                   sql`, `,
+                 )}
+          from positions s
+          cross join lateral (
+            select words, row_number() over (order by r) as k from positions p where p.r <> s.r
+          ) o
+          where (select n from shape) >= 3 and (select yes from all_broad)
+          group by s.r
+          limit ${sql.raw(String(MAX_WORDS))}
+        ),
+        reached_again as (${accountsOf(
+          'leave_one_out',
+          CONJUNCTION.map((k) => sql.raw(`name_words && coalesce(leave_one_out.c${k}, leave_one_out.c1)`)),
+        )}),
+        broad_again as (select g from reached_again group by g having count(*) > ${CAP}),
+        ranked as (
+          select id, name, domain, industry, employees, country,
+                 similarity(normalized_name, (select key from input)) as similarity,
+                 name_words @> (select typed from input) as contains_all
+          from (
+            select distinct on (id) *
+            from (
+              select * from reached where g not in (select g from broad)
+              union all
+              select * from reached_again where g not in (select g from broad_again)
+            ) c
+          ) kept
+        ),
+        top as (
+          (select 0 as arm, * from ranked order by similarity desc, id limit (select top_n from input))
+          union all
+          (select 1 as arm, * from ranked where contains_all order by similarity desc, id limit (select top_n from input))
+        )
+        select 'summary' as kind, null::int as arm, null::int as id, null as name, null as domain,
+               null as industry, null::int as employees, null as country, null::real as similarity,
+               null::float8 as revenue, null::jsonb as attributes,
+               (select n from shape) as positions,
+               (select count(*) from ranked where contains_all)::int as containing_count,
+               (select yes from all_broad) and (
+                 (select count(*) from leave_one_out) = 0
+                 or (select count(*) from broad_again) = (select count(*) from leave_one_out)
+               ) as truncated
+        union all
+        select 'ranked', arm, id, name, domain, industry, employees, country, similarity, null, null, null, null,
+               null
+        from top
+        union all
+        select 'exact', null, id, name, domain, industry, employees, country, null, revenue, attributes, null, null,
+               null
+        from exact`,
   );
-  const rows = await queryRows<WordRow & { g: number }>(db, sql.join(parts, sql` union all `));
-  const perGroup = new Map<number, number>();
-  for (const r of rows) perGroup.set(Number(r.g), (perGroup.get(Number(r.g)) ?? 0) + 1);
-  const broad = new Set([...perGroup].filter(([, n]) => n > CANDIDATE_CAP).map(([g]) => g));
-  const truncated = broad.size === groups.length;
-  const byId = new Map<number, { summary: AccountSummary; containsAll: boolean }>();
+  const exact: AccountSummary[] = [];
+  const fuzzy: AccountSummary[] = [];
+  const containing: AccountSummary[] = [];
+  let summary: WordRow | undefined;
   for (const r of rows) {
-    if (broad.has(Number(r.g))) continue;
-    byId.set(r.id, { summary: toSummary(r), containsAll: r.contains_all });
+    if (r.kind === 'summary') summary = r;
+    else if (r.kind === 'exact') {
+      // With what scoring reads (revenue, attributes): a check that matches by name reads nothing more.
+      const { id, name, domain, industry, employees, country, revenue, attributes } = r;
+      const matched: MatchedAccount = {
+        id: id as number,
+        name: name as string,
+        domain,
+        industry,
+        employees,
+        country,
+        revenue: revenue ?? null,
+        attributes,
+      };
+      exact.push(matched);
+    } else (Number(r.arm) === 0 ? fuzzy : containing).push(toSummary(r as unknown as FuzzyRow));
   }
-  const all = [...byId.values()];
-  const containing = all
-    .filter((r) => r.containsAll)
-    .map((r) => r.summary)
-    .sort(bySimilarity);
+  if (exact.length > 0) return { exact: exact.sort((a, b) => a.id - b.id), words: null };
+  if (!summary || Number(summary.positions ?? 0) === 0) return { exact, words: null };
+  const bySimilarity = (a: AccountSummary, b: AccountSummary) =>
+    (b.similarity ?? 0) - (a.similarity ?? 0) || a.id - b.id;
   return {
-    fuzzy: all
-      .map((r) => r.summary)
-      .sort(bySimilarity)
-      .slice(0, fetch),
-    containing: containing.slice(0, fetch),
-    containingCount: containing.length,
-    truncated,
+    exact,
+    words: {
+      fuzzy: fuzzy.sort(bySimilarity),
+      containing: containing.sort(bySimilarity),
+      containingCount: Number(summary.containing_count ?? 0),
+      truncated: summary.truncated === true,
+    },
   };
 }
 
-/** Whole-name trigram search in two stages, as one bounded transaction; null when it ran out of time. */
+/** Whole-name trigram search in two stages, in one bounded transaction; null when it ran out of time. */
 async function fallbackSimilar(
   db: Db,
   teamId: string,
@@ -253,18 +402,15 @@ async function fallbackSimilar(
   t: Thresholds,
 ): Promise<AccountSummary[] | null> {
   try {
-    // Stage 1 at matchMin - margin: enough to decide match vs ambiguous (a runner-up that could tie the
-    // best is at least that similar), with far fewer index candidates than the suggestion floor.
-    const strict = await findSimilarNames(db, teamId, key, {
-      limit: fetch,
-      floor: t.matchMin - t.margin,
-      timeoutMs: FALLBACK_TIMEOUT_MS,
-    });
-    if ((strict[0]?.similarity ?? 0) >= t.matchMin) return strict;
-    return await findSimilarNames(db, teamId, key, {
-      limit: fetch,
-      floor: t.suggestMin,
-      timeoutMs: FALLBACK_TIMEOUT_MS,
+    return await db.transaction(async (txn) => {
+      const tx = txn as unknown as Db;
+      // Stage 1 at matchMin - margin: enough to decide match vs ambiguous (a runner-up that could tie the
+      // best is at least that similar), with far fewer index candidates than the suggestion floor.
+      const strict = await similarNames(tx, teamId, key, t.matchMin - t.margin, fetch, FALLBACK_TIMEOUT_MS);
+      // Stage 2 could only add names below stage 1's floor: not needed for a match, nor when stage 1
+      // already filled every place (its best `fetch` are then stage 2's best `fetch` too).
+      if ((strict[0]?.similarity ?? 0) >= t.matchMin || strict.length >= fetch) return strict;
+      return await similarNames(tx, teamId, key, t.suggestMin, fetch);
     });
   } catch (err) {
     if (isQueryCanceled(err)) return null;
@@ -299,12 +445,11 @@ async function gatherEvidence(
   const keys = query.nameKey !== undefined ? [query.nameKey] : (query.labelKeys ?? []);
   const [fuzzyKey] = keys;
   if (fuzzyKey === undefined) return evidence;
-  evidence.exactName = await findByNormalizedName(db, teamId, keys);
-  if (evidence.exactName.length > 0) return evidence;
-  const corrections = await correctWords(db, teamId, typedWords(fuzzyKey).slice(0, MAX_WORDS));
   // One more row than we show, so "clearly ahead" is judged on real neighbours.
   const fetch = Math.max(limit, 5) + 1;
-  const words = await findByWords(db, teamId, fuzzyKey, corrections, fetch);
+  const { exact, words } = await findByNameOrWords(db, teamId, keys, fuzzyKey, fetch);
+  evidence.exactName = exact;
+  if (exact.length > 0) return evidence;
   if (words) {
     evidence.fuzzy = words.fuzzy.filter((c) => (c.similarity ?? 0) >= t.suggestMin);
     if (query.nameKey !== undefined) {

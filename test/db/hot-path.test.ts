@@ -6,8 +6,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { insertAccounts } from '../../db/queries/accounts.ts';
 import { getCheck, logCheck } from '../../db/queries/checks.ts';
-import { exactByDomain, exactByName } from '../../db/queries/exact-lookup.ts';
+import { exactByDomain } from '../../db/queries/exact-lookup.ts';
 import { applyIcp, ensureIcp, getCurrentIcpNumber } from '../../db/queries/icp.ts';
+import { resolveCompany } from '../../db/queries/lookup.ts';
 import { preparedRows, queryRows } from '../../db/raw.ts';
 import { readDefaultIcp } from '../../src/icp/provider.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
@@ -82,22 +83,28 @@ describe(`hot-path statements (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`,
       { name: 'Globex', domain: 'globex.com' },
     ]);
     await insertAccounts(t.db, 'T2', [{ name: 'Acme Oy', domain: 'acme.com', employees: 9 }]);
-    const [d1, d2, d3, n1, n2, n3] = await Promise.all([
+    const [d1, d2, d3] = await Promise.all([
       exactByDomain(t.db, 'T1', 'acme.com'),
       exactByDomain(t.db, 'T2', 'acme.com'),
       exactByDomain(t.db, 'T3', 'acme.com'),
-      exactByName(t.db, 'T1', ['acme', 'globex']),
-      exactByName(t.db, 'T2', ['acme']),
-      exactByName(t.db, 'T2', ['globex']),
     ]);
     expect(d1).toMatchObject([
       { name: 'Acme AB', employees: 120, revenue: 5e6, attributes: { tech_stack: ['HubSpot'] } },
     ]);
     expect(d2).toMatchObject([{ name: 'Acme Oy', employees: 9, revenue: null }]);
     expect(d3).toEqual([]);
-    expect(n1.map((a) => a.name)).toEqual(['Acme AB', 'Globex']);
-    expect(n2.map((a) => a.name)).toEqual(['Acme Oy']);
-    expect(n3).toEqual([]);
+  });
+
+  it('returns what scoring reads with an exact name match, so a check reads the account once', async () => {
+    await insertAccounts(t.db, 'T1', [
+      { name: 'Acme AB', domain: 'acme.com', employees: 120, revenue: 5e6, attributes: { tech_stack: ['HubSpot'] } },
+    ]);
+    const r = await resolveCompany(t.db, 'T1', 'Acme');
+    expect(r.kind).toBe('match');
+    if (r.kind === 'match') {
+      expect(r.account).toMatchObject({ name: 'Acme AB', revenue: 5e6, attributes: { tech_stack: ['HubSpot'] } });
+    }
+    expect((await resolveCompany(t.db, 'T2', 'Acme')).kind).toBe('none');
   });
 
   it('reads each workspace its own current ICP version, and a new version at once', async () => {

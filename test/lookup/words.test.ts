@@ -113,6 +113,27 @@ describe(`word-level lookup (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, (
     expect(g.kind === 'none' && g.suggestions.map((s) => s.name)).toEqual(['Globex Holdings']);
   });
 
+  it('every typed word common: finds the name through all typed words but one', async () => {
+    // Each pair of the three rarest words reaches more accounts than a group may rank (200), so the
+    // word search retries with every typed word but one, which only the intended account holds. (The
+    // whole-name fallback would find it too, more slowly: this runs that part of the SQL on both drivers.)
+    const team = 'T_WORDS_COMMON';
+    const filler = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: `${prefix} Filler${i}`, externalId: `${prefix}-${i}` }));
+    await insertAccounts(t.db, team, [
+      ...filler('Alpha Bravo', 210),
+      ...filler('Alpha Charlie', 210),
+      ...filler('Bravo Charlie', 210),
+      ...filler('Deltaville', 500),
+      { name: 'Alpha Bravo Charlie Deltaville', externalId: 'target' },
+    ]);
+    expect(await resolveCompany(t.db, team, 'Alpha Bravo Charlie Deltavilke')).toMatchObject({
+      kind: 'match',
+      via: 'fuzzy',
+      account: { name: 'Alpha Bravo Charlie Deltaville' },
+    });
+  });
+
   it('keeps the dictionary current after insertAccounts', async () => {
     const team = 'T_WORDS_INSERT';
     await insertAccounts(t.db, team, [{ name: 'Hooli Cloud Inc', externalId: 'h1' }]);
