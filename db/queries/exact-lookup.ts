@@ -27,6 +27,16 @@ const BY_DOMAIN = `
   ) a
   order by q.i, a.id`;
 
+/** The same for exact normalised names (the (team_id, normalized_name) index). */
+const BY_NAME = `
+  select q.i, a.*
+  from jsonb_to_recordset($1::jsonb) as q(i int, team text, keys text[])
+  cross join lateral (
+    select ${COLUMNS} from accounts a where a.team_id = q.team and a.normalized_name = any(q.keys)
+    order by a.id limit ${EXACT_CAP}
+  ) a
+  order by q.i, a.id`;
+
 function grouped(rows: Row[], n: number): MatchedAccount[][] {
   const out: MatchedAccount[][] = Array.from({ length: n }, () => []);
   for (const { i, ...account } of rows) out[Number(i)]?.push(account);
@@ -45,4 +55,19 @@ const byDomain = perHandle(
 /** Accounts of the team whose registrable domain is `domain`, lowest id first, at most EXACT_CAP. */
 export function exactByDomain(db: Db, teamId: string, domain: string): Promise<MatchedAccount[]> {
   return byDomain(db).submit({ teamId, domain });
+}
+
+const byName = perHandle(
+  (db: Db) =>
+    new GroupCommit<{ teamId: string; keys: readonly string[] }, MatchedAccount[]>(async (reqs) => {
+      const q = reqs.map((r, i) => ({ i, team: r.teamId, keys: r.keys }));
+      const rows = await preparedRows<Row>(db, 'exact_by_name', BY_NAME, [jsonParam(q)]);
+      return grouped(rows, reqs.length);
+    }),
+);
+
+/** Accounts of the team whose normalised name is one of `keys`, lowest id first, at most EXACT_CAP. */
+export async function exactByName(db: Db, teamId: string, keys: readonly string[]): Promise<MatchedAccount[]> {
+  if (keys.length === 0) return [];
+  return byName(db).submit({ teamId, keys });
 }

@@ -4,15 +4,17 @@
  *
  * The plan, one round trip per step, each step only when the previous ones cannot decide:
  *   1. the domain, when the text holds one (btree on team_id, domain);
- *   2. one statement for the name (findByNameOrWords): the exact normalised name (btree on team_id,
- *      normalized_name) and, gated on there being none, the word search: each typed word corrected
+ *   2. the exact normalised name (btree on team_id, normalized_name). Steps 1 and 2 are shared by
+ *      concurrent lookups (group commit, exact-lookup.ts) and return what scoring reads;
+ *   3. one statement for the name (findByNameOrWords): the exact normalised name again (a row added
+ *      meanwhile still wins) and, gated on there being none, the word search: each typed word corrected
  *      against the team's word dictionary (account_name_words, trigram GIN over distinct words, not
  *      names), then the accounts holding the rarest corrected words (accounts.name_words GIN, each group
  *      capped; when every group is too common to narrow, "all typed words but one"), ranked by
  *      whole-name trigram similarity in SQL; only the best few rows come back;
- *   3. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
+ *   4. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
  *      index, in one transaction bounded by a statement timeout.
- * Steps 1 and 2 are named prepared statements, parsed once per connection; step 2's plan does not
+ * Steps 1 to 3 are named prepared statements, parsed once per connection; step 3's plan does not
  * depend on the values, so it is planned once per connection too.
  */
 import { type SQL, sql } from 'drizzle-orm';
@@ -29,7 +31,7 @@ import {
 import type { Db } from '../client.ts';
 import { queryRows, queryRowsPrepared } from '../raw.ts';
 import type { MatchedAccount } from './accounts.ts';
-import { EXACT_CAP, exactByDomain } from './exact-lookup.ts';
+import { EXACT_CAP, exactByDomain, exactByName } from './exact-lookup.ts';
 
 export type { AccountSummary, Resolution } from '../../src/lookup/resolve.ts';
 
@@ -447,6 +449,13 @@ async function gatherEvidence(
   if (fuzzyKey === undefined) return evidence;
   // One more row than we show, so "clearly ahead" is judged on real neighbours.
   const fetch = Math.max(limit, 5) + 1;
+  // The exact name first, in a statement concurrent lookups share (exact-lookup.ts): the common case for
+  // /icp-check. Only a miss runs the name statement, which asks again and searches by words.
+  const exactFirst = await exactByName(db, teamId, keys);
+  if (exactFirst.length > 0) {
+    evidence.exactName = exactFirst;
+    return evidence;
+  }
   const { exact, words } = await findByNameOrWords(db, teamId, keys, fuzzyKey, fetch);
   evidence.exactName = exact;
   if (exact.length > 0) return evidence;
