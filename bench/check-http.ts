@@ -173,8 +173,8 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
       i % 4 === 3 ? `Company ${1 + ((i * 31) % ACCOUNTS)}` : `company${1 + ((i * 7) % ACCOUNTS)}.com`;
 
     // Warm both (JIT, pools, the compiled ICP).
-    await load(ports.bare, 10, 300, query);
-    await load(ports.full, 10, 300, query);
+    await load(ports.bare, 10, 3000, query);
+    await load(ports.full, 10, 3000, query);
 
     const results: BenchResult[] = [];
     for (const connections of [10, 50]) {
