@@ -49,11 +49,12 @@ export function register(app: Listeners, deps: Deps): void {
       if (needsAi(base.text, deps.llm)) {
         // The model may take seconds: acknowledge now, answer through response_url.
         await answer.hold(':hourglass_flowing_sand: Checking… (reading your description)');
-        await answer.send(renderOutcome(await checkCompany(deps, { ...base, useAi: true })));
+        await answer.send(renderOutcome(await checkCompany(deps, { ...base, useAi: true, logBehind: true })));
         return;
       }
       // A database-only check normally answers inside the ack.
-      const work = checkCompany(deps, { ...base, useAi: false }).then(renderOutcome);
+      // The log row is written right behind the answer (it does not hold the ack up).
+      const work = checkCompany(deps, { ...base, useAi: false, logBehind: true }).then(renderOutcome);
       await answer.within(work, ':hourglass_flowing_sand: Checking…');
     });
   });

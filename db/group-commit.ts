@@ -22,6 +22,11 @@ export class GroupCommit<I, O> {
   constructor(
     private readonly run: (items: I[]) => Promise<(O | ItemFailed)[]>,
     private readonly maxBatch = 256,
+    /**
+     * For work nobody waits on (a write behind an answer already sent): gather calls for this long
+     * before a statement starts, so a quiet server also writes in batches. 0: start at once.
+     */
+    private readonly lingerMs = 0,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -33,6 +38,9 @@ export class GroupCommit<I, O> {
 
   private async drain(): Promise<void> {
     this.running = true;
+    if (this.lingerMs > 0 && this.queue.length < this.maxBatch) {
+      await new Promise((r) => setTimeout(r, this.lingerMs));
+    }
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
@@ -54,15 +62,15 @@ export class GroupCommit<I, O> {
   }
 }
 
-/** One GroupCommit per key object (a database handle), made on first use. */
-export function perHandle<K extends object, I, O>(make: (key: K) => GroupCommit<I, O>): (key: K) => GroupCommit<I, O> {
-  const map = new WeakMap<K, GroupCommit<I, O>>();
+/** One value per key object (a database handle), made on first use and dropped with the key. */
+export function perHandle<K extends object, V>(make: (key: K) => V): (key: K) => V {
+  const map = new WeakMap<K, V>();
   return (key) => {
-    let g = map.get(key);
-    if (!g) {
-      g = make(key);
-      map.set(key, g);
+    let v = map.get(key);
+    if (v === undefined) {
+      v = make(key);
+      map.set(key, v);
     }
-    return g;
+    return v;
   };
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { createDb, type DbHandle } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
+import { flushCheckLog } from '../db/queries/checks.ts';
 import { importCsv } from '../db/queries/import.ts';
 import { rescoreAll } from '../db/queries/scores.ts';
 import { queryRows } from '../db/raw.ts';
@@ -79,6 +80,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     await seedDemoData(deps);
     logger.info('no Slack credentials configured: starting the local console');
     await runConsole(deps);
+    await flushCheckLog(handle.db);
     await handle.close();
     return;
   }
@@ -100,6 +102,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     try {
       await reminders.stop(); // no new ticks; a running one finishes before the database closes
       await slack.stop(); // stop receiving; in-flight handlers finish
+      await flushCheckLog(handle.db); // check-log rows written behind answers already sent
       await handle.close();
       process.exit(0);
     } catch (err) {

@@ -42,7 +42,12 @@ export const matchColumns = {
 };
 
 /** An account as exact lookups return it (see matchColumns). */
-export type MatchedAccount = AccountSummary & { revenue: number | null; attributes: unknown };
+export type MatchedAccount = AccountSummary & {
+  revenue: number | null;
+  attributes: unknown;
+  /** The team's current ICP version, read in the same statement (exact-lookup.ts; null: none applied yet). */
+  teamIcpVersion?: number | null;
+};
 
 /** True when a lookup result already carries everything scoring reads. */
 export function isMatchedAccount(a: AccountSummary): a is MatchedAccount {

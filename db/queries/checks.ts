@@ -19,32 +19,31 @@ export interface CheckLogEntry {
 }
 
 /**
- * The check log commits asynchronously (`synchronous_commit = off` for this transaction only): the row
- * is committed and visible before the answer goes out, but the reply does not wait for the WAL flush.
- * Only a crash of the database server itself could lose the last fraction of a second of check-log
- * rows (never corrupt anything); every other write (imports, reviews, reminders) stays fully durable.
+ * Writing the check log. /icp-check answers first and writes its log row right behind the answer
+ * (`reserveCheckId` + `writeCheck`): the row's id is known before the answer goes out (its buttons carry
+ * it), and the write does not add a round trip to the answer. Anything in this process that reads a
+ * check (`getCheck`: Share, the modals) first waits for that check's pending write; `flushCheckLog`
+ * waits for all of them (shutdown, tests). `logCheck` is the same, awaited.
+ *
+ * Concurrent writes on one database handle share one INSERT (group commit). The INSERT commits
+ * asynchronously (`synchronous_commit = off` for its transaction only): a crash of the database server
+ * itself could lose the last fraction of a second of check-log rows (never corrupt anything); every
+ * other write (imports, reviews, reminders) stays fully durable.
  */
-const INSERT_MANY = `
-  with r as materialized (
-    select nextval('checks_id_seq') as id, x.*
-    from jsonb_to_recordset($1::jsonb) as x(ord int, team_id text, user_id text, query text, account_id int,
-      company_name text, score double precision, tier text, icp_version int, latency_ms int, result jsonb),
-      (select set_config('synchronous_commit', 'off', true)) as async_commit
-  ), ins as (
-    insert into checks (id, team_id, user_id, query, account_id, company_name, score, tier, icp_version, latency_ms,
-      result)
-    select id, team_id, user_id, query, account_id, company_name, score, tier, icp_version, latency_ms, result from r
-  )
-  select ord, id, (select max(version) from icp_versions v where v.team_id = r.team_id) as current_icp_version
-  from r`;
+const INSERT = `
+  insert into checks (id, team_id, user_id, query, account_id, company_name, score, tier, icp_version, latency_ms,
+    result)
+  select x.id, x.team_id, x.user_id, x.query, x.account_id, x.company_name, x.score, x.tier, x.icp_version,
+    x.latency_ms, x.result
+  from jsonb_to_recordset($1::jsonb) as x(id int, team_id text, user_id text, query text, account_id int,
+    company_name text, score double precision, tier text, icp_version int, latency_ms int, result jsonb),
+    (select set_config('synchronous_commit', 'off', true)) as async_commit`;
 
-/**
- * Many entries in one statement: the batch travels as one jsonb parameter, ids are drawn in the
- * batch's order so each caller gets its own.
- */
-async function insertMany(db: Db, entries: CheckLogEntry[]): Promise<LoggedCheckRow[]> {
-  const rows = entries.map((e, ord) => ({
-    ord,
+type Write = { id: number; entry: CheckLogEntry };
+
+async function insertMany(db: Db, writes: Write[]): Promise<void> {
+  const rows = writes.map(({ id, entry: e }) => ({
+    id,
     team_id: e.teamId,
     user_id: e.userId,
     query: e.query,
@@ -56,71 +55,103 @@ async function insertMany(db: Db, entries: CheckLogEntry[]): Promise<LoggedCheck
     latency_ms: e.latencyMs,
     result: e.result ?? null,
   }));
-  const out = await preparedRows<{ ord: number; id: number; current_icp_version: number | null }>(
-    db,
-    'log_checks',
-    INSERT_MANY,
-    [jsonParam(rows)],
-  );
-  const logged: LoggedCheckRow[] = new Array(entries.length);
-  for (const r of out) {
-    const v = r.current_icp_version;
-    logged[Number(r.ord)] = { id: Number(r.id), currentIcpVersion: v === null ? null : Number(v) };
-  }
-  return logged;
+  await preparedRows(db, 'log_checks', INSERT, [jsonParam(rows)]);
 }
 
-const checkLog = perHandle(
+/** Check-log writes gather this long before an INSERT starts: nobody waits on them (see above). */
+const WRITE_LINGER_MS = 5;
+
+const writer = perHandle(
   (db: Db) =>
-    new GroupCommit<CheckLogEntry, LoggedCheckRow>(async (batch) => {
-      try {
-        return await insertMany(db, batch);
-      } catch (err) {
-        if (batch.length === 1) throw err;
-        // One bad entry must not lose the others: insert them one by one (each fails on its own).
-        return Promise.all(
-          batch.map((e) =>
-            insertMany(db, [e]).then(
-              ([row]) => row as LoggedCheckRow,
-              (e2: unknown) => new ItemFailed(e2),
+    new GroupCommit<Write, true>(
+      async (batch) => {
+        try {
+          await insertMany(db, batch);
+          return batch.map(() => true as const);
+        } catch (err) {
+          if (batch.length === 1) throw err;
+          // One bad entry must not lose the others: insert them one by one (each fails on its own).
+          return Promise.all(
+            batch.map((w) =>
+              insertMany(db, [w]).then(
+                () => true as const,
+                (e2: unknown) => new ItemFailed(e2),
+              ),
             ),
-          ),
-        );
-      }
-    }),
+          );
+        }
+      },
+      256,
+      WRITE_LINGER_MS,
+    ),
 );
 
-export interface LoggedCheckRow {
-  id: number;
-  /**
-   * The team's current ICP version when the row was committed, read in the same statement: a check
-   * scored with a version this process cached can confirm it was still current at no extra round trip.
-   */
-  currentIcpVersion: number | null;
+/** Check ids reserved from the sequence in blocks, one statement per block, shared by concurrent callers. */
+class IdBlocks {
+  private ids: number[] = [];
+  private refill: Promise<void> | undefined;
+  constructor(private readonly db: Db) {}
+
+  async next(): Promise<number> {
+    while (this.ids.length === 0) {
+      this.refill ??= this.fetch().finally(() => {
+        this.refill = undefined;
+      });
+      await this.refill;
+    }
+    return this.ids.shift() as number;
+  }
+
+  private async fetch(): Promise<void> {
+    const rows = await preparedRows<{ id: number }>(
+      this.db,
+      'reserve_check_ids',
+      `select nextval('checks_id_seq')::int as id from generate_series(1, ${ID_BLOCK})`,
+      [],
+    );
+    this.ids.push(...rows.map((r) => Number(r.id)));
+  }
+}
+const ID_BLOCK = 64;
+const idBlocks = perHandle((db: Db) => new IdBlocks(db));
+
+/** Per handle: writes in flight by check id, settled to the error (or null) so nothing goes unhandled. */
+const pending = perHandle((_db: Db) => new Map<number, Promise<unknown>>());
+
+/** An id for a check about to be logged (usually without a round trip: ids come in blocks). */
+export function reserveCheckId(db: Db): Promise<number> {
+  return idBlocks(db).next();
 }
 
-/**
- * Logs a check once the row is committed. Concurrent checks on one database handle share one INSERT
- * (group commit), so a busy server makes one round trip per batch, not per check.
- */
-export async function logCheck(db: Db, entry: CheckLogEntry): Promise<LoggedCheckRow> {
-  return checkLog(db).submit(entry);
+/** Queues the log row of check `id`; resolves when it is committed, rejects if it could not be. */
+export function writeCheck(db: Db, id: number, entry: CheckLogEntry): Promise<void> {
+  const write = writer(db).submit({ id, entry });
+  const inFlight = pending(db);
+  const settled = write.then(
+    () => null,
+    (err: unknown) => err ?? new Error('check log write failed'),
+  );
+  inFlight.set(id, settled);
+  void settled.then(() => inFlight.delete(id));
+  return settled.then((err) => {
+    if (err !== null) throw err;
+  });
 }
 
-/** Replaces a logged check's answer (a check re-scored because a newer ICP version was applied meanwhile). */
-export async function updateCheckAnswer(
-  db: Db,
-  teamId: string,
-  id: number,
-  answer: Pick<CheckLogEntry, 'score' | 'tier' | 'icpVersion' | 'result'>,
-): Promise<void> {
-  await db
-    .update(checks)
-    .set(answer)
-    .where(and(eq(checks.teamId, teamId), eq(checks.id, id)));
+/** Logs a check and returns its id once the row is committed. */
+export async function logCheck(db: Db, entry: CheckLogEntry): Promise<number> {
+  const id = await reserveCheckId(db);
+  await writeCheck(db, id, entry);
+  return id;
+}
+
+/** Resolves when every check write queued on this handle so far is settled (shutdown, tests). */
+export async function flushCheckLog(db: Db): Promise<void> {
+  await Promise.all(pending(db).values());
 }
 
 export async function getCheck(db: Db, teamId: string, id: number) {
+  await pending(db).get(id); // a check answered a moment ago may still be on its way to the table
   const [row] = await db
     .select()
     .from(checks)
@@ -130,6 +161,7 @@ export async function getCheck(db: Db, teamId: string, id: number) {
 }
 
 export async function recentChecks(db: Db, teamId: string, userId: string, limit = 5) {
+  await flushCheckLog(db); // include checks answered a moment ago whose rows are still on their way
   return db
     .select({
       id: checks.id,

@@ -1,8 +1,11 @@
 /**
- * The domain step of a company lookup, on the hot path of every /icp-check by domain or URL (names go
- * through the one name statement in lookup.ts, which also returns what scoring reads). Concurrent lookups on one database handle share one statement (group commit,
- * db/group-commit.ts): the requests travel as one jsonb parameter and a LATERAL join runs each one
- * through the same index it would use alone, with its own limit. Every request is scoped by its team.
+ * The exact steps of a company lookup, by registrable domain and by normalised name: the hot path of
+ * every /icp-check. Concurrent lookups on one database handle, of either kind, share one statement
+ * (group commit, db/group-commit.ts): the requests travel as one jsonb parameter, and a LATERAL join
+ * runs each through the index it would use alone ((team_id, domain) or (team_id, normalized_name)),
+ * with its own limit. Rows carry what scoring reads, so a check reads its account once, and the
+ * team's current ICP version read in the same statement, so a check confirms the version it scores
+ * with at no extra round trip. Every request is scoped by its team.
  */
 import type { Db } from '../client.ts';
 import { GroupCommit, perHandle } from '../group-commit.ts';
@@ -12,62 +15,52 @@ import type { MatchedAccount } from './accounts.ts';
 /** More exact matches than this are reported as "N or more" candidates; we never need them all. */
 export const EXACT_CAP = 50;
 
+type Request = { teamId: string; domain: string } | { teamId: string; keys: readonly string[] };
+
 interface Row extends MatchedAccount {
   i: number;
+  team_icp_version: number | null;
 }
 
 const COLUMNS = 'id, name, domain, industry, employees, country, revenue, attributes';
 
-/** One statement for a batch of domain lookups, each through the (team_id, domain) index with its own limit. */
-const BY_DOMAIN = `
-  select q.i, a.*
-  from jsonb_to_recordset($1::jsonb) as q(i int, team text, domain text)
+/** One statement for a batch: a request has a domain or name keys, and only its own branch matches. */
+const EXACT = `
+  select q.i, a.*, (select max(v.version) from icp_versions v where v.team_id = q.team) as team_icp_version
+  from jsonb_to_recordset($1::jsonb) as q(i int, team text, domain text, keys text[])
   cross join lateral (
-    select ${COLUMNS} from accounts a where a.team_id = q.team and a.domain = q.domain order by a.id limit ${EXACT_CAP}
+    (select ${COLUMNS} from accounts a
+     where q.domain is not null and a.team_id = q.team and a.domain = q.domain
+     order by a.id limit ${EXACT_CAP})
+    union all
+    (select ${COLUMNS} from accounts a
+     where q.keys is not null and a.team_id = q.team and a.normalized_name = any(q.keys)
+     order by a.id limit ${EXACT_CAP})
   ) a
   order by q.i, a.id`;
 
-/** The same for exact normalised names (the (team_id, normalized_name) index). */
-const BY_NAME = `
-  select q.i, a.*
-  from jsonb_to_recordset($1::jsonb) as q(i int, team text, keys text[])
-  cross join lateral (
-    select ${COLUMNS} from accounts a where a.team_id = q.team and a.normalized_name = any(q.keys)
-    order by a.id limit ${EXACT_CAP}
-  ) a
-  order by q.i, a.id`;
-
-function grouped(rows: Row[], n: number): MatchedAccount[][] {
-  const out: MatchedAccount[][] = Array.from({ length: n }, () => []);
-  for (const { i, ...account } of rows) out[Number(i)]?.push(account);
-  return out;
-}
-
-const byDomain = perHandle(
+const exact = perHandle(
   (db: Db) =>
-    new GroupCommit<{ teamId: string; domain: string }, MatchedAccount[]>(async (reqs) => {
-      const q = reqs.map((r, i) => ({ i, team: r.teamId, domain: r.domain }));
-      const rows = await preparedRows<Row>(db, 'exact_by_domain', BY_DOMAIN, [jsonParam(q)]);
-      return grouped(rows, reqs.length);
+    new GroupCommit<Request, MatchedAccount[]>(async (reqs) => {
+      const q = reqs.map((r, i) =>
+        'domain' in r ? { i, team: r.teamId, domain: r.domain } : { i, team: r.teamId, keys: r.keys },
+      );
+      const rows = await preparedRows<Row>(db, 'exact_lookup', EXACT, [jsonParam(q)]);
+      const out: MatchedAccount[][] = reqs.map(() => []);
+      for (const { i, team_icp_version: v, ...account } of rows) {
+        out[Number(i)]?.push({ ...account, teamIcpVersion: v === null ? null : Number(v) });
+      }
+      return out;
     }),
 );
 
 /** Accounts of the team whose registrable domain is `domain`, lowest id first, at most EXACT_CAP. */
 export function exactByDomain(db: Db, teamId: string, domain: string): Promise<MatchedAccount[]> {
-  return byDomain(db).submit({ teamId, domain });
+  return exact(db).submit({ teamId, domain });
 }
-
-const byName = perHandle(
-  (db: Db) =>
-    new GroupCommit<{ teamId: string; keys: readonly string[] }, MatchedAccount[]>(async (reqs) => {
-      const q = reqs.map((r, i) => ({ i, team: r.teamId, keys: r.keys }));
-      const rows = await preparedRows<Row>(db, 'exact_by_name', BY_NAME, [jsonParam(q)]);
-      return grouped(rows, reqs.length);
-    }),
-);
 
 /** Accounts of the team whose normalised name is one of `keys`, lowest id first, at most EXACT_CAP. */
 export async function exactByName(db: Db, teamId: string, keys: readonly string[]): Promise<MatchedAccount[]> {
   if (keys.length === 0) return [];
-  return byName(db).submit({ teamId, keys });
+  return exact(db).submit({ teamId, keys });
 }

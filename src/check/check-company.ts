@@ -4,7 +4,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { getAccount, isMatchedAccount } from '../../db/queries/accounts.ts';
-import { getCheck, logCheck, updateCheckAnswer } from '../../db/queries/checks.ts';
+import { getCheck, reserveCheckId, writeCheck } from '../../db/queries/checks.ts';
 import { type AccountSummary, resolveCompany } from '../../db/queries/lookup.ts';
 import type { Llm } from '../ai/llm.ts';
 import { factsFromAccount, fieldsRead } from '../icp/engine.ts';
@@ -13,6 +13,8 @@ import type { Facts, FactValue, ScoreResult } from '../icp/types.ts';
 import { type ParsedCheck, parseCheckText } from './parse.ts';
 
 export interface CheckDeps {
+  /** Where a failed write-behind of the check log is reported. */
+  logger?: { error(message: string, ...args: unknown[]): void };
   db: Db;
   icp: IcpProvider;
   /** Absent when no OpenAI key is configured. */
@@ -64,6 +66,12 @@ export interface CheckRequest {
   overrides?: Record<string, FactValue>;
   /** Run AI extraction on the description (the slow path); false skips it even with a key. */
   useAi?: boolean;
+  /**
+   * Answer before the log row is committed: the write follows right behind (getCheck waits for it in
+   * this process, flushCheckLog for all; a failure is logged). /icp-check does, to keep the write off
+   * the answer's path; everything else waits for the row.
+   */
+  logBehind?: boolean;
 }
 
 /** True when this text would need the model (so the Slack layer can ack first and answer later). */
@@ -185,11 +193,15 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
   if (parsed.help && req.accountId === undefined && !req.overrides) return { kind: 'help' };
   const inline = { ...parsed.attributes, ...(req.overrides ?? {}) };
   const warnings = [...parsed.problems.map((p) => `Ignored ${p}.`)];
-  // The ICP version this process last saw current is used at once; the statement that logs the check
-  // confirms it is still current (see finish). A workspace's first check asks, alongside the lookup.
-  const known = deps.icp.lastKnown(req.teamId);
-  const currentIcp = known ? Promise.resolve(known) : deps.icp.current(req.teamId);
-  currentIcp.catch(() => {}); // awaited below; an early return must not leave it unhandled
+  // Which ICP version to score with: an exact lookup reads the team's current version number in the
+  // same statement, so a check that matches exactly confirms the compiled version this process holds
+  // without a round trip of its own; any other check asks (one small shared statement).
+  let confirmed: number | null | undefined;
+  const icp = async (): Promise<CurrentIcp> => {
+    const known = deps.icp.lastKnown(req.teamId);
+    if (known && confirmed !== undefined && confirmed === known.compiled.version) return known;
+    return deps.icp.current(req.teamId);
+  };
 
   let company: CheckedCompany;
   let base: Facts = {};
@@ -210,6 +222,7 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
       const account = isMatchedAccount(resolution.account)
         ? resolution.account
         : await getAccount(deps.db, req.teamId, resolution.account.id);
+      if (isMatchedAccount(resolution.account)) confirmed = resolution.account.teamIcpVersion;
       if (!account) throw new Error(`account ${resolution.account.id} vanished during a check`);
       company = { accountId: account.id, name: account.name, domain: account.domain, known: true };
       base = factsFromAccount(account);
@@ -235,13 +248,13 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
       const domain = resolution.query.domain ?? null;
       company = { accountId: null, name: resolution.query.name ?? parsed.company, domain, known: false };
       base = { name: company.name, ...(domain ? { domain } : {}) };
-      return finish(deps, req, await currentIcp, company, base, inline, ai.facts, ai.note, warnings, started);
+      return finish(deps, req, await icp(), company, base, inline, ai.facts, ai.note, warnings, started);
     }
   } else {
     company = { accountId: null, name: 'Unnamed company', domain: null, known: false };
   }
   const ai = await extract(deps, parsed, req.useAi ?? true);
-  return finish(deps, req, await currentIcp, company, base, inline, ai.facts, ai.note, warnings, started);
+  return finish(deps, req, await icp(), company, base, inline, ai.facts, ai.note, warnings, started);
 }
 
 /** A scored check's answer and what the log keeps of it, under one ICP version. */
@@ -274,9 +287,10 @@ async function finish(
   warnings: string[],
   started: number,
 ): Promise<CheckOutcome> {
-  let a = answer(current, company, base, inline, aiFacts);
+  const a = answer(current, company, base, inline, aiFacts);
   const latencyMs = Math.max(0, Math.round((deps.now ?? Date.now)() - started));
-  const row = await logCheck(deps.db, {
+  const checkId = await reserveCheckId(deps.db);
+  const written = writeCheck(deps.db, checkId, {
     teamId: req.teamId,
     userId: req.userId,
     query: req.text.slice(0, 2000),
@@ -288,20 +302,14 @@ async function finish(
     latencyMs,
     result: a.logged,
   });
-  if (row.currentIcpVersion !== null && row.currentIcpVersion !== current.compiled.version) {
-    // The version this process knew was no longer current when the check was logged (one was applied
-    // meanwhile, perhaps by another replica): answer under the current one, and log that instead.
-    a = answer(await deps.icp.current(req.teamId), company, base, inline, aiFacts);
-    await updateCheckAnswer(deps.db, req.teamId, row.id, {
-      score: a.result.score,
-      tier: a.result.tier,
-      icpVersion: a.result.icpVersion,
-      result: a.logged,
-    });
+  if (req.logBehind) {
+    written.catch((err: unknown) => deps.logger?.error('check log write failed', { teamId: req.teamId, checkId }, err));
+  } else {
+    await written;
   }
   return {
     kind: 'scored',
-    checkId: row.id,
+    checkId,
     company,
     result: a.result,
     icpName: a.icpName,

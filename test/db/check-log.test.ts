@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flushCheckLog } from '../../db/queries/checks.ts';
 import { applyIcp } from '../../db/queries/icp.ts';
 import { importCsv } from '../../db/queries/import.ts';
 import { queryRows } from '../../db/raw.ts';
@@ -94,6 +95,24 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     expect(row).toEqual({ icp_version: 2, tier: second.result.tier });
     const loaded = await loadCheck({ ...deps, icp: new IcpProvider(t.db) }, team, second.checkId);
     expect(loaded?.outcome.result).toEqual(second.result);
+  });
+
+  it('answers before the log row is written, and anything reading the check waits for it', async () => {
+    const o = await checkCompany(deps, {
+      teamId: T,
+      userId: 'U9',
+      text: 'Northwind Analytics',
+      useAi: false,
+      logBehind: true,
+    });
+    expect(o.kind).toBe('scored');
+    if (o.kind !== 'scored') return;
+    // Share and the modals read through getCheck, which waits for the pending write in this process.
+    const loaded = await loadCheck(deps, T, o.checkId);
+    expect(loaded?.outcome.result).toEqual(o.result);
+    await flushCheckLog(t.db);
+    const [row] = await queryRows<{ user_id: string }>(t.db, sql`select user_id from checks where id = ${o.checkId}`);
+    expect(row?.user_id).toBe('U9');
   });
 
   it('logs only the facts the ICP reads, not the whole CRM record', async () => {

@@ -83,6 +83,23 @@ describe('GroupCommit', () => {
     expect(await ok.submit(7)).toBe(7);
   });
 
+  it('with a linger, gathers the calls of a quiet moment into one statement', async () => {
+    const batches: number[][] = [];
+    const g = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items;
+      },
+      256,
+      20,
+    );
+    const first = g.submit(1);
+    await new Promise((r) => setTimeout(r, 5));
+    const second = g.submit(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(batches).toEqual([[1, 2]]);
+  });
+
   it('rejects every caller of a batch whose result count is wrong', async () => {
     const g = new GroupCommit<number, number>(async () => [1]);
     const first = g.submit(1);

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { insertAccounts } from '../../db/queries/accounts.ts';
+import { flushCheckLog } from '../../db/queries/checks.ts';
 import { queryRows } from '../../db/raw.ts';
 import { checks, installations, tierFeedback } from '../../db/schema.ts';
 import { ActionIds } from '../../src/slack/blocks/check.ts';
@@ -81,6 +82,7 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     expect(text).toContain('140');
     expect(text).toContain('ICP v1');
     expect(fake.responses()).toHaveLength(0);
+    await flushCheckLog(db.db); // the log row is written right behind the answer
     const [row] = await db.db.select().from(checks).where(eq(checks.teamId, T1));
     expect(row?.companyName).toBe('Northwind Analytics AB');
     expect(row?.icpVersion).toBe(1);
@@ -144,6 +146,7 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     expect(fromT1.text).toContain('not in your CRM data');
     const fromT2 = (await app.command('rival.fi', { team: T2 })).json as Msg;
     expect(fromT2.text).toContain('Secret Rival Oy');
+    await flushCheckLog(db.db);
     const t2Checks = await db.db.select().from(checks).where(eq(checks.teamId, T2));
     expect(t2Checks).toHaveLength(1);
   });
@@ -268,6 +271,7 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
       }),
     ];
     for (const res of await Promise.all(cases)) expect(res.status).toBe(401);
+    await flushCheckLog(db.db);
     const [n] = await queryRows<{ n: number }>(db.db, sql`select count(*)::int as n from checks`);
     expect(n?.n).toBe(0);
     expect(fake.calls()).toHaveLength(0);
