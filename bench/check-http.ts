@@ -178,7 +178,7 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
 
     const results: BenchResult[] = [];
     for (const connections of [10, 50]) {
-      const n = connections * 10;
+      const n = connections * 25;
       const bareRounds: Round[] = [];
       const fullRounds: Round[] = [];
       const cpu = { bare: 0, full: 0 };

@@ -86,20 +86,27 @@ const writer = perHandle(
     ),
 );
 
-/** Check ids reserved from the sequence in blocks, one statement per block, shared by concurrent callers. */
+/**
+ * Check ids reserved from the sequence in blocks, one statement per block, shared by concurrent callers
+ * and fetched ahead of need.
+ */
 class IdBlocks {
   private ids: number[] = [];
   private refill: Promise<void> | undefined;
   constructor(private readonly db: Db) {}
 
   async next(): Promise<number> {
-    while (this.ids.length === 0) {
-      this.refill ??= this.fetch().finally(() => {
-        this.refill = undefined;
-      });
-      await this.refill;
-    }
+    while (this.ids.length === 0) await this.startRefill();
+    // Fetch the next block while a quarter of this one is left, so no check waits for it.
+    if (this.ids.length <= ID_BLOCK / 4) this.startRefill().catch(() => {});
     return this.ids.shift() as number;
+  }
+
+  private startRefill(): Promise<void> {
+    this.refill ??= this.fetch().finally(() => {
+      this.refill = undefined;
+    });
+    return this.refill;
   }
 
   private async fetch(): Promise<void> {
