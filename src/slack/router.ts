@@ -1,10 +1,11 @@
 /**
- * One Bolt listener per kind (command, action, view, event), dispatching by name through a Map.
+ * One Bolt global middleware for every listener (command, action, view, event), dispatching by name
+ * through a Map.
  *
  * Bolt runs the middleware chain of every registered listener for every incoming request
  * (App.processEvent), matching or not: with the bot's two dozen listeners that cost about as much CPU
  * again as a bare Bolt app spends on a request (bench/check-http). commands/ register on this router
- * with exactly the calls and types they would use on App; `install` then adds four listeners to Bolt.
+ * with exactly the calls and types they would use on App; `install` then adds one middleware to Bolt.
  * Supported constraints: a name (string) or a RegExp, and one listener function per registration.
  */
 import type { App } from '@slack/bolt';
@@ -28,6 +29,15 @@ const nameOf: Record<Kind, (args: Record<string, unknown>) => unknown> = {
   view: (a) => (a.view as { callback_id?: unknown } | undefined)?.callback_id,
   event: (a) => (a.event as { type?: unknown } | undefined)?.type,
 };
+
+/** The kind of a request as Bolt hands it to middleware (the same cases app.command/action/view/event match). */
+function kindOf(a: Record<string, unknown> & { body: { type?: unknown } }): Kind | undefined {
+  if (a.command !== undefined) return 'command';
+  if (a.body.type === 'block_actions' && a.action !== undefined) return 'action';
+  if (a.body.type === 'view_submission' && a.view !== undefined) return 'view';
+  if (a.body.type === 'event_callback' && a.event !== undefined) return 'event';
+  return undefined;
+}
 
 export class ListenerRouter {
   private readonly tables: Record<Kind, Table> = {
@@ -74,17 +84,18 @@ export class ListenerRouter {
     return undefined;
   }
 
-  /** Adds one Bolt listener per kind that has registrations. A request no listener claims is left unhandled, as Bolt would. */
+  /**
+   * Installs the router as one global middleware: Bolt has set the request's aliases (command, action,
+   * view, event) by then, so the router finds the listener itself and Bolt's listener loop stays empty.
+   * A request no listener claims goes on down the chain (to Bolt's own handling of unhandled requests).
+   */
   install(app: App): void {
-    const any = /[\s\S]*/;
-    const dispatch = (kind: Kind) => async (args: Record<string, unknown>) => {
-      const fn = this.find(kind, nameOf[kind](args));
-      if (fn) await fn(args as never);
-    };
-    const has = (kind: Kind) => this.tables[kind].exact.size + this.tables[kind].patterns.length > 0;
-    if (has('command')) app.command(any, dispatch('command') as never);
-    if (has('action')) app.action(any, dispatch('action') as never);
-    if (has('view')) app.view(any, dispatch('view') as never);
-    if (has('event')) app.event(any, dispatch('event') as never);
+    app.use(async (args) => {
+      const a = args as unknown as Record<string, unknown> & { body: { type?: unknown }; next: () => Promise<void> };
+      const kind = kindOf(a);
+      const fn = kind ? this.find(kind, nameOf[kind](a)) : undefined;
+      if (fn) await fn(a as never);
+      else await a.next();
+    });
   }
 }
