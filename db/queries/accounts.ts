@@ -32,16 +32,9 @@ export const summaryColumns = {
 };
 
 /**
- * What exact (domain, name) lookups return: the summary plus the rest of what scoring reads, so a
- * check that resolves exactly scores without reading the account a second time.
+ * An account as exact lookups return it (exact-lookup.ts, and exact rows of the name statement): the
+ * summary plus the rest of what scoring reads, so a check that resolves exactly reads the account once.
  */
-export const matchColumns = {
-  ...summaryColumns,
-  revenue: accounts.revenue,
-  attributes: accounts.attributes,
-};
-
-/** An account as exact lookups return it (see matchColumns). */
 export type MatchedAccount = AccountSummary & {
   revenue: number | null;
   attributes: unknown;
