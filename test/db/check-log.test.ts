@@ -115,6 +115,42 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     expect(row?.user_id).toBe('U9');
   });
 
+  it('reports a log row that could not be written behind the answer, and loses nothing else', async () => {
+    const errors: unknown[][] = [];
+    // A clock that makes the logged latency overflow its int column: the write fails in the database.
+    const times = [0, 3e9];
+    const failing = {
+      ...deps,
+      now: () => times.shift() ?? 0,
+      logger: { error: (...args: unknown[]) => void errors.push(args) },
+    };
+    const o = await checkCompany(failing, {
+      teamId: T,
+      userId: 'U7',
+      text: 'Northwind Analytics',
+      useAi: false,
+      logBehind: true,
+    });
+    expect(o.kind).toBe('scored'); // the user got the answer
+    if (o.kind !== 'scored') return;
+    await flushCheckLog(t.db);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.[0]).toBe('check log write failed');
+    expect(errors[0]?.[1]).toEqual({ teamId: T, checkId: o.checkId });
+    expect(await loadCheck(deps, T, o.checkId)).toBeNull();
+    // The next check logs normally.
+    const next = await checkCompany(deps, {
+      teamId: T,
+      userId: 'U7',
+      text: 'Northwind Analytics',
+      useAi: false,
+      logBehind: true,
+    });
+    expect(next.kind === 'scored' && (await loadCheck(deps, T, next.checkId))?.outcome.company.name).toBe(
+      'Northwind Analytics',
+    );
+  });
+
   it('logs only the facts the ICP reads, not the whole CRM record', async () => {
     const o = await checkCompany(deps, { teamId: T, userId: 'U1', text: 'x employees=50 note=hello', useAi: false });
     expect(o.kind).toBe('scored');
