@@ -77,6 +77,8 @@ export async function composeReminder(
     status: ctx.status,
     report,
     feedback: { since: ctx.since, groups },
+    // A scheduled reminder uploads the chart; /icp-review's ephemeral answer cannot carry an image.
+    ...(opts.kind === 'manual' ? { trend: series } : {}),
   });
   return { message, report, series };
 }

@@ -21,6 +21,8 @@ import {
   reminderMessage,
   reviewHomeSection,
   settingsModal,
+  TREND_MIN_DECIDED,
+  winRateTrend,
 } from '../../src/slack/blocks/review.ts';
 import { blocksTextLength } from '../../src/slack/limits.ts';
 import { assertValidHome, assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
@@ -369,5 +371,49 @@ describe('review reminder blocks', () => {
     expect(t).toContain('No reminder channel configured');
     expect(t).toContain('Snoozed until 2018-01-05');
     expect(t).toContain('34 days overdue');
+  });
+});
+
+describe('winRateTrend (the chart as text for /icp-review)', () => {
+  const months = ['2026-01', '2026-02', '2026-03', '2026-04'];
+  const point = (month: string, won: number, decided: number) => ({
+    month,
+    decided,
+    rate: decided > 0 ? won / decided : null,
+  });
+
+  it('draws each tier on a fixed 0–100% scale and marks thin months instead of drawing them', () => {
+    const text = winRateTrend({
+      months,
+      winRate: {
+        tier1: [point('2026-01', 0, 10), point('2026-02', 5, 10), point('2026-03', 10, 10), point('2026-04', 1, 2)],
+        tier2: [point('2026-01', 0, 0), point('2026-02', 0, 0), point('2026-03', 0, 0), point('2026-04', 0, 0)],
+      },
+    });
+    expect(text).not.toBeNull();
+    const lines = text!.split('\n');
+    expect(lines[0]).toContain('2026-01 to 2026-04');
+    expect(lines[0]).toContain(`fewer than ${TREND_MIN_DECIDED} decided deals`);
+    // 0% → lowest bar, 50% → middle, 100% → highest; April has 2 deals: a dot, not a 50% bar.
+    expect(lines[1]).toBe('*Tier 1* `▁▅█·` 2026-03: 100% of 10 · 32 decided');
+    expect(lines).toHaveLength(2); // a tier without deals is left out
+  });
+
+  it('says so when no month has enough deals, and returns nothing without any deal', () => {
+    const thin = winRateTrend({ months, winRate: { tier3: months.map((m) => point(m, 1, 2)) } });
+    expect(thin).toContain('*Tier 3* `····` not enough data in any month · 8 decided');
+    expect(winRateTrend({ months, winRate: {} })).toBeNull();
+  });
+
+  it('fits a valid message', () => {
+    const report = reportFrom({ tier1: { won: 40, decided: 100 } }, { tier1: { won: 50, decided: 100 } });
+    const msg = reminderMessage(
+      reminderData(report, {
+        kind: 'manual',
+        trend: { months, winRate: { tier1: months.map((m) => point(m, 3, 10)) } },
+      }),
+    );
+    assertValidMessage(msg);
+    expect(JSON.stringify(msg.blocks)).toContain('Win rate by close month');
   });
 });

@@ -104,6 +104,8 @@ describe(`/icp-review over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})
     expect(t).toContain('Win rate');
     expect(t).toContain('Tier 1');
     expect(t).toContain(ReviewActionIds.markReviewed);
+    // No image can ride on an ephemeral answer: the monthly trend comes as text.
+    expect(t).toContain('Win rate by close month');
     expect(fake.responses()).toHaveLength(0);
   });
 

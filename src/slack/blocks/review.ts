@@ -37,6 +37,12 @@ export interface FeedbackGroup {
   companies: (string | null)[];
 }
 
+/** Monthly win rates per segment (db/queries/drift.ts getDriftSeries; only what the trend reads). */
+export interface TrendSeries {
+  months: readonly string[];
+  winRate: Partial<Record<Segment, readonly { month: string; decided: number; rate: number | null }[]>>;
+}
+
 export interface ReminderData {
   kind: ReminderKind;
   icp: { name: string; version: number; owners: readonly string[]; reviewEvery: string };
@@ -47,6 +53,8 @@ export interface ReminderData {
   reviewed?: { by: string; at: Date };
   /** Show the buttons (default true). */
   interactive?: boolean;
+  /** Monthly win rates to show as a text trend (`/icp-review`, where no chart image can be attached). */
+  trend?: TrendSeries;
 }
 
 const day = (d: Date | string) => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
@@ -299,6 +307,8 @@ export function reminderMessage(d: ReminderData): Message {
     { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(windowsText(d.report)), 2000) }] },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(feedbackText(d.feedback), 3000) } },
   ];
+  const trend = d.trend ? winRateTrend(d.trend) : null;
+  if (trend) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(trend, 3000) } });
   if (d.reviewed) {
     blocks.push({
       type: 'section',
@@ -346,6 +356,39 @@ export function reminderMessage(d: ReminderData): Message {
   }
   const text = d.reviewed ? `${fallback(d)} Reviewed by ${d.reviewed.by} on ${day(d.reviewed.at)}.` : fallback(d);
   return { text: truncate(text, 3000), blocks };
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+/** A month with fewer decided deals than this shows as '·' in the trend, not as a bar. */
+export const TREND_MIN_DECIDED = 5;
+
+/**
+ * Win rate per close month as one text sparkline per tier: the chart's trend in a message that cannot
+ * carry an image. Bars are on a fixed 0–100% scale (a stretched scale would make noise look like a
+ * trend), and a month with too few decided deals is a '·', not a bar. Null when no tier has any deal.
+ */
+export function winRateTrend(series: TrendSeries, minDecided = TREND_MIN_DECIDED): string | null {
+  const lines: string[] = [];
+  for (const seg of ['tier1', 'tier2', 'tier3', 'no_fit'] as const) {
+    const points = series.winRate[seg] ?? [];
+    const n = points.reduce((a, p) => a + p.decided, 0);
+    if (n === 0) continue;
+    const spark = points
+      .map((p) => (p.rate === null || p.decided < minDecided ? '·' : SPARKS[Math.min(7, Math.floor(p.rate * 8))]))
+      .join('');
+    const last = [...points].reverse().find((p) => p.rate !== null && p.decided >= minDecided);
+    const latest = last
+      ? `${escapeMrkdwn(last.month)}: ${Math.round((last.rate ?? 0) * 100)}% of ${formatNumber(last.decided)}`
+      : 'not enough data in any month';
+    lines.push(`*${segmentNames[seg]}* \`${spark}\` ${latest} · ${formatNumber(n)} decided`);
+  }
+  if (lines.length === 0) return null;
+  const first = series.months[0] ?? '';
+  const lastMonth = series.months[series.months.length - 1] ?? '';
+  return [
+    `*Win rate by close month*, ${escapeMrkdwn(first)} to ${escapeMrkdwn(lastMonth)} (bar height: 0–100%; · fewer than ${minDecided} decided deals)`,
+    ...lines,
+  ].join('\n');
 }
 
 /** Packs lines into as few sections as fit the section limit, capped at `maxBlocks`. */
