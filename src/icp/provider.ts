@@ -33,8 +33,9 @@ export class IcpProvider {
 
   /**
    * The newest ICP this process has seen current for the team, without asking the database; it may
-   * be behind by a version applied since. /icp-check scores with it and confirms the number in the same
-   * statement that logs the check (db/queries/checks.ts), re-scoring in the rare case it was behind.
+   * be behind by a version applied since. /icp-check uses it when its exact lookup, which reads the
+   * team's current version number in the same statement (db/queries/exact-lookup.ts), confirms it;
+   * otherwise it calls `current`.
    */
   lastKnown(teamId: string): CurrentIcp | undefined {
     return this.latest.get(teamId);
