@@ -1,9 +1,11 @@
 /**
  * Group commit: many concurrent callers, one statement. A call made while no batch is running starts
- * one at once (no added latency on a quiet server); calls made while a batch runs wait for it and go
- * together into the next one. Each caller still gets its own result only after a statement that
- * started after its call has finished, so nothing is answered from a stale read or before its write
- * is committed. Under load this turns N round trips into about one per batch.
+ * one once the event loop has handled the rest of its current I/O (`setImmediate`): requests that
+ * arrived together (one poll of the sockets) share that statement, and a quiet server adds no timer
+ * delay. Calls made while a batch runs wait for it and go together into the next one. Each caller
+ * still gets its own result only after a statement that started after its call has finished, so
+ * nothing is answered from a stale read or before its write is committed. Under load this turns N
+ * round trips into about one per batch.
  */
 /** A batch result standing for one item's own failure: that caller is rejected, the others are not. */
 export class ItemFailed {
@@ -24,7 +26,8 @@ export class GroupCommit<I, O> {
     private readonly maxBatch = 256,
     /**
      * For work nobody waits on (a write behind an answer already sent): gather calls for this long
-     * before a statement starts, so a quiet server also writes in batches. 0: start at once.
+     * before each statement starts, so writes go in batches at any load. 0: only the rest of the
+     * current event-loop turn.
      */
     private readonly lingerMs = 0,
   ) {}
@@ -38,11 +41,11 @@ export class GroupCommit<I, O> {
 
   private async drain(): Promise<void> {
     this.running = true;
-    if (this.lingerMs > 0 && this.queue.length < this.maxBatch) {
-      await new Promise((r) => setTimeout(r, this.lingerMs));
-    }
     try {
       while (this.queue.length > 0) {
+        if (this.queue.length < this.maxBatch) {
+          await new Promise((r) => (this.lingerMs > 0 ? setTimeout(r, this.lingerMs) : setImmediate(r)));
+        }
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           const out = await this.run(batch.map((b) => b.item));

@@ -32,6 +32,17 @@ describe('GroupCommit', () => {
     expect(await Promise.all(later)).toEqual([20, 30]);
   });
 
+  it('puts the calls made in one event-loop turn into one statement', async () => {
+    const { g, batches, release } = controlled();
+    const calls = [g.submit(1), g.submit(2)];
+    await Promise.resolve(); // a later microtask of the same turn still joins
+    calls.push(g.submit(3));
+    await tick();
+    expect(batches).toEqual([[1, 2, 3]]);
+    release.shift()?.();
+    expect(await Promise.all(calls)).toEqual([10, 20, 30]);
+  });
+
   it('never answers a call from a statement that started before it', async () => {
     const { g, batches, release } = controlled();
     const a = g.submit(1);
@@ -100,9 +111,33 @@ describe('GroupCommit', () => {
     expect(batches).toEqual([[1, 2]]);
   });
 
+  it('with a linger, lingers again before each later statement', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => {};
+    const g = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await new Promise<void>((r) => (release = r));
+        return items;
+      },
+      256,
+      20,
+    );
+    const first = g.submit(1);
+    await new Promise((r) => setTimeout(r, 30)); // [1] is running
+    const second = g.submit(2);
+    release();
+    await first;
+    await new Promise((r) => setTimeout(r, 5)); // within the next linger: 3 joins 2
+    const third = g.submit(3);
+    expect(await Promise.all([second, third])).toEqual([2, 3]);
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
+
   it('rejects every caller of a batch whose result count is wrong', async () => {
     const g = new GroupCommit<number, number>(async () => [1]);
     const first = g.submit(1);
+    await tick(); // [1] is running: 2 and 3 go into the next statement
     const results = await Promise.allSettled([first, g.submit(2), g.submit(3)]);
     expect(results[0]).toEqual({ status: 'fulfilled', value: 1 });
     expect(results.slice(1).every((r) => r.status === 'rejected')).toBe(true);
