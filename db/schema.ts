@@ -198,13 +198,20 @@ export const checks = pgTable(
     teamId: text('team_id').notNull(),
     userId: text('user_id').notNull(),
     query: text('query').notNull(),
-    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    /**
+     * The account the check resolved to, as it was then. Deliberately not a foreign key: the log is
+     * append-only history, and a foreign key would make every check lock its account row (a write to
+     * the accounts table, with its WAL, on every read-only check; migration 0009). The bot never
+     * deletes accounts; a row deleted by hand leaves this id pointing at nothing, which readers
+     * tolerate (a check re-scores from its own logged inputs, never from the account).
+     */
+    accountId: integer('account_id'),
     companyName: text('company_name'),
     score: doublePrecision('score'),
     tier: text('tier'),
     icpVersion: integer('icp_version'),
     latencyMs: integer('latency_ms'),
-    /** The full explained result, so any answer can be reproduced later. */
+    /** What the check read (facts with their origins, inline values, the company), so it can be re-scored. */
     result: jsonb('result'),
     createdAt: createdAt(),
   },

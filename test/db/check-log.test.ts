@@ -162,4 +162,25 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     expect(row?.result.facts.employees).toBe(50);
     expect(row?.result.facts).not.toHaveProperty('note');
   });
+
+  it('keeps a check readable after its account is deleted by hand', async () => {
+    const [acc] = await queryRows<{ id: number; name: string }>(
+      t.db,
+      sql`select id, name from accounts where team_id = ${T} order by id desc limit 1`,
+    );
+    const o = await checkCompany(deps, { teamId: T, userId: 'U1', text: acc!.name, useAi: false });
+    expect(o.kind).toBe('scored');
+    if (o.kind !== 'scored') return;
+    await flushCheckLog(t.db);
+    // The log's account_id is history, not a foreign key: the id stays, and re-scoring reads the logged inputs.
+    await t.db.execute(sql`delete from accounts where id = ${acc!.id}`);
+    const loaded = await loadCheck(deps, T, o.checkId);
+    expect(loaded?.outcome.result).toEqual(o.result);
+    expect(loaded?.outcome.company.accountId).toBe(acc!.id);
+    const [row] = await queryRows<{ account_id: number }>(
+      t.db,
+      sql`select account_id from checks where id = ${o.checkId}`,
+    );
+    expect(row?.account_id).toBe(acc!.id);
+  });
 });
