@@ -109,8 +109,12 @@ function summarise(rounds: Round[]) {
   };
 }
 
-/** Rounds per app and connection count, alternating bare and full so load drift on a shared machine hits both alike. */
-const ROUNDS = 8;
+/**
+ * Rounds per app and connection count, alternating bare and full so load drift on a shared machine
+ * hits both alike. 20 rounds: with 8, the throughput ratio of whole runs minutes apart ranged
+ * 0.54–0.69× on this machine (the bare app alone 2,400–3,500 req/s); BENCH_HTTP_ROUNDS overrides.
+ */
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 20);
 
 export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]> {
   const tmp = await createThrowawayDb(opts.databaseUrl, 'icp_bench_http');
@@ -191,6 +195,14 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
       }
       const bare = summarise(bareRounds);
       const full = summarise(fullRounds);
+      // Each full round against the bare round just before it: how much the ratio moves with the machine.
+      const pairs = fullRounds
+        .map((f, i) => (bareRounds[i] as Round).seconds / f.seconds)
+        .sort((a, b) => a - b);
+      log(
+        `${connections} conns: throughput ratio of paired rounds: median ${pct(pairs, 50).toFixed(2)}×, ` +
+          `middle half ${pct(pairs, 25).toFixed(2)}–${pct(pairs, 75).toFixed(2)}×, range ${pairs[0]?.toFixed(2)}–${pairs.at(-1)?.toFixed(2)}×`,
+      );
       const perRequest = (us: number) => (us / (n * ROUNDS) / 1000).toFixed(2);
       log(
         `${connections} conns: server CPU per request: bare ${perRequest(cpu.bare)} ms, icp-check ${perRequest(cpu.full)} ms (both apps run in one process, one at a time)`,
