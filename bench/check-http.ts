@@ -196,9 +196,7 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
       const bare = summarise(bareRounds);
       const full = summarise(fullRounds);
       // Each full round against the bare round just before it: how much the ratio moves with the machine.
-      const pairs = fullRounds
-        .map((f, i) => (bareRounds[i] as Round).seconds / f.seconds)
-        .sort((a, b) => a - b);
+      const pairs = fullRounds.map((f, i) => (bareRounds[i] as Round).seconds / f.seconds).sort((a, b) => a - b);
       log(
         `${connections} conns: throughput ratio of paired rounds: median ${pct(pairs, 50).toFixed(2)}×, ` +
           `middle half ${pct(pairs, 25).toFixed(2)}–${pct(pairs, 75).toFixed(2)}×, range ${pairs[0]?.toFixed(2)}–${pairs.at(-1)?.toFixed(2)}×`,
