@@ -217,7 +217,8 @@ function compileRange(c: RangeCriterion): CompiledCriterion['credit'] {
   };
 }
 
-function compileOverlap(c: OverlapCriterion): CompiledCriterion['credit'] {
+/** An overlap criterion: its credit, and its value shown with the listed items first. */
+function compileOverlap(c: OverlapCriterion): Pick<CompiledCriterion, 'credit' | 'show'> {
   const canon = c.values.map(normalizeText);
   const slot = new Map<string, number>(canon.map((v, i) => [v, i]));
   const syn = synonymIndex(c.synonyms);
@@ -252,10 +253,21 @@ function compileOverlap(c: OverlapCriterion): CompiledCriterion['credit'] {
     return matches >= fullAt ? 1 : matches / fullAt;
   };
   const fromText = memo((s: string) => creditOf(s.split(/[,;|\n]/)));
-  return (v) => {
-    if (v == null || typeof v === 'number' || typeof v === 'boolean') return UNKNOWN;
-    if (typeof v === 'string') return fromText(v);
-    return creditOf(v);
+  return {
+    credit: (v) => {
+      if (v == null || typeof v === 'number' || typeof v === 'boolean') return UNKNOWN;
+      if (typeof v === 'string') return fromText(v);
+      return creditOf(v);
+    },
+    // "HubSpot (also Slack, Snowflake)": which item earned the points, before the rest of a long stack.
+    show: (v) => {
+      if (typeof v !== 'string' && !Array.isArray(v)) return showText(v);
+      const items = (typeof v === 'string' ? v.split(/[,;|\n]/) : v).map((x) => x.trim()).filter((x) => x !== '');
+      if (items.length === 0) return null;
+      const listed = items.filter((x) => indexOf(x) >= 0);
+      if (listed.length === 0 || listed.length === items.length) return items.join(', ');
+      return `${listed.join(', ')} (also ${items.filter((x) => indexOf(x) < 0).join(', ')})`;
+    },
   };
 }
 
@@ -324,7 +336,7 @@ function compileCriterion(c: IcpCriterion, spec: IcpSpec): CompiledCriterion {
     case 'range':
       return { ...base, credit: compileRange(c), show: showNumber(unitFor(c.field, c.unit, spec.currency)) };
     case 'overlap':
-      return { ...base, credit: compileOverlap(c), show: showText };
+      return { ...base, ...compileOverlap(c) };
     case 'signal':
       return { ...base, credit: compileSignal(c), show: showBoolean };
     case 'geo':

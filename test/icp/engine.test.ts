@@ -94,8 +94,15 @@ describe('compileIcp › score', () => {
     it('accepts a comma-separated string', () => {
       expect(line({ tech_stack: 'Pipedrive, Salesforce, Slack' }, 'crm')).toMatchObject({
         status: 'match',
-        value: 'Pipedrive, Salesforce, Slack',
+        value: 'Pipedrive, Salesforce (also Slack)',
       });
+    });
+    it('shows the items that earned the points before the rest of the stack, as typed', () => {
+      expect(line({ tech_stack: ['Slack', 'Snowflake', 'salesforce'] }, 'crm').value).toBe(
+        'salesforce (also Slack, Snowflake)',
+      );
+      expect(line({ tech_stack: ['Slack', ' '] }, 'crm').value).toBe('Slack');
+      expect(line({ tech_stack: ['HubSpot', 'Salesforce'] }, 'crm').value).toBe('HubSpot, Salesforce');
     });
     it('misses when none match and is unknown for an empty list', () => {
       expect(line({ tech_stack: ['Zoho'] }, 'crm').status).toBe('miss');
