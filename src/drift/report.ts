@@ -149,6 +149,11 @@ export interface DriftReport {
   driftDetected: boolean;
   /** The metrics behind `driftDetected`, e.g. 'tier1.winRate', 'lift'. */
   signals: string[];
+  /**
+   * Comparisons with enough data in both windows to be tested. 0: the report cannot say whether
+   * anything drifted, and says so instead of "no drift".
+   */
+  comparisons: number;
   /** Two or three plain sentences for Slack. */
   summary: string[];
 }
@@ -488,6 +493,10 @@ export function buildDriftReport(agg: DriftAggregates, thresholds: Partial<Drift
   const summary: string[] = [];
   if (survivors.length > 0) {
     for (const e of survivors.slice(0, 2)) summary.push(e.m.note);
+  } else if (tested.length === 0) {
+    summary.push(
+      `Not enough data to tell whether the ICP drifted: no metric has at least ${t.minSample} deals or customers in both the baseline and ${windowPhrase(w)}.`,
+    );
   } else {
     const raw = all.filter((e) => e.m.verdict === 'drift_down' || e.m.verdict === 'drift_up').length;
     summary.push(
@@ -523,6 +532,7 @@ export function buildDriftReport(agg: DriftAggregates, thresholds: Partial<Drift
     outsideIcpShare,
     driftDetected: survivors.length > 0,
     signals: survivors.map((e) => e.key),
+    comparisons: tested.length,
     summary,
   };
 }

@@ -216,13 +216,19 @@ describe('review reminder blocks', () => {
   });
 
   it('says "not enough data" out loud with n and the minimum', () => {
-    const msg = reminderMessage(reminderData(thinReport(), { kind: 'manual' }));
+    const thin = thinReport();
+    const msg = reminderMessage(reminderData(thin, { kind: 'manual' }));
     assertValidMessage(msg);
     const t = text(msg);
     expect(t).toContain('not enough data (n=12 &lt; 30)');
     expect(t).toContain('not enough data (n=0 &lt; 30)');
     expect(t).toContain('Not enough decided deals');
-    expect(t).toContain('No significant drift');
+    // Nothing could be tested: the headline must not claim "no drift".
+    expect(thin.comparisons).toBe(0);
+    expect(t).toContain('Not enough data to judge drift yet');
+    expect(t).toContain('Not enough data to tell whether the ICP drifted');
+    expect(t).not.toContain('No significant drift');
+    expect(t).not.toContain('No ICP drift');
   });
 
   it('keeps the largest realistic report within Block Kit limits, escaped', () => {

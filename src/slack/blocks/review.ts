@@ -245,9 +245,9 @@ export function reminderReason(d: Pick<ReminderData, 'kind' | 'status' | 'report
     : '';
   if (d.kind === 'drift') return `*Early review recommended.* ${drift} ${cadence}`.replace(/\s+/g, ' ').trim();
   if (d.kind === 'due') return [cadence, drift].filter(Boolean).join(' ');
-  return [drift || 'No significant drift.', `Next review due ${due}${d.status.daysLeft < 0 ? ' (overdue)' : ''}.`].join(
-    ' ',
-  );
+  const verdict =
+    drift || (d.report.comparisons === 0 ? 'Not enough data to judge drift yet.' : 'No significant drift.');
+  return [verdict, `Next review due ${due}${d.status.daysLeft < 0 ? ' (overdue)' : ''}.`].join(' ');
 }
 
 const reasonLabels: Record<string, string> = Object.fromEntries(wrongTierReasons.map((r) => [r.value, r.label]));
