@@ -3,6 +3,7 @@
  * and the real app on an ephemeral port, started and stopped together; waiting for response_url
  * posts; reading buttons and mrkdwn out of a message.
  */
+import type { NewAccount } from '../../db/queries/accounts.ts';
 import { type RealApp, startRealApp } from './app.ts';
 import { createTestDb, type TestDb } from './db.ts';
 import { type FakeSlack, type RespondPost, startFakeSlack } from './fake-slack.ts';
@@ -84,3 +85,14 @@ export function buttonValue(msg: { blocks: Record<string, unknown>[] }, actionId
   }
   throw new Error(`no button ${actionId}`);
 }
+
+/** The Tier 1 account the HTTP suites check by domain: every criterion of the default ICP known and met. */
+export const NORTHWIND: NewAccount = {
+  name: 'Northwind Analytics AB',
+  domain: 'northwind-analytics.se',
+  industry: 'Software',
+  employees: 140,
+  revenue: 18_000_000,
+  country: 'SE',
+  attributes: { business_model: 'B2B', tech_stack: ['HubSpot'], growth: 45, funding_stage: 'Series B' },
+};

@@ -12,7 +12,14 @@ import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeOpenAI, jsonReply, malformedReply, slowReply, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import type { FakeSlack } from '../helpers/fake-slack.ts';
-import { buttonValue, type HttpSuite, mrkdwnTexts, startHttpSuite, waitForResponses } from '../helpers/http-suite.ts';
+import {
+  buttonValue,
+  type HttpSuite,
+  mrkdwnTexts,
+  NORTHWIND,
+  startHttpSuite,
+  waitForResponses,
+} from '../helpers/http-suite.ts';
 import { blockActionsPayload, buttonAction, eventEnvelope, viewSubmissionPayload } from '../helpers/payloads.ts';
 import { nowSeconds, postToApp, slashCommandBody } from '../helpers/slack-sign.ts';
 
@@ -27,15 +34,7 @@ function allText(msg: Msg): string {
 
 async function seed(db: TestDb) {
   await insertAccounts(db.db, T1, [
-    {
-      name: 'Northwind Analytics AB',
-      domain: 'northwind-analytics.se',
-      industry: 'Software',
-      employees: 140,
-      revenue: 18_000_000,
-      country: 'SE',
-      attributes: { business_model: 'B2B', tech_stack: ['HubSpot'], growth: 45, funding_stage: 'Series B' },
-    },
+    NORTHWIND,
     { name: 'Globex Nordic', domain: 'globex.se', industry: 'Software', employees: 90, country: 'SE' },
     { name: 'Globex Nordics', domain: 'globex.no', industry: 'Fintech', employees: 300, country: 'NO' },
     { name: '<!channel> Holdings', domain: 'evil-corp.com', industry: 'Software', employees: 100, country: 'SE' },

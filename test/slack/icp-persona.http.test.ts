@@ -9,7 +9,7 @@ import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeOpenAI, jsonReply, malformedReply, slowReply, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import type { FakeSlack } from '../helpers/fake-slack.ts';
-import { type HttpSuite, startHttpSuite, waitForResponses as waitForPosts } from '../helpers/http-suite.ts';
+import { type HttpSuite, NORTHWIND, startHttpSuite, waitForResponses as waitForPosts } from '../helpers/http-suite.ts';
 import { blockActionsPayload, buttonAction, eventEnvelope } from '../helpers/payloads.ts';
 import { postToApp } from '../helpers/slack-sign.ts';
 
@@ -37,15 +37,7 @@ function button(msg: Msg, actionId: string, nth = 0): El {
 
 async function seed(db: TestDb) {
   await insertAccounts(db.db, T1, [
-    {
-      name: 'Northwind Analytics AB',
-      domain: 'northwind-analytics.se',
-      industry: 'Software',
-      employees: 140,
-      revenue: 18_000_000,
-      country: 'SE',
-      attributes: { business_model: 'B2B', tech_stack: ['HubSpot'], growth: 45, funding_stage: 'Series B' },
-    },
+    NORTHWIND,
     {
       name: 'St Olav Hospital Trust',
       domain: 'stolav.no',

@@ -21,7 +21,7 @@ import { assertValidHome, assertValidMessage } from '../helpers/blockkit.ts';
 import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { FAKE_BOT_ID, FAKE_BOT_USER_ID, type FakeSlack, startFakeSlack } from '../helpers/fake-slack.ts';
-import { mrkdwnTexts, waitForResponses } from '../helpers/http-suite.ts';
+import { mrkdwnTexts, NORTHWIND, waitForResponses } from '../helpers/http-suite.ts';
 import { appHomeOpenedEnvelope, slashCommandFields } from '../helpers/payloads.ts';
 import { postToApp, slashCommandBody } from '../helpers/slack-sign.ts';
 
@@ -87,17 +87,7 @@ async function startSocketServer() {
 }
 
 async function seed(db: TestDb, teamId: string) {
-  await insertAccounts(db.db, teamId, [
-    {
-      name: 'Northwind Analytics AB',
-      domain: 'northwind-analytics.se',
-      industry: 'Software',
-      employees: 140,
-      revenue: 18_000_000,
-      country: 'SE',
-      attributes: { business_model: 'B2B', tech_stack: ['HubSpot'] },
-    },
-  ]);
+  await insertAccounts(db.db, teamId, [NORTHWIND]);
 }
 
 describe(`Socket Mode end to end (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
