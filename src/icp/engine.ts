@@ -252,7 +252,8 @@ function compileOverlap(c: OverlapCriterion): Pick<CompiledCriterion, 'credit' |
     if (!known) return UNKNOWN;
     return matches >= fullAt ? 1 : matches / fullAt;
   };
-  const fromText = memo((s: string) => creditOf(s.split(/[,;|\n]/)));
+  const split = (s: string) => s.split(/[,;|\n]/);
+  const fromText = memo((s: string) => creditOf(split(s)));
   return {
     credit: (v) => {
       if (v == null || typeof v === 'number' || typeof v === 'boolean') return UNKNOWN;
@@ -262,7 +263,7 @@ function compileOverlap(c: OverlapCriterion): Pick<CompiledCriterion, 'credit' |
     // "HubSpot (also Slack, Snowflake)": which item earned the points, before the rest of a long stack.
     show: (v) => {
       if (typeof v !== 'string' && !Array.isArray(v)) return showText(v);
-      const items = (typeof v === 'string' ? v.split(/[,;|\n]/) : v).map((x) => x.trim()).filter((x) => x !== '');
+      const items = (typeof v === 'string' ? split(v) : v).map((x) => x.trim()).filter((x) => x !== '');
       if (items.length === 0) return null;
       const listed = items.filter((x) => indexOf(x) >= 0);
       if (listed.length === 0 || listed.length === items.length) return items.join(', ');
