@@ -5,7 +5,9 @@ import { handledCommands } from '../../commands/index.ts';
 import { botScopes } from '../../src/slack/create-app.ts';
 
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
-  features: { slash_commands: { command: string; description: string; usage_hint?: string }[] };
+  features: {
+    app_home: { home_tab_enabled: boolean; messages_tab_enabled: boolean; messages_tab_read_only_enabled: boolean };
+    slash_commands: { command: string; description: string; usage_hint?: string }[] };
   oauth_config: { scopes: { bot: string[] } };
   settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean } };
 };
@@ -32,5 +34,15 @@ describe('manifest.yml', () => {
       expect.arrayContaining(['app_home_opened', 'app_uninstalled', 'tokens_revoked']),
     );
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
+  });
+
+  it('shows the Messages tab, read-only, because the bot sends direct messages there', () => {
+    // chat.postMessage to a user id (the "wrong tier?" thanks, modal answers, settings confirmations)
+    // lands in the app's Messages tab; with the tab off the user never sees it.
+    expect(manifest.features.app_home).toEqual({
+      home_tab_enabled: true,
+      messages_tab_enabled: true,
+      messages_tab_read_only_enabled: true,
+    });
   });
 });
