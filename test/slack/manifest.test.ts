@@ -7,7 +7,8 @@ import { botScopes } from '../../src/slack/create-app.ts';
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
   features: {
     app_home: { home_tab_enabled: boolean; messages_tab_enabled: boolean; messages_tab_read_only_enabled: boolean };
-    slash_commands: { command: string; description: string; usage_hint?: string }[] };
+    slash_commands: { command: string; description: string; usage_hint?: string }[];
+  };
   oauth_config: { scopes: { bot: string[] } };
   settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean } };
 };
