@@ -7,9 +7,11 @@ import type { WebClient } from '@slack/web-api';
 import { recordTierFeedback } from '../db/queries/checks.ts';
 import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/check/check-company.ts';
 import type { Deps } from '../src/deps.ts';
+import { userMessageFor } from '../src/errors.ts';
 import { tierLabels } from '../src/icp/types.ts';
-import { answerCommand } from '../src/slack/answer.ts';
+import { ACK_BUDGET_MS, answerCommand, raceBudget } from '../src/slack/answer.ts';
 import { ActionIds, ambiguousCard, checkCard, checkHelp, notice, unknownCard } from '../src/slack/blocks/check.ts';
+import { HomeCheckIds, homeCheckModal, homeCheckQuery, parseHomeCheck } from '../src/slack/blocks/home-check.ts';
 import {
   CallbackIds,
   type DetailsMetadata,
@@ -18,7 +20,7 @@ import {
   parseWrongTierSubmission,
   wrongTierModal,
 } from '../src/slack/blocks/modals.ts';
-import type { Message } from '../src/slack/blocks/types.ts';
+import type { Block, Message } from '../src/slack/blocks/types.ts';
 import type { Listeners } from '../src/slack/router.ts';
 
 export const commandNames = ['/icp-check'];
@@ -34,6 +36,32 @@ export function renderOutcome(outcome: CheckOutcome): Message {
     case 'unknown':
       return unknownCard(outcome.name, outcome.suggestions, outcome.warnings, outcome.aiNote, outcome.name);
   }
+}
+
+/**
+ * An outcome as blocks inside the Home tab's "Check a company" modal: the same builders, without the
+ * buttons that need a message to act on (share, add details, wrong tier, personas). Candidate buttons
+ * stay: picking one updates the modal.
+ */
+export function renderOutcomeInModal(outcome: CheckOutcome): Block[] {
+  switch (outcome.kind) {
+    case 'help':
+      return checkHelp().blocks;
+    case 'scored':
+      return checkCard(outcome, { buttons: false }).blocks;
+    case 'ambiguous':
+      return ambiguousCard(outcome.query, outcome.candidates, outcome.reason).blocks;
+    case 'unknown':
+      return unknownCard(outcome.name, outcome.suggestions, outcome.warnings, outcome.aiNote, null).blocks;
+  }
+}
+
+/** The modal of a home check with `query` and its outcome (or the friendly sentence of its error). */
+function homeCheckResult(query: string, outcome: Promise<CheckOutcome>) {
+  return outcome.then(
+    (o) => homeCheckModal({ query, result: renderOutcomeInModal(o) }),
+    (err: unknown) => homeCheckModal({ query, result: notice(userMessageFor(err), ':warning:').blocks }),
+  );
 }
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
@@ -117,16 +145,71 @@ export function register(app: Listeners, deps: Deps): void {
     await client.views.open({ trigger_id: triggerId, view: detailsModal(fields, meta, 'Company details') as never });
   });
 
-  app.action(new RegExp(`^${ActionIds.pickCandidate}_\\d+$`), async ({ ack, body, action, respond }) => {
+  app.action(new RegExp(`^${ActionIds.pickCandidate}_\\d+$`), async ({ ack, body, action, respond, client }) => {
     await ack();
     const teamId = body.team?.id ?? '';
     const accountId = Number((action as { value?: string }).value);
-    const outcome = await checkCompany(deps, { teamId, userId: body.user.id, text: '', accountId, useAi: false });
+    const outcome = checkCompany(deps, { teamId, userId: body.user.id, text: '', accountId, useAi: false });
+    const modal = (body as { view?: { id?: string; type?: string; state?: { values?: never } } }).view;
+    if (modal?.type === 'modal' && modal.id) {
+      // A candidate in the Home tab's "Check a company" modal: the answer replaces the modal's result.
+      const view = await homeCheckResult(homeCheckQuery(modal.state?.values), outcome);
+      await client.views.update({ view_id: modal.id, view: view as never });
+      return;
+    }
     await respond({
       response_type: 'ephemeral',
       replace_original: true,
-      ...renderOutcome(outcome),
+      ...renderOutcome(await outcome),
     } as RespondArguments);
+  });
+
+  // "Check a company" in the App Home tab: a modal that shows each answer under its input.
+  app.action(HomeCheckIds.open, async ({ ack, body, client }) => {
+    await ack();
+    const triggerId = (body as { trigger_id?: string }).trigger_id;
+    if (!triggerId) return;
+    await client.views.open({ trigger_id: triggerId, view: homeCheckModal() as never });
+  });
+
+  // A recent check in the Home tab: its card again, re-scored from the logged inputs under the ICP
+  // version it was scored with, in the same modal (so another company can be checked from there).
+  app.action(HomeCheckIds.viewCheck, async ({ ack, body, action, client }) => {
+    await ack();
+    const triggerId = (body as { trigger_id?: string }).trigger_id;
+    if (!triggerId) return;
+    const loaded = await loadCheck(deps, body.team?.id ?? '', Number((action as { value?: string }).value));
+    const view = loaded
+      ? homeCheckModal({ query: loaded.outcome.query, result: renderOutcomeInModal(loaded.outcome) })
+      : homeCheckModal({ result: notice('That check is no longer available.').blocks });
+    await client.views.open({ trigger_id: triggerId, view: view as never });
+  });
+
+  app.view(HomeCheckIds.callback, async ({ ack, body, view, client }) => {
+    const parsed = parseHomeCheck(view.state.values as never);
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: parsed.errors });
+      return;
+    }
+    const teamId = body.team?.id ?? view.team_id;
+    const useAi = needsAi(parsed.text, deps.llm);
+    const result = homeCheckResult(
+      parsed.text,
+      checkCompany(deps, { teamId, userId: body.user.id, text: parsed.text, useAi, logBehind: true }),
+    );
+    // A database-only check answers in the ack (Slack allows 3 s); the model may take longer: the
+    // modal says so at once and is updated when the answer is ready.
+    const first = useAi ? null : await raceBudget(result, ACK_BUDGET_MS);
+    if (first) {
+      await ack({ response_action: 'update', view: first.m as never });
+      return;
+    }
+    const checking = notice(useAi ? 'Checking… (reading your description)' : 'Checking…', ':hourglass_flowing_sand:');
+    await ack({
+      response_action: 'update',
+      view: homeCheckModal({ query: parsed.text, result: checking.blocks }) as never,
+    });
+    await client.views.update({ view_id: view.id, view: (await result) as never });
   });
 
   app.action(ActionIds.wrongTier, async ({ ack, body, action, client }) => {

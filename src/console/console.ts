@@ -12,8 +12,12 @@ const USER = 'U0LOCALUSER';
 const CHANNEL = 'C0LOCALCHAN';
 const RESPOND_BASE = 'http://console.invalid/respond/';
 
+/** Where the buttons on screen live: a message, or a view (the Home tab or an open modal). */
+type Surface = { kind: 'message' } | { kind: 'view'; view: Record<string, unknown> };
+
 interface ConsoleState {
   buttons: RenderedButton[];
+  surface: Surface;
   lastResponseUrl: string;
   pendingModal: { view: Record<string, unknown> } | null;
   seq: number;
@@ -54,13 +58,22 @@ export interface LocalConsole {
 }
 
 export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalConsole> {
-  const state: ConsoleState = { buttons: [], lastResponseUrl: `${RESPOND_BASE}0`, pendingModal: null, seq: 0 };
+  const state: ConsoleState = {
+    buttons: [],
+    surface: { kind: 'message' },
+    lastResponseUrl: `${RESPOND_BASE}0`,
+    pendingModal: null,
+    seq: 0,
+  };
   const teamId = deps.config.defaultTeamId;
 
-  const show = (title: string, payload: Record<string, unknown>) => {
+  const show = (title: string, payload: Record<string, unknown>, surface: Surface = { kind: 'message' }) => {
     const blocks = (payload.blocks as Record<string, unknown>[] | undefined) ?? [];
     const r = renderBlocks(blocks as never, 1);
-    if (r.buttons.length > 0) state.buttons = r.buttons;
+    if (r.buttons.length > 0) {
+      state.buttons = r.buttons;
+      state.surface = surface;
+    }
     const body = blocks.length > 0 ? r.text : mrkdwnToText(String(payload.text ?? ''));
     io.write(`\n${title}\n${body}\n`);
     if (r.buttons.length > 0) io.write('  (type `click N` to press a button)\n');
@@ -91,11 +104,16 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
       case 'views.push':
         state.pendingModal = { view: body.view as Record<string, unknown> };
         return json({ ok: true, view: { id: `V${++state.seq}`, ...(body.view as object) } });
-      case 'views.update':
-        return json({ ok: true });
-      case 'views.publish':
-        show('── App Home ──', body.view as Record<string, unknown>);
-        return json({ ok: true });
+      case 'views.update': {
+        const view = { ...(body.view as Record<string, unknown>), id: body.view_id };
+        showModal(view);
+        return json({ ok: true, view });
+      }
+      case 'views.publish': {
+        const view = { ...(body.view as Record<string, unknown>), id: 'V_LOCAL_HOME' };
+        show('── App Home ──', view, { kind: 'view', view });
+        return json({ ok: true, view });
+      }
       case 'auth.test':
         return json({ ok: true, user_id: 'U_LOCAL_BOT', bot_id: 'B_LOCAL', team_id: teamId });
       case 'files.getUploadURLExternal':
@@ -107,6 +125,12 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
         return json({ ok: true });
     }
   };
+
+  /** An open modal's content, as the user would see it after an update (inputs listed, not asked). */
+  function showModal(view: Record<string, unknown>): void {
+    const title = (view.title as { text?: string } | undefined)?.text ?? 'Modal';
+    show(`┌─ ${title} ─┐`, view, { kind: 'view', view });
+  }
 
   const receiver = new InProcessReceiver();
   const slack = await createSlackApp({ ...deps, fetch: consoleFetch }, { receiver, fetch: consoleFetch });
@@ -134,19 +158,25 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
         if (answer === null) return;
         values[input.blockId] = { [input.actionId]: inputValue(input, answer.trim()) };
       }
+      const submitted = { ...view, id: `V${++state.seq}`, team_id: teamId, state: { values } };
       const acked = await receiver.send({
         type: 'view_submission',
         team: { id: teamId },
         user: { id: USER, team_id: teamId },
         api_app_id: 'A_LOCAL',
-        trigger_id: `console-trigger-${++state.seq}`,
-        view: { ...view, id: `V${state.seq}`, team_id: teamId, state: { values } },
+        trigger_id: `console-trigger-${state.seq}`,
+        view: submitted,
       });
-      const a = acked as { response_action?: string; errors?: Record<string, string> } | undefined;
+      const a = acked as
+        | { response_action?: string; errors?: Record<string, string>; view?: Record<string, unknown> }
+        | undefined;
       if (a?.response_action === 'errors' && a.errors) {
         for (const [field, problem] of Object.entries(a.errors))
           io.write(`  ✗ ${field.replace(/_block$/, '')}: ${problem}\n`);
         state.pendingModal = { view };
+      } else if (a?.response_action === 'update' && a.view) {
+        // The modal stays open with new content; what was typed stays in its inputs.
+        showModal({ ...a.view, id: submitted.id, state: submitted.state });
       }
     }
   }
@@ -184,15 +214,23 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
           return;
         }
         io.write(`(pressed “${button.label}”)\n`);
+        const { surface } = state;
+        const where =
+          surface.kind === 'view'
+            ? // A button in the Home tab or a modal: Slack sends the view and no response_url.
+              { container: { type: 'view', view_id: surface.view.id }, view: surface.view }
+            : {
+                response_url: state.lastResponseUrl,
+                channel: { id: CHANNEL, name: 'local' },
+                container: { type: 'message', channel_id: CHANNEL, is_ephemeral: true },
+              };
         await receiver.send({
           type: 'block_actions',
           team: { id: teamId, domain: 'local' },
           user: { id: USER, team_id: teamId },
           api_app_id: 'A_LOCAL',
           trigger_id: `console-trigger-${++state.seq}`,
-          response_url: state.lastResponseUrl,
-          channel: { id: CHANNEL, name: 'local' },
-          container: { type: 'message', channel_id: CHANNEL, is_ephemeral: true },
+          ...where,
           actions: [
             {
               type: 'button',

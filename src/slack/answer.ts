@@ -12,7 +12,7 @@ import type { Message } from './blocks/types.ts';
 export const ACK_BUDGET_MS = 2000;
 
 /** Resolves with `work`'s value, or null once `ms` have passed; the timer is cleared when work wins. */
-function raceBudget<T>(work: Promise<T>, ms: number): Promise<{ m: T } | null> {
+export function raceBudget<T>(work: Promise<T>, ms: number): Promise<{ m: T } | null> {
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<null>((r) => {
     timer = setTimeout(() => r(null), ms);

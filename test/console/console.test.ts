@@ -79,4 +79,41 @@ describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
     await c.handle('home');
     expect(printed()).toContain('App Home');
   });
+
+  it('checks a company from the App Home modal, and a candidate picked there updates the modal', async () => {
+    await insertAccounts(db.db, 'T_LOCAL', [
+      {
+        externalId: 'gx-se',
+        name: 'Globex Nordic',
+        domain: 'globex.se',
+        industry: 'Software',
+        employees: 90,
+        country: 'SE',
+      },
+      {
+        externalId: 'gx-no',
+        name: 'Globex Nordics',
+        domain: 'globex.no',
+        industry: 'Fintech',
+        employees: 300,
+        country: 'NO',
+      },
+    ]);
+    await c.handle('home');
+    const n = /\[(\d+): Check a company\]/.exec(printed())?.[1];
+    expect(n).toBeDefined();
+    answers.push('Globex');
+    await c.handle(`click ${n}`);
+    const asked = printed();
+    expect(asked).toContain('┌─ Check a company ─┐');
+    expect(asked).toContain('Several companies match');
+    // Candidates are listed lowest id first: Globex Nordic, then Globex Nordics.
+    const which = [...asked.matchAll(/\[(\d+): Check this one\]/g)].map((m) => m[1]);
+    expect(which).toHaveLength(2);
+    await c.handle(`click ${which[1]}`);
+    const card = printed();
+    expect(card).toContain('┌─ Check a company ─┐');
+    expect(card).toContain('ICP check: Globex Nordics');
+    expect(card).not.toContain('Share in channel');
+  });
 });

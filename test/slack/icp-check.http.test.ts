@@ -5,9 +5,10 @@ import { flushCheckLog } from '../../db/queries/checks.ts';
 import { queryRows } from '../../db/raw.ts';
 import { checks, installations, tierFeedback } from '../../db/schema.ts';
 import { ActionIds } from '../../src/slack/blocks/check.ts';
+import { HomeCheckIds } from '../../src/slack/blocks/home-check.ts';
 import { CallbackIds } from '../../src/slack/blocks/modals.ts';
 import type { RealApp } from '../helpers/app.ts';
-import { assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
+import { assertValidHome, assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
 import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeOpenAI, jsonReply, malformedReply, slowReply, startFakeOpenAI } from '../helpers/fake-openai.ts';
@@ -304,10 +305,183 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
     const [publish] = await fake.waitFor('views.publish');
     const view = publish!.body.view as Record<string, unknown>;
-    const { assertValidHome } = await import('../helpers/blockkit.ts');
     assertValidHome(view);
     expect(JSON.stringify(view)).toContain('Northwind Analytics AB');
     expect(JSON.stringify(view)).toContain('Next review due');
+  });
+
+  describe('“Check a company” from the App Home tab', () => {
+    const homeClick = () =>
+      app.interact(
+        blockActionsPayload({
+          source: 'home',
+          team: T1,
+          user: 'U0HOMEUSER',
+          actions: [buttonAction(HomeCheckIds.open, undefined, 'icp_home_actions')],
+          trigger_id: 'trigger-home',
+        }),
+      );
+    const submit = (text: string | null, team = T1) =>
+      app.interact(
+        viewSubmissionPayload({
+          team,
+          user: 'U0HOMEUSER',
+          callback_id: HomeCheckIds.callback,
+          view: { id: 'V0HOMECHECK', hash: '1.abc' },
+          values: { [HomeCheckIds.block]: { [HomeCheckIds.input]: { type: 'plain_text_input', value: text } } },
+        }),
+      );
+    const updated = (res: { json: unknown }) => {
+      const ack = res.json as { response_action?: string; view?: Record<string, unknown> };
+      expect(ack.response_action).toBe('update');
+      assertValidModal(ack.view);
+      return ack.view as { blocks: Record<string, unknown>[]; submit: { text: string } };
+    };
+
+    it('offers the button on the Home tab and opens a valid modal with one input', async () => {
+      const body = JSON.stringify(
+        eventEnvelope(
+          { type: 'app_home_opened', user: 'U0HOMEUSER', channel: 'D1', tab: 'home', event_ts: '1.2' },
+          { team_id: T1 },
+        ),
+      );
+      await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
+      const [publish] = await fake.waitFor('views.publish');
+      expect(JSON.stringify(publish!.body.view)).toContain(HomeCheckIds.open);
+
+      expect((await homeClick()).status).toBe(200);
+      const [open] = await fake.waitFor('views.open');
+      expect(open!.body.trigger_id).toBe('trigger-home');
+      const view = open!.body.view as { callback_id: string; blocks: Record<string, unknown>[] };
+      assertValidModal(view);
+      expect(view.callback_id).toBe(HomeCheckIds.callback);
+      expect(view.blocks.filter((b) => b.type === 'input').map((b) => b.block_id)).toEqual([HomeCheckIds.block]);
+    });
+
+    it('opens a recent check from the Home tab again, the same card from its logged inputs', async () => {
+      const card = (await app.command('northwind-analytics.se', { user: 'U0HOMEUSER' })).json as Msg;
+      const body = JSON.stringify(
+        eventEnvelope(
+          { type: 'app_home_opened', user: 'U0HOMEUSER', channel: 'D1', tab: 'home', event_ts: '1.2' },
+          { team_id: T1 },
+        ),
+      );
+      await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
+      const [publish] = await fake.waitFor('views.publish');
+      const home = publish!.body.view as Msg;
+      assertValidHome(home);
+      const checkId = buttonValue(home, HomeCheckIds.viewCheck);
+      expect(checkId).toBe(buttonValue(card, ActionIds.share));
+      await app.interact(
+        blockActionsPayload({
+          source: 'home',
+          team: T1,
+          user: 'U0HOMEUSER',
+          actions: [buttonAction(HomeCheckIds.viewCheck, checkId, 'b1')],
+          trigger_id: 'trigger-view',
+        }),
+      );
+      const [open] = await fake.waitFor('views.open');
+      const view = open!.body.view as { blocks: Record<string, unknown>[] };
+      assertValidModal(view);
+      const shown = JSON.stringify(view.blocks);
+      const original = JSON.stringify(card.blocks.filter((b) => b.type !== 'actions'));
+      expect(shown).toContain(original.slice(1, -1));
+      expect(shown).toContain(`check #${checkId}`);
+
+      // Another workspace cannot open it by guessing the id.
+      fake.reset();
+      await app.interact(
+        blockActionsPayload({
+          source: 'home',
+          team: T2,
+          user: 'U0HOMEUSER',
+          actions: [buttonAction(HomeCheckIds.viewCheck, checkId, 'b1')],
+          trigger_id: 'trigger-view-2',
+        }),
+      );
+      const [denied] = await fake.waitFor('views.open');
+      expect(JSON.stringify(denied!.body.view)).toContain('no longer available');
+      expect(JSON.stringify(denied!.body.view)).not.toContain('Northwind');
+    });
+
+    it('rejects an empty input as a field error', async () => {
+      const res = await submit('   ');
+      expect(res.json).toMatchObject({
+        response_action: 'errors',
+        errors: { [HomeCheckIds.block]: expect.any(String) },
+      });
+      expect(await db.db.select().from(checks)).toHaveLength(0);
+    });
+
+    it('shows the explained card under the input, without message-only buttons, and logs the check', async () => {
+      const view = updated(await submit('northwind-analytics.se'));
+      const text = JSON.stringify(view.blocks);
+      expect(text).toContain('ICP check: Northwind Analytics AB');
+      expect(text).toContain('Company size');
+      expect(text).toContain('/icp-check northwind-analytics.se');
+      expect(view.blocks.find((b) => b.block_id === HomeCheckIds.block)).toMatchObject({
+        element: { initial_value: 'northwind-analytics.se' },
+      });
+      for (const id of [ActionIds.share, ActionIds.addDetails, ActionIds.wrongTier, ActionIds.personas]) {
+        expect(text).not.toContain(id);
+      }
+      expect(view.submit.text).toBe('Check another');
+      await flushCheckLog(db.db);
+      const logged = await db.db.select().from(checks);
+      expect(logged.map((c) => [c.userId, c.companyName])).toEqual([['U0HOMEUSER', 'Northwind Analytics AB']]);
+    });
+
+    it('asks which company when several match, and a pick updates the modal with its card', async () => {
+      const view = updated(await submit('Globex'));
+      expect(JSON.stringify(view.blocks)).toMatch(/Several companies match/);
+      const pick = view.blocks.find((b) => JSON.stringify(b).includes('globex.no'))!.accessory as Record<
+        string,
+        string
+      >;
+      const click = await app.interact(
+        blockActionsPayload({
+          team: T1,
+          user: 'U0HOMEUSER',
+          actions: [buttonAction(pick.action_id!, pick.value, 'b1')],
+          container: { type: 'view', view_id: 'V0HOMECHECK' },
+          view: {
+            id: 'V0HOMECHECK',
+            hash: '1.abc',
+            type: 'modal',
+            callback_id: HomeCheckIds.callback,
+            state: {
+              values: { [HomeCheckIds.block]: { [HomeCheckIds.input]: { type: 'plain_text_input', value: 'Globex' } } },
+            },
+          },
+        }),
+      );
+      expect(click.status).toBe(200);
+      const [update] = await fake.waitFor('views.update');
+      expect(update!.body.view_id).toBe('V0HOMECHECK');
+      const next = update!.body.view as { blocks: Record<string, unknown>[] };
+      assertValidModal(next);
+      expect(JSON.stringify(next.blocks)).toContain('ICP check: Globex Nordics');
+      expect(fake.responses()).toHaveLength(0);
+    });
+
+    it('says an unknown company is unknown, with no button that cannot work in a modal', async () => {
+      const view = updated(await submit('Nonexistent Widgets'));
+      const text = JSON.stringify(view.blocks);
+      expect(text).toContain('couldn’t find *Nonexistent Widgets*');
+      expect(text).not.toContain(ActionIds.addUnknown);
+      const typed = updated(await submit('Nonexistent Widgets employees=120 industry=saas country=SE'));
+      expect(JSON.stringify(typed.blocks)).toContain('scored from the details given');
+    });
+
+    it('escapes what was typed and never shows another workspace’s accounts', async () => {
+      const view = updated(await submit('<!channel> rival.fi'));
+      expect(JSON.stringify(view.blocks)).not.toContain('Secret Rival');
+      // The input keeps the text as typed (plain text); every mrkdwn line shows it escaped.
+      const lines = mrkdwnTexts(view.blocks);
+      expect(lines.join('\n')).toContain('&lt;!channel&gt;');
+      expect(lines.filter((t) => t.includes('<!channel>'))).toEqual([]);
+    });
   });
 
   it('answers /healthz', async () => {
@@ -372,6 +546,33 @@ describe('/icp-check with AI extraction', () => {
     const [answer] = await waitForResponses(fake, 'slow', 1, 20_000);
     assertValidMessage(answer!.body as unknown as Msg);
   }, 30_000);
+
+  it('in the Home tab modal: says “Checking…” in the ack, then updates the modal with the AI-read card', async () => {
+    reply = () => jsonReply(extraction);
+    const res = await app.interact(
+      viewSubmissionPayload({
+        team: 'T0001',
+        user: 'U0HOMEUSER',
+        callback_id: HomeCheckIds.callback,
+        view: { id: 'V0HOMEAI', hash: '1.abc' },
+        values: {
+          [HomeCheckIds.block]: {
+            [HomeCheckIds.input]: { type: 'plain_text_input', value: 'Acme, 120-person Swedish fintech on Salesforce' },
+          },
+        },
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(3000);
+    const ack = res.json as { response_action: string; view: unknown };
+    expect(ack.response_action).toBe('update');
+    assertValidModal(ack.view);
+    expect(JSON.stringify(ack.view)).toContain('Checking');
+    const [update] = await fake.waitFor('views.update');
+    expect(update!.body.view_id).toBe('V0HOMEAI');
+    assertValidModal(update!.body.view);
+    expect(JSON.stringify(update!.body.view)).toContain(':sparkles:');
+  });
 
   it('falls back with a clear note when the model answers garbage', async () => {
     reply = () => malformedReply();

@@ -74,6 +74,8 @@ export interface CardContext {
   sharedBy?: string;
   /** Whether to show action buttons (a shared card keeps only Personas). */
   interactive?: boolean;
+  /** false: no buttons at all (the card inside the Home tab's "Check a company" modal). */
+  buttons?: boolean;
 }
 
 /** Missing fields named as the ICP labels them (a field read by two criteria is listed once). */
@@ -201,7 +203,9 @@ export function checkCard(outcome: Extract<CheckOutcome, { kind: 'scored' }>, ct
       value,
     });
   }
-  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'icp_check_actions', elements: buttons });
+  if (buttons.length > 0 && ctx.buttons !== false) {
+    blocks.push({ type: 'actions', block_id: 'icp_check_actions', elements: buttons });
+  }
   return { text: checkFallbackText(outcome), blocks };
 }
 
@@ -262,14 +266,18 @@ export function ambiguousCard(query: string, candidates: AccountSummary[], reaso
   };
 }
 
-/** Nothing matches: say so, offer suggestions and the details modal. */
+/**
+ * Nothing matches: say so, offer suggestions and the details modal. With `payloadValue` null (inside
+ * a modal, where the details modal cannot open) there is no button: details are typed after the name.
+ */
 export function unknownCard(
   name: string,
   suggestions: AccountSummary[],
   warnings: string[],
   aiNote: string | null,
-  payloadValue: string,
+  payloadValue: string | null,
 ): Message {
+  const example = `${escapeMrkdwn(truncate(name, 60))} employees=120 industry=saas country=SE`;
   const blocks: Block[] = [
     {
       type: 'section',
@@ -277,18 +285,22 @@ export function unknownCard(
         type: 'mrkdwn',
         text: truncate(
           `:grey_question: I couldn’t find *${escapeMrkdwn(name)}* in your CRM data, so I won’t guess.\n` +
-            'Add its details to score it, or type them inline: `/icp-check ' +
-            escapeMrkdwn(truncate(name, 60)) +
-            ' employees=120 industry=saas country=SE`',
+            (payloadValue === null
+              ? `Type its details after the name to score it: \`${example}\``
+              : `Add its details to score it, or type them inline: \`/icp-check ${example}\``),
           2900,
         ),
       },
-      accessory: {
-        type: 'button',
-        action_id: ActionIds.addUnknown,
-        text: { type: 'plain_text', text: 'Add details' },
-        value: truncate(payloadValue, 1900),
-      },
+      ...(payloadValue === null
+        ? {}
+        : {
+            accessory: {
+              type: 'button',
+              action_id: ActionIds.addUnknown,
+              text: { type: 'plain_text', text: 'Add details' },
+              value: truncate(payloadValue, 1900),
+            },
+          }),
     },
   ];
   const notes = [...warnings, ...(aiNote ? [aiNote] : [])];

@@ -5,12 +5,14 @@ import type { IcpSpec } from '../../icp/spec.ts';
 import { type Tier, tierLabels } from '../../icp/types.ts';
 import type { ReviewStatus } from '../../review/due.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { homeCheckButton, viewCheckButton } from './home-check.ts';
 import type { Block, HomeView } from './types.ts';
 
 export interface HomeData {
   icp: { version: number; name: string; spec: IcpSpec; appliedAt: Date; appliedBy: string };
   review: ReviewStatus;
   recentChecks: {
+    id: number;
     companyName: string | null;
     query: string;
     score: number | null;
@@ -52,6 +54,7 @@ export function homeView(data: HomeData): HomeView {
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(reviewText, 2900) } },
+    { type: 'actions', block_id: 'icp_home_actions', elements: [homeCheckButton()] },
     { type: 'divider' },
     {
       type: 'section',
@@ -84,24 +87,28 @@ export function homeView(data: HomeData): HomeView {
   if (data.recentChecks.length === 0) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: 'No checks yet. Try `/icp-check acme.com` in any channel.' },
-    });
-  } else {
-    blocks.push({
-      type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncate(
-          data.recentChecks
-            .map((c) => {
-              const tier = c.tier && c.tier in tierLabels ? tierLabels[c.tier as Tier] : 'no score';
-              return `• *${escapeMrkdwn(c.companyName ?? c.query)}*: ${tier}${c.score !== null ? `, ${c.score}/100` : ''} · ${day(c.createdAt)}`;
-            })
-            .join('\n'),
-          2900,
-        ),
+        text: 'No checks yet. Press *Check a company* above, or type `/icp-check acme.com` in any channel.',
       },
     });
+  } else {
+    // One line per check; a scored check can be opened again, re-scored from its logged inputs under
+    // the ICP version it was scored with (the same card, whatever changed since).
+    for (const c of data.recentChecks) {
+      const tier = c.tier && c.tier in tierLabels ? tierLabels[c.tier as Tier] : 'no score';
+      blocks.push({
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            `*${escapeMrkdwn(c.companyName ?? c.query)}*: ${tier}${c.score !== null ? `, ${c.score}/100` : ''} · ${day(c.createdAt)}`,
+            2900,
+          ),
+        },
+        ...(c.score !== null ? { accessory: viewCheckButton(c.id) } : {}),
+      });
+    }
   }
   blocks.push(...(data.extra ?? []));
   return { type: 'home', blocks: blocks.slice(0, 100) };
