@@ -9,6 +9,7 @@ import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/chec
 import type { Deps } from '../src/deps.ts';
 import { userMessageFor } from '../src/errors.ts';
 import { tierLabels } from '../src/icp/types.ts';
+import { companyDomainsIn, messageText } from '../src/lookup/message-domains.ts';
 import { ACK_BUDGET_MS, answerCommand, raceBudget } from '../src/slack/answer.ts';
 import { ActionIds, ambiguousCard, checkCard, checkHelp, notice, unknownCard } from '../src/slack/blocks/check.ts';
 import { HomeCheckIds, homeCheckModal, homeCheckQuery, parseHomeCheck } from '../src/slack/blocks/home-check.ts';
@@ -21,9 +22,19 @@ import {
   wrongTierModal,
 } from '../src/slack/blocks/modals.ts';
 import type { Block, Message } from '../src/slack/blocks/types.ts';
+import { escapeMrkdwn, truncate } from '../src/slack/mrkdwn.ts';
 import type { Listeners } from '../src/slack/router.ts';
 
 export const commandNames = ['/icp-check'];
+
+/** Shortcuts (callback ids in manifest.yml; a test checks both ways). */
+export const ShortcutIds = {
+  /** Global: the "Check a company" modal from the composer's shortcuts menu or search. */
+  check: 'icp_check_shortcut',
+  /** On a message: score the company the message links to. */
+  message: 'icp_check_message_shortcut',
+} as const;
+export const shortcutNames: string[] = Object.values(ShortcutIds);
 
 export function renderOutcome(outcome: CheckOutcome): Message {
   switch (outcome.kind) {
@@ -170,6 +181,51 @@ export function register(app: Listeners, deps: Deps): void {
     const triggerId = (body as { trigger_id?: string }).trigger_id;
     if (!triggerId) return;
     await client.views.open({ trigger_id: triggerId, view: homeCheckModal() as never });
+  });
+
+  // Global shortcut: the same modal as the Home tab's button, from anywhere in Slack.
+  app.shortcut(ShortcutIds.check, async ({ ack, shortcut, client }) => {
+    await ack();
+    await client.views.open({ trigger_id: shortcut.trigger_id, view: homeCheckModal() as never });
+  });
+
+  // Message shortcut on a deal post: score the company the message links to (its first company
+  // domain), answered like /icp-check in that channel, with every button working.
+  app.shortcut(ShortcutIds.message, async ({ ack, shortcut, respond, client }) => {
+    await ack();
+    if (shortcut.type !== 'message_action') return;
+    const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
+    const domains = companyDomainsIn(messageText(shortcut.message));
+    const [first, ...others] = domains;
+    if (first === undefined) {
+      const hint = notice('That message links to no company domain I can check. Type the company here.');
+      await client.views.open({
+        trigger_id: shortcut.trigger_id,
+        view: homeCheckModal({ result: hint.blocks }) as never,
+      });
+      return;
+    }
+    const outcome = await checkCompany(deps, {
+      teamId,
+      userId: shortcut.user.id,
+      text: first,
+      useAi: false,
+      logBehind: true,
+    });
+    const msg = renderOutcome(outcome);
+    if (others.length > 0) {
+      const more = others.slice(0, 5).map(escapeMrkdwn).join(', ');
+      msg.blocks.push({
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: truncate(`Also in that message: ${more}. Check one with \`/icp-check <domain>\`.`, 1900),
+          },
+        ],
+      });
+    }
+    await respond({ response_type: 'ephemeral', replace_original: false, ...msg } as RespondArguments);
   });
 
   // A recent check in the Home tab: its card again, re-scored from the logged inputs under the ICP

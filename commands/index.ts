@@ -10,6 +10,8 @@ import * as lifecycle from './lifecycle.ts';
 
 interface CommandModule {
   commandNames: readonly string[];
+  /** Callback ids of the shortcuts it handles, if any. */
+  shortcutNames?: readonly string[];
   register(app: Listeners, deps: Deps): void;
   /** Optional section this feature adds to App Home. */
   homeSection?: appHome.HomeSection;
@@ -19,6 +21,9 @@ const modules: CommandModule[] = [icpCheck, icpPersona, icpReview, lifecycle];
 
 /** Slash commands with a handler (a test checks this list against manifest.yml). */
 export const handledCommands: string[] = modules.flatMap((m) => m.commandNames);
+
+/** Shortcut callback ids with a handler (checked against manifest.yml the same way). */
+export const handledShortcuts: string[] = modules.flatMap((m) => m.shortcutNames ?? []);
 
 /** Registers every listener on one router and installs it on the Bolt app (src/slack/router.ts says why). */
 export function registerCommands(app: App, deps: Deps): void {

@@ -1,5 +1,5 @@
 /**
- * One Bolt global middleware for every listener (command, action, view, event), dispatching by name
+ * One Bolt global middleware for every listener (command, action, view, event, shortcut), dispatching by name
  * through a Map.
  *
  * Bolt runs the middleware chain of every registered listener for every incoming request
@@ -11,9 +11,9 @@
 import type { App } from '@slack/bolt';
 
 /** What commands/ register on: the same methods, overloads and argument types as Bolt's App. */
-export type Listeners = Pick<App, 'command' | 'action' | 'view' | 'event'>;
+export type Listeners = Pick<App, 'command' | 'action' | 'view' | 'event' | 'shortcut'>;
 
-type Kind = 'command' | 'action' | 'view' | 'event';
+type Kind = 'command' | 'action' | 'view' | 'event' | 'shortcut';
 // The listener arguments differ per kind; Bolt's own types are kept on the public `Listeners` surface.
 type Listener = (args: never) => Promise<void> | void;
 
@@ -28,14 +28,17 @@ const nameOf: Record<Kind, (args: Record<string, unknown>) => unknown> = {
   action: (a) => (a.action as { action_id?: unknown } | undefined)?.action_id,
   view: (a) => (a.view as { callback_id?: unknown } | undefined)?.callback_id,
   event: (a) => (a.event as { type?: unknown } | undefined)?.type,
+  shortcut: (a) => (a.shortcut as { callback_id?: unknown } | undefined)?.callback_id,
 };
 
-/** The kind of a request as Bolt hands it to middleware (the same cases app.command/action/view/event match). */
+/** The kind of a request as Bolt hands it to middleware (the same cases app.command/action/view/event/shortcut match). */
 function kindOf(a: Record<string, unknown> & { body: { type?: unknown } }): Kind | undefined {
   if (a.command !== undefined) return 'command';
   if (a.body.type === 'block_actions' && a.action !== undefined) return 'action';
   if (a.body.type === 'view_submission' && a.view !== undefined) return 'view';
   if (a.body.type === 'event_callback' && a.event !== undefined) return 'event';
+  // Global shortcuts ('shortcut') and message shortcuts ('message_action').
+  if ((a.body.type === 'shortcut' || a.body.type === 'message_action') && a.shortcut !== undefined) return 'shortcut';
   return undefined;
 }
 
@@ -45,6 +48,7 @@ export class ListenerRouter {
     action: { exact: new Map(), patterns: [] },
     view: { exact: new Map(), patterns: [] },
     event: { exact: new Map(), patterns: [] },
+    shortcut: { exact: new Map(), patterns: [] },
   };
 
   /** The registration surface handed to commands/. */
@@ -53,6 +57,7 @@ export class ListenerRouter {
     action: ((c: unknown, ...fns: Listener[]) => this.add('action', c, fns)) as Listeners['action'],
     view: ((c: unknown, ...fns: Listener[]) => this.add('view', c, fns)) as Listeners['view'],
     event: ((c: unknown, ...fns: Listener[]) => this.add('event', c, fns)) as Listeners['event'],
+    shortcut: ((c: unknown, ...fns: Listener[]) => this.add('shortcut', c, fns)) as Listeners['shortcut'],
   };
 
   private add(kind: Kind, constraint: unknown, fns: Listener[]): void {

@@ -201,3 +201,39 @@ export function appHomeOpenedEnvelope(
 export function urlVerificationBody(): Json {
   return load('url_verification.json');
 }
+
+/**
+ * A shortcut payload: global (`type: 'shortcut'`) or on a message (`type: 'message_action'`, with the
+ * message, channel and a response_url). /work/shared/slack/payloads has no sample; the fields are
+ * those of Slack's "Shortcuts payloads" reference and bolt-js's MessageShortcut / GlobalShortcut types.
+ */
+export function shortcutPayload(o: {
+  callback_id: string;
+  team: string;
+  user: string;
+  trigger_id?: string;
+  message?: Json;
+  response_url?: string;
+  channel?: Json;
+}): Json {
+  const base: Json = {
+    type: o.message ? 'message_action' : 'shortcut',
+    token: 'Shh_its_a_seekrit',
+    action_ts: '1581106241.371594',
+    team: { id: o.team, domain: 'example' },
+    user: { id: o.user, username: 'jane', team_id: o.team },
+    api_app_id: 'A123ABC456',
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: o.callback_id,
+    trigger_id: o.trigger_id ?? '944799105734.773906753841.38b5894552bdd4a780554ee59d1f3638',
+  };
+  if (!o.message) return base;
+  return {
+    ...base,
+    message_ts: o.message.ts ?? '1581106239.000200',
+    message: { type: 'message', user: 'U0POSTER', ts: '1581106239.000200', ...o.message },
+    channel: o.channel ?? { id: 'C0DEALS', name: 'deal-triage' },
+    response_url: o.response_url,
+  };
+}

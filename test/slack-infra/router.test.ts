@@ -10,13 +10,15 @@ describe('ListenerRouter', () => {
     r.listeners.command('/icp-check', async () => void calls.push('command'));
     r.listeners.view('details', async () => void calls.push('view'));
     r.listeners.event('app_home_opened', async () => void calls.push('event'));
+    r.listeners.shortcut('check_shortcut', async () => void calls.push('shortcut'));
     expect(r.find('action', 'pick_1')).toBeDefined();
     void r.find('action', 'pick_1')?.(undefined as never);
     void r.find('action', 'pick_22')?.(undefined as never);
     void r.find('command', '/icp-check')?.(undefined as never);
     void r.find('view', 'details')?.(undefined as never);
     void r.find('event', 'app_home_opened')?.(undefined as never);
-    expect(calls).toEqual(['exact', 'pattern', 'command', 'view', 'event']);
+    void r.find('shortcut', 'check_shortcut')?.(undefined as never);
+    expect(calls).toEqual(['exact', 'pattern', 'command', 'view', 'event', 'shortcut']);
     expect(r.find('action', 'pick_x')).toBeUndefined();
     expect(r.find('command', '/icp-other')).toBeUndefined();
     expect(r.find('view', undefined)).toBeUndefined();

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ShortcutIds } from '../../commands/icp-check.ts';
 import { insertAccounts } from '../../db/queries/accounts.ts';
 import { flushCheckLog } from '../../db/queries/checks.ts';
 import { queryRows } from '../../db/raw.ts';
@@ -21,7 +22,13 @@ import {
   startHttpSuite,
   waitForResponses,
 } from '../helpers/http-suite.ts';
-import { blockActionsPayload, buttonAction, eventEnvelope, viewSubmissionPayload } from '../helpers/payloads.ts';
+import {
+  blockActionsPayload,
+  buttonAction,
+  eventEnvelope,
+  shortcutPayload,
+  viewSubmissionPayload,
+} from '../helpers/payloads.ts';
 import { nowSeconds, postToApp, slashCommandBody } from '../helpers/slack-sign.ts';
 
 type Msg = { text: string; blocks: Record<string, unknown>[]; response_type?: string };
@@ -481,6 +488,78 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
       const lines = mrkdwnTexts(view.blocks);
       expect(lines.join('\n')).toContain('&lt;!channel&gt;');
       expect(lines.filter((t) => t.includes('<!channel>'))).toEqual([]);
+    });
+  });
+
+  describe('shortcuts', () => {
+    it('opens the “Check a company” modal from the global shortcut', async () => {
+      const res = await app.interact(
+        shortcutPayload({ callback_id: ShortcutIds.check, team: T1, user: 'U2147483697', trigger_id: 'trig-sc' }),
+      );
+      expect(res.status).toBe(200);
+      const [open] = await fake.waitFor('views.open');
+      expect(open!.body.trigger_id).toBe('trig-sc');
+      assertValidModal(open!.body.view);
+      expect((open!.body.view as { callback_id: string }).callback_id).toBe(HomeCheckIds.callback);
+    });
+
+    it('scores the company a deal post links to, skipping CRM and meeting links, with working buttons', async () => {
+      const res = await app.interact(
+        shortcutPayload({
+          callback_id: ShortcutIds.message,
+          team: T1,
+          user: 'U2147483697',
+          response_url: fake.responseUrl('msc'),
+          message: {
+            text:
+              'New deal <https://app.hubspot.com/contacts/1/deal/2|in HubSpot>, call <https://zoom.us/j/1|here>: ' +
+              '<https://www.northwind-analytics.se/|Northwind> (cc <mailto:ops@globex.se|ops@globex.se>)',
+          },
+        }),
+      );
+      expect(res.status).toBe(200);
+      const [answer] = await waitForResponses(fake, 'msc', 1);
+      const msg = answer!.body as unknown as Msg;
+      assertValidMessage(msg);
+      expect(answer!.body.response_type).toBe('ephemeral');
+      expect(msg.text).toMatch(/Northwind Analytics AB: Tier/);
+      expect(allText(msg)).toContain('Also in that message: globex.se');
+      expect(buttonValue(msg, ActionIds.share)).toMatch(/^\d+$/);
+      await flushCheckLog(db.db);
+      expect((await db.db.select().from(checks)).map((c) => c.query)).toEqual(['northwind-analytics.se']);
+    });
+
+    it('opens the modal with a hint when the message links to no company', async () => {
+      await app.interact(
+        shortcutPayload({
+          callback_id: ShortcutIds.message,
+          team: T1,
+          user: 'U2147483697',
+          response_url: fake.responseUrl('none'),
+          message: { text: 'Call notes <https://docs.google.com/document/d/1|doc> with <@U123>' },
+        }),
+      );
+      const [open] = await fake.waitFor('views.open');
+      assertValidModal(open!.body.view);
+      expect(JSON.stringify(open!.body.view)).toContain('links to no company domain');
+      expect(fake.responses('none')).toHaveLength(0);
+    });
+
+    it('keeps to the workspace it was used in', async () => {
+      await app.interact(
+        shortcutPayload({
+          callback_id: ShortcutIds.message,
+          team: T2,
+          user: 'U2147483697',
+          response_url: fake.responseUrl('t2'),
+          message: { text: 'look at <https://northwind-analytics.se|this one>' },
+        }),
+      );
+      const [answer] = await waitForResponses(fake, 't2', 1);
+      const msg = answer!.body as unknown as Msg;
+      assertValidMessage(msg);
+      expect(msg.text).toContain('not in your CRM data');
+      expect(allText(msg)).not.toContain('Northwind Analytics AB');
     });
   });
 

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { handledCommands } from '../../commands/index.ts';
+import { handledCommands, handledShortcuts } from '../../commands/index.ts';
 import { botScopes } from '../../src/slack/create-app.ts';
 
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
   features: {
     app_home: { home_tab_enabled: boolean; messages_tab_enabled: boolean; messages_tab_read_only_enabled: boolean };
+    shortcuts: { name: string; type: 'global' | 'message'; callback_id: string; description: string }[];
     slash_commands: { command: string; description: string; usage_hint?: string }[];
   };
   oauth_config: { scopes: { bot: string[] } };
@@ -17,6 +18,16 @@ describe('manifest.yml', () => {
   it('lists exactly the slash commands the bot handles', () => {
     const inManifest = manifest.features.slash_commands.map((c) => c.command).sort();
     expect(inManifest).toEqual([...handledCommands].sort());
+  });
+
+  it('lists exactly the shortcuts the bot handles, within Slack’s limits', () => {
+    expect(manifest.features.shortcuts.map((s) => s.callback_id).sort()).toEqual([...handledShortcuts].sort());
+    for (const s of manifest.features.shortcuts) {
+      expect(['global', 'message']).toContain(s.type);
+      expect(s.name.length).toBeLessThanOrEqual(100);
+      expect(s.description.length).toBeLessThanOrEqual(150);
+      expect(s.callback_id.length).toBeLessThanOrEqual(255);
+    }
   });
 
   it('describes every command within Slack’s limits', () => {
