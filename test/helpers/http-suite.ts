@@ -5,8 +5,12 @@
  */
 import type { NewAccount } from '../../db/queries/accounts.ts';
 import { type RealApp, startRealApp } from './app.ts';
+import { assertValidHome } from './blockkit.ts';
+import { TEST_SIGNING_SECRET } from './bolt.ts';
 import { createTestDb, type TestDb } from './db.ts';
 import { type FakeSlack, type RespondPost, startFakeSlack } from './fake-slack.ts';
+import { eventEnvelope } from './payloads.ts';
+import { postToApp } from './slack-sign.ts';
 
 export interface HttpSuite {
   db: TestDb;
@@ -61,6 +65,25 @@ export async function waitForResponses(
     await new Promise((res) => setTimeout(res, 20));
   }
   throw new Error(`timed out waiting for ${count} response(s) on ${id}; got ${fake.responses(id).length}`);
+}
+
+/**
+ * Opens the App Home tab as `user` of `team` (a signed app_home_opened event) and returns the view the
+ * bot published, validated against Block Kit.
+ */
+export async function openHome(
+  suite: { app: RealApp; fake: FakeSlack },
+  team: string,
+  user: string,
+): Promise<{ blocks: Record<string, unknown>[] }> {
+  const body = JSON.stringify(
+    eventEnvelope({ type: 'app_home_opened', user, channel: 'D1', tab: 'home', event_ts: '1.2' }, { team_id: team }),
+  );
+  await postToApp(suite.app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
+  const [publish] = await suite.fake.waitFor('views.publish');
+  const view = publish!.body.view as { blocks: Record<string, unknown>[] };
+  assertValidHome(view);
+  return view;
 }
 
 /** Every mrkdwn text anywhere in a block tree. */

@@ -9,7 +9,7 @@ import { ActionIds } from '../../src/slack/blocks/check.ts';
 import { HomeCheckIds } from '../../src/slack/blocks/home-check.ts';
 import { CallbackIds } from '../../src/slack/blocks/modals.ts';
 import type { RealApp } from '../helpers/app.ts';
-import { assertValidHome, assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
+import { assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
 import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeOpenAI, jsonReply, malformedReply, slowReply, startFakeOpenAI } from '../helpers/fake-openai.ts';
@@ -19,6 +19,7 @@ import {
   type HttpSuite,
   mrkdwnTexts,
   NORTHWIND,
+  openHome,
   startHttpSuite,
   waitForResponses,
 } from '../helpers/http-suite.ts';
@@ -303,16 +304,7 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
 
   it('publishes App Home with the ICP and the user’s recent checks', async () => {
     await app.command('northwind-analytics.se', { user: 'U0HOMEUSER' });
-    const body = JSON.stringify(
-      eventEnvelope(
-        { type: 'app_home_opened', user: 'U0HOMEUSER', channel: 'D1', tab: 'home', event_ts: '1.2' },
-        { team_id: T1 },
-      ),
-    );
-    await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
-    const [publish] = await fake.waitFor('views.publish');
-    const view = publish!.body.view as Record<string, unknown>;
-    assertValidHome(view);
+    const view = await openHome({ app, fake }, T1, 'U0HOMEUSER');
     expect(JSON.stringify(view)).toContain('Northwind Analytics AB');
     expect(JSON.stringify(view)).toContain('Next review due');
   });
@@ -346,15 +338,8 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     };
 
     it('offers the button on the Home tab and opens a valid modal with one input', async () => {
-      const body = JSON.stringify(
-        eventEnvelope(
-          { type: 'app_home_opened', user: 'U0HOMEUSER', channel: 'D1', tab: 'home', event_ts: '1.2' },
-          { team_id: T1 },
-        ),
-      );
-      await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
-      const [publish] = await fake.waitFor('views.publish');
-      expect(JSON.stringify(publish!.body.view)).toContain(HomeCheckIds.open);
+      const home = await openHome({ app, fake }, T1, 'U0HOMEUSER');
+      expect(JSON.stringify(home)).toContain(HomeCheckIds.open);
 
       expect((await homeClick()).status).toBe(200);
       const [open] = await fake.waitFor('views.open');
@@ -367,49 +352,35 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
 
     it('opens a recent check from the Home tab again, the same card from its logged inputs', async () => {
       const card = (await app.command('northwind-analytics.se', { user: 'U0HOMEUSER' })).json as Msg;
-      const body = JSON.stringify(
-        eventEnvelope(
-          { type: 'app_home_opened', user: 'U0HOMEUSER', channel: 'D1', tab: 'home', event_ts: '1.2' },
-          { team_id: T1 },
-        ),
-      );
-      await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
-      const [publish] = await fake.waitFor('views.publish');
-      const home = publish!.body.view as Msg;
-      assertValidHome(home);
+      const home = await openHome({ app, fake }, T1, 'U0HOMEUSER');
       const checkId = buttonValue(home, HomeCheckIds.viewCheck);
       expect(checkId).toBe(buttonValue(card, ActionIds.share));
-      await app.interact(
-        blockActionsPayload({
-          source: 'home',
-          team: T1,
-          user: 'U0HOMEUSER',
-          actions: [buttonAction(HomeCheckIds.viewCheck, checkId, 'b1')],
-          trigger_id: 'trigger-view',
-        }),
-      );
-      const [open] = await fake.waitFor('views.open');
-      const view = open!.body.view as { blocks: Record<string, unknown>[] };
-      assertValidModal(view);
-      const shown = JSON.stringify(view.blocks);
+      // Presses View on the Home tab as a user of `team`; returns the modal the bot opened.
+      const view = async (team: string) => {
+        fake.reset();
+        await app.interact(
+          blockActionsPayload({
+            source: 'home',
+            team,
+            user: 'U0HOMEUSER',
+            actions: [buttonAction(HomeCheckIds.viewCheck, checkId, 'b1')],
+            trigger_id: `trigger-view-${team}`,
+          }),
+        );
+        const [open] = await fake.waitFor('views.open');
+        return open!.body.view as { blocks: Record<string, unknown>[] };
+      };
+      const mine = await view(T1);
+      assertValidModal(mine);
+      const shown = JSON.stringify(mine.blocks);
       const original = JSON.stringify(card.blocks.filter((b) => b.type !== 'actions'));
       expect(shown).toContain(original.slice(1, -1));
       expect(shown).toContain(`check #${checkId}`);
 
       // Another workspace cannot open it by guessing the id.
-      fake.reset();
-      await app.interact(
-        blockActionsPayload({
-          source: 'home',
-          team: T2,
-          user: 'U0HOMEUSER',
-          actions: [buttonAction(HomeCheckIds.viewCheck, checkId, 'b1')],
-          trigger_id: 'trigger-view-2',
-        }),
-      );
-      const [denied] = await fake.waitFor('views.open');
-      expect(JSON.stringify(denied!.body.view)).toContain('no longer available');
-      expect(JSON.stringify(denied!.body.view)).not.toContain('Northwind');
+      const denied = JSON.stringify(await view(T2));
+      expect(denied).toContain('no longer available');
+      expect(denied).not.toContain('Northwind');
     });
 
     it('rejects an empty input as a field error', async () => {

@@ -4,14 +4,18 @@ import { DATA_BEGIN, DATA_END } from '../../src/personas/tailor.ts';
 import { ActionIds } from '../../src/slack/blocks/check.ts';
 import { PersonaActionIds } from '../../src/slack/blocks/persona.ts';
 import type { RealApp } from '../helpers/app.ts';
-import { assertValidHome, assertValidMessage } from '../helpers/blockkit.ts';
-import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
+import { assertValidMessage } from '../helpers/blockkit.ts';
 import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeOpenAI, jsonReply, malformedReply, slowReply, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import type { FakeSlack } from '../helpers/fake-slack.ts';
-import { type HttpSuite, NORTHWIND, startHttpSuite, waitForResponses as waitForPosts } from '../helpers/http-suite.ts';
-import { blockActionsPayload, buttonAction, eventEnvelope } from '../helpers/payloads.ts';
-import { postToApp } from '../helpers/slack-sign.ts';
+import {
+  type HttpSuite,
+  NORTHWIND,
+  openHome,
+  startHttpSuite,
+  waitForResponses as waitForPosts,
+} from '../helpers/http-suite.ts';
+import { blockActionsPayload, buttonAction } from '../helpers/payloads.ts';
 
 type Msg = { text: string; blocks: Record<string, unknown>[]; response_type?: string; replace_original?: boolean };
 type El = { type?: string; action_id?: string; value?: string; text?: { text: string } };
@@ -204,16 +208,7 @@ describe(`/icp-persona over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'}
   });
 
   it('lists personas on App Home', async () => {
-    const body = JSON.stringify(
-      eventEnvelope(
-        { type: 'app_home_opened', user: 'U0HOMEUSER', channel: 'D1', tab: 'home', event_ts: '1.2' },
-        { team_id: T1 },
-      ),
-    );
-    await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
-    const [publish] = await fake.waitFor('views.publish');
-    const view = publish!.body.view as Record<string, unknown>;
-    assertValidHome(view);
+    const view = await openHome({ app, fake }, T1, 'U0HOMEUSER');
     expect(JSON.stringify(view)).toContain('Buyer personas');
     expect(JSON.stringify(view)).toContain('Sarah the Sales Director* · Decision maker');
   });

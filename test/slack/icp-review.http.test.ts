@@ -7,13 +7,11 @@ import { readDefaultIcp } from '../../src/icp/provider.ts';
 import { composeReminder } from '../../src/review/compose.ts';
 import { ReviewActionIds, ReviewCallbackIds } from '../../src/slack/blocks/review.ts';
 import type { RealApp } from '../helpers/app.ts';
-import { assertValidHome, assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
-import { TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
+import { assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
 import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import type { FakeSlack } from '../helpers/fake-slack.ts';
-import { type HttpSuite, startHttpSuite, waitForResponses } from '../helpers/http-suite.ts';
-import { blockActionsPayload, buttonAction, eventEnvelope, viewSubmissionPayload } from '../helpers/payloads.ts';
-import { postToApp } from '../helpers/slack-sign.ts';
+import { type HttpSuite, openHome, startHttpSuite, waitForResponses } from '../helpers/http-suite.ts';
+import { blockActionsPayload, buttonAction, viewSubmissionPayload } from '../helpers/payloads.ts';
 
 type Msg = { text: string; blocks: Record<string, unknown>[]; response_type?: string };
 
@@ -318,16 +316,7 @@ describe(`/icp-review over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})
   });
 
   it('shows review status in App Home', async () => {
-    const body = JSON.stringify(
-      eventEnvelope(
-        { type: 'app_home_opened', user: OWNER, channel: 'D1', tab: 'home', event_ts: '1.2' },
-        { team_id: T1 },
-      ),
-    );
-    await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
-    const [publish] = await fake.waitFor('views.publish');
-    const view = publish!.body.view as Record<string, unknown>;
-    assertValidHome(view);
+    const view = await openHome({ app, fake }, T1, OWNER);
     const t = JSON.stringify(view);
     expect(t).toContain('ICP review');
     expect(t).toContain('No reminder channel configured');
