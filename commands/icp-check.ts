@@ -67,11 +67,14 @@ export function renderOutcomeInModal(outcome: CheckOutcome): Block[] {
   }
 }
 
-/** The modal of a home check with `query` and its outcome (or the friendly sentence of its error). */
-function homeCheckResult(query: string, outcome: Promise<CheckOutcome>) {
+/** The modal of a home check with `query` and its outcome (or, logged, the friendly sentence of its error). */
+function homeCheckResult(deps: Deps, query: string, outcome: Promise<CheckOutcome>) {
   return outcome.then(
     (o) => homeCheckModal({ query, result: renderOutcomeInModal(o) }),
-    (err: unknown) => homeCheckModal({ query, result: notice(userMessageFor(err), ':warning:').blocks }),
+    (err: unknown) => {
+      deps.logger.error('check in a modal failed', { query: query.slice(0, 200) }, err);
+      return homeCheckModal({ query, result: notice(userMessageFor(err), ':warning:').blocks });
+    },
   );
 }
 
@@ -164,7 +167,7 @@ export function register(app: Listeners, deps: Deps): void {
     const modal = (body as { view?: { id?: string; type?: string; state?: { values?: never } } }).view;
     if (modal?.type === 'modal' && modal.id) {
       // A candidate in the Home tab's "Check a company" modal: the answer replaces the modal's result.
-      const view = await homeCheckResult(homeCheckQuery(modal.state?.values), outcome);
+      const view = await homeCheckResult(deps, homeCheckQuery(modal.state?.values), outcome);
       await client.views.update({ view_id: modal.id, view: view as never });
       return;
     }
@@ -250,6 +253,7 @@ export function register(app: Listeners, deps: Deps): void {
     const teamId = body.team?.id ?? view.team_id;
     const useAi = needsAi(parsed.text, deps.llm);
     const result = homeCheckResult(
+      deps,
       parsed.text,
       checkCompany(deps, { teamId, userId: body.user.id, text: parsed.text, useAi, logBehind: true }),
     );
