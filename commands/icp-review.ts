@@ -32,6 +32,7 @@ import {
   ReviewActionIds,
   ReviewCallbackIds,
   ReviewInputIds,
+  reportModal,
   reviewHelp,
   reviewHomeSection,
   settingsModal,
@@ -60,7 +61,10 @@ async function historyFor(deps: Deps, teamId: string): Promise<Message> {
   return historyMessage(rows, ctx.status);
 }
 
-/** Answers a button click privately: via response_url when there is one, else chat.postEphemeral. */
+/**
+ * Answers a button click privately: via response_url when there is one, else chat.postEphemeral in
+ * its channel, else (a button in App Home) a direct message.
+ */
 async function tellUser(
   respond: (m: RespondArguments) => Promise<unknown>,
   client: WebClient,
@@ -72,6 +76,7 @@ async function tellUser(
     return;
   }
   if (body.channel?.id) await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, ...msg });
+  else await client.chat.postMessage({ channel: body.user.id, ...msg });
 }
 
 const kinds = new Set<ReminderKind>(['due', 'drift', 'manual']);
@@ -236,6 +241,40 @@ export function register(app: Listeners, deps: Deps): void {
     }
   });
 
+  // App Home: the drift report in a modal. The holding view opens at once (a trigger_id lives 3 s),
+  // and the report replaces it when computed.
+  app.action(ReviewActionIds.homeReport, async ({ ack, body, client }) => {
+    await ack();
+    const triggerId = (body as { trigger_id?: string }).trigger_id;
+    if (!triggerId) return;
+    const teamId = body.team?.id ?? '';
+    const report = composeReminder(deps, teamId, { kind: 'manual', asOf: new Date(deps.now()) }).then(
+      (r) => r.message,
+      (err: unknown) => {
+        logger.error('drift report for App Home failed', { teamId }, err);
+        return notice(userMessageFor(err), ':warning:');
+      },
+    );
+    const opened = await client.views.open({ trigger_id: triggerId, view: reportModal(null) as never });
+    const viewId = opened.view?.id;
+    if (viewId) await client.views.update({ view_id: viewId, view: reportModal(await report) as never });
+  });
+
+  // App Home (owners): the reminder settings modal, as `/icp-review settings` opens it.
+  app.action(ReviewActionIds.homeSettings, async ({ ack, body, client, respond }) => {
+    await ack();
+    const triggerId = (body as { trigger_id?: string }).trigger_id;
+    const teamId = body.team?.id ?? '';
+    const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
+    if (!isOwner(ctx.icp.owners, body.user.id)) {
+      await tellUser(respond, client, body, refusal(ctx.icp.owners, 'change the ICP review settings'));
+      return;
+    }
+    if (!triggerId) return;
+    const current = await loadReviewSettings(deps.db, teamId);
+    await client.views.open({ trigger_id: triggerId, view: settingsModal(current, COMMON_TIMEZONES) as never });
+  });
+
   app.view(ReviewCallbackIds.settings, async ({ ack, body, view, client }) => {
     const teamId = body.team?.id ?? '';
     const userId = body.user.id;
@@ -291,7 +330,7 @@ export function register(app: Listeners, deps: Deps): void {
 }
 
 /** App Home: last review, due date, reminder channel (or that none is set), snooze. */
-export async function homeSection(deps: Deps, teamId: string, _userId: string): Promise<Block[]> {
+export async function homeSection(deps: Deps, teamId: string, userId: string): Promise<Block[]> {
   const now = new Date(deps.now());
   const [ctx, settings, last] = await Promise.all([
     reviewContext(deps, teamId, now),
@@ -306,5 +345,6 @@ export async function homeSection(deps: Deps, teamId: string, _userId: string): 
     timezone: settings.timezone,
     snoozedUntil: settings.snoozedUntil,
     now,
+    owner: isOwner(ctx.icp.owners, userId),
   });
 }

@@ -102,11 +102,13 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
         return json({ ok: true, channel: body.channel, ts: body.ts });
       case 'views.open':
       case 'views.push':
-        state.pendingModal = { view: body.view as Record<string, unknown> };
-        return json({ ok: true, view: { id: `V${++state.seq}`, ...(body.view as object) } });
+        state.pendingModal = { view: { ...(body.view as Record<string, unknown>), id: `V${++state.seq}` } };
+        return json({ ok: true, view: state.pendingModal.view });
       case 'views.update': {
         const view = { ...(body.view as Record<string, unknown>), id: body.view_id };
-        showModal(view);
+        // A modal opened by this same action is shown once the action is done: show its latest content.
+        if (state.pendingModal?.view.id === body.view_id) state.pendingModal = { view };
+        else showModal(view);
         return json({ ok: true, view });
       }
       case 'views.publish': {
@@ -145,10 +147,11 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
     while (state.pendingModal) {
       const view = state.pendingModal.view;
       state.pendingModal = null;
-      const title = (view.title as { text?: string } | undefined)?.text ?? 'Modal';
+      showModal(view);
       const r = renderBlocks((view.blocks as never) ?? []);
-      io.write(`\n┌─ ${title} ─┐\n${r.text}\n`);
-      if (!io.ask || r.inputs.length === 0) {
+      // A modal that only shows something (a report) has nothing to fill in.
+      if (r.inputs.length === 0) return;
+      if (!io.ask) {
         io.write('(modal inputs need an interactive terminal)\n');
         return;
       }
@@ -158,7 +161,7 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
         if (answer === null) return;
         values[input.blockId] = { [input.actionId]: inputValue(input, answer.trim()) };
       }
-      const submitted = { ...view, id: `V${++state.seq}`, team_id: teamId, state: { values } };
+      const submitted = { ...view, id: view.id ?? `V${++state.seq}`, team_id: teamId, state: { values } };
       const acked = await receiver.send({
         type: 'view_submission',
         team: { id: teamId },

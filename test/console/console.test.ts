@@ -80,6 +80,18 @@ describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(printed()).toContain('App Home');
   });
 
+  it('shows the drift report from the App Home in a modal, once, when it is ready', async () => {
+    await c.handle('home');
+    const n = /\[(\d+): Drift report\]/.exec(printed())?.[1];
+    expect(n).toBeDefined();
+    await c.handle(`click ${n}`);
+    const text = printed();
+    expect(text.match(/┌─ ICP drift report ─┐/g)).toHaveLength(1);
+    expect(text).toContain('Not enough data');
+    expect(text).not.toContain('Computing the drift report');
+    expect(text).not.toContain('modal inputs need');
+  });
+
   it('checks a company from the App Home modal, and a candidate picked there updates the modal', async () => {
     await insertAccounts(db.db, 'T_LOCAL', [
       {

@@ -19,6 +19,7 @@ import {
   type ReminderData,
   ReviewActionIds,
   reminderMessage,
+  reportModal,
   reviewHomeSection,
   settingsModal,
   TREND_MIN_DECIDED,
@@ -361,22 +362,48 @@ describe('review reminder blocks', () => {
     expect(text(msg)).toContain('Only <@U0OWNER01> or <@U0OWNER02> can mark the ICP reviewed.');
   });
 
+  const homeData = (owner: boolean) => ({
+    status: reminderData(stableReport()).status,
+    lastReview: { by: 'U0OWNER01', at: new Date('2017-06-01T00:00:00Z'), icpChanged: false },
+    channelId: null,
+    timeOfDay: '09:00',
+    timezone: 'UTC',
+    snoozedUntil: new Date('2018-01-05T00:00:00Z'),
+    now: new Date('2018-01-01T00:00:00Z'),
+    owner,
+  });
+
   it('shows review status in App Home', () => {
-    const blocks = reviewHomeSection({
-      status: reminderData(stableReport()).status,
-      lastReview: { by: 'U0OWNER01', at: new Date('2017-06-01T00:00:00Z'), icpChanged: false },
-      channelId: null,
-      timeOfDay: '09:00',
-      timezone: 'UTC',
-      snoozedUntil: new Date('2018-01-05T00:00:00Z'),
-      now: new Date('2018-01-01T00:00:00Z'),
-    });
+    const blocks = reviewHomeSection(homeData(false));
     assertValidHome({ type: 'home', blocks });
     const t = JSON.stringify(blocks);
     expect(t).toContain('Last reviewed 2017-06-01');
     expect(t).toContain('No reminder channel configured');
     expect(t).toContain('Snoozed until 2018-01-05');
     expect(t).toContain('34 days overdue');
+  });
+
+  it('gives everyone the drift report, and owners Mark reviewed and Reminder settings', () => {
+    expect(actionIds({ text: '', blocks: reviewHomeSection(homeData(false)) })).toEqual([ReviewActionIds.homeReport]);
+    const owner = reviewHomeSection(homeData(true));
+    assertValidHome({ type: 'home', blocks: owner });
+    expect(actionIds({ text: '', blocks: owner })).toEqual([
+      ReviewActionIds.homeReport,
+      ReviewActionIds.markReviewed,
+      ReviewActionIds.homeSettings,
+    ]);
+    expect(JSON.stringify(owner)).toContain('choose one in *Reminder settings*');
+  });
+
+  it('shows the drift report in a modal without the buttons that act on a posted message', () => {
+    const holding = reportModal(null);
+    assertValidModal(holding);
+    const msg = reminderMessage(reminderData(stableReport()));
+    expect(msg.blocks.some((b) => b.type === 'actions')).toBe(true);
+    const modal = reportModal(msg);
+    assertValidModal(modal);
+    expect(modal.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(modal.blocks.length).toBe(msg.blocks.length - msg.blocks.filter((b) => b.type === 'actions').length);
   });
 });
 

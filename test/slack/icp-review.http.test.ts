@@ -321,4 +321,76 @@ describe(`/icp-review over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})
     expect(t).toContain('ICP review');
     expect(t).toContain('No reminder channel configured');
   });
+
+  describe('from App Home', () => {
+    const homeClick = (user: string, actionId: string, value?: string) =>
+      app.interact(
+        blockActionsPayload({
+          source: 'home',
+          team: T1,
+          user,
+          actions: [buttonAction(actionId, value, 'icp_home_review_actions')],
+          trigger_id: `trigger-${actionId}`,
+        }),
+      );
+    const buttons = (view: { blocks: Record<string, unknown>[] }) =>
+      view.blocks
+        .filter((b) => b.block_id === 'icp_home_review_actions')
+        .flatMap((b) => (b.elements as { action_id: string }[]).map((e) => e.action_id));
+
+    it('offers owners Mark reviewed and Reminder settings, and everyone the drift report', async () => {
+      expect(buttons(await openHome({ app, fake }, T1, OWNER))).toEqual([
+        ReviewActionIds.homeReport,
+        ReviewActionIds.markReviewed,
+        ReviewActionIds.homeSettings,
+      ]);
+      fake.reset();
+      expect(buttons(await openHome({ app, fake }, T1, SELLER))).toEqual([ReviewActionIds.homeReport]);
+    });
+
+    it('opens the drift report in a modal: a holding view at once, then the report', async () => {
+      expect((await homeClick(SELLER, ReviewActionIds.homeReport)).status).toBe(200);
+      const [open] = await fake.waitFor('views.open');
+      assertValidModal(open!.body.view);
+      expect(JSON.stringify(open!.body.view)).toContain('Computing the drift report');
+      const [update] = await fake.waitFor('views.update');
+      const view = update!.body.view as { blocks: Record<string, unknown>[] };
+      assertValidModal(view);
+      expect(update!.body.view_id).toBeTruthy();
+      expect(JSON.stringify(view)).toContain('Win rate');
+      expect(view.blocks.some((b) => b.type === 'actions')).toBe(false);
+    });
+
+    it('lets an owner mark the ICP reviewed from Home, and records it', async () => {
+      await homeClick(OWNER, ReviewActionIds.markReviewed, 'manual');
+      const [open] = await fake.waitFor('views.open');
+      const modal = open!.body.view as { private_metadata: string };
+      assertValidModal(modal);
+      const res = await app.interact(
+        viewSubmissionPayload({
+          team: T1,
+          user: OWNER,
+          callback_id: ReviewCallbackIds.markReviewed,
+          private_metadata: modal.private_metadata,
+          values: {},
+        }),
+      );
+      expect(res.status).toBe(200);
+      await expect.poll(async () => (await db.db.select().from(icpReviews)).map((r) => r.reviewedBy)).toEqual([OWNER]);
+    });
+
+    it('opens Reminder settings for an owner, and tells anyone else by direct message who can', async () => {
+      await homeClick(OWNER, ReviewActionIds.homeSettings);
+      const [open] = await fake.waitFor('views.open');
+      assertValidModal(open!.body.view);
+      expect((open!.body.view as { callback_id: string }).callback_id).toBe(ReviewCallbackIds.settings);
+
+      fake.reset();
+      await homeClick(SELLER, ReviewActionIds.homeSettings);
+      const [dm] = await fake.waitFor('chat.postMessage');
+      expect(dm!.body.channel).toBe(SELLER);
+      expect(JSON.stringify(dm!.body.blocks)).toContain(`Only <@${OWNER}>`);
+      expect(fake.calls('views.open')).toHaveLength(0);
+    });
+  });
 });

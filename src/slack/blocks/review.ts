@@ -13,6 +13,10 @@ export const ReviewActionIds = {
   markReviewed: 'icp_mark_reviewed_action',
   snooze: 'icp_snooze_action',
   details: 'icp_review_details_action',
+  /** App Home: the drift report in a modal. */
+  homeReport: 'icp_home_report_action',
+  /** App Home (owners): the reminder settings modal. */
+  homeSettings: 'icp_home_settings_action',
 } as const;
 
 export const ReviewCallbackIds = {
@@ -650,9 +654,14 @@ export interface ReviewHomeData {
   timezone: string;
   snoozedUntil: Date | null;
   now: Date;
+  /** The user viewing Home is an ICP owner: they get Mark reviewed and Reminder settings. */
+  owner: boolean;
 }
 
-/** App Home section: last review, due date, channel configured or not, snoozed until. */
+/**
+ * App Home section: last review, due date, channel configured or not, snoozed until; the drift
+ * report for everyone and, for owners, Mark reviewed and Reminder settings.
+ */
 export function reviewHomeSection(d: ReviewHomeData): Block[] {
   const last = d.lastReview
     ? `Last reviewed ${day(d.lastReview.at)} by ${mention(d.lastReview.by)}${d.lastReview.icpChanged ? ' (ICP changed)' : ''}`
@@ -663,14 +672,54 @@ export function reviewHomeSection(d: ReviewHomeData): Block[] {
       : `due ${day(d.status.dueAt)} (in ${d.status.daysLeft} days)`;
   const channel = d.channelId
     ? `Reminders in <#${/^[CDG][A-Z0-9]+$/.test(d.channelId) ? d.channelId : 'C0'}> at ${escapeMrkdwn(d.timeOfDay)} ${escapeMrkdwn(d.timezone)}`
-    : ':warning: No reminder channel configured: an owner can run `/icp-review settings`';
+    : d.owner
+      ? ':warning: No reminder channel configured: choose one in *Reminder settings*'
+      : ':warning: No reminder channel configured: an owner can run `/icp-review settings`';
   const snoozed =
     d.snoozedUntil && d.snoozedUntil.getTime() > d.now.getTime() ? `\n:zzz: Snoozed until ${day(d.snoozedUntil)}` : '';
   return [
     { type: 'divider' },
     { type: 'section', text: { type: 'mrkdwn', text: '*ICP review*' } },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(`${last} · ${due}\n${channel}${snoozed}`, 3000) } },
+    {
+      type: 'actions',
+      block_id: 'icp_home_review_actions',
+      elements: [
+        { type: 'button', action_id: ReviewActionIds.homeReport, text: plain('Drift report') },
+        ...(d.owner
+          ? [
+              {
+                type: 'button',
+                action_id: ReviewActionIds.markReviewed,
+                text: plain('Mark reviewed'),
+                value: 'manual',
+              },
+              { type: 'button', action_id: ReviewActionIds.homeSettings, text: plain('Reminder settings') },
+            ]
+          : []),
+      ],
+    },
   ];
+}
+
+/** Slack allows 100 blocks in a modal. */
+const MODAL_BLOCKS = 100;
+
+/**
+ * The drift report (a reminder-style message) in a modal opened from App Home: the same blocks,
+ * without the buttons that act on a posted message. `null`: the holding view while it is computed.
+ */
+export function reportModal(report: Message | null): ModalView {
+  const blocks = report
+    ? report.blocks.filter((b) => b.type !== 'actions').slice(0, MODAL_BLOCKS)
+    : [{ type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Computing the drift report…' } }];
+  return {
+    type: 'modal',
+    callback_id: 'icp_home_report_modal',
+    title: plain('ICP drift report'),
+    close: plain('Close'),
+    blocks,
+  };
 }
 
 /** A one-line notice whose mrkdwn is already safe (built from mentions and escaped parts). */
