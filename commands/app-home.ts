@@ -1,5 +1,6 @@
 /** App Home: rebuilt and published each time a user opens it. */
 
+import type { WebClient } from '@slack/web-api';
 import { recentChecks } from '../db/queries/checks.ts';
 import { firstAppliedAt, lastReview } from '../db/queries/reviews.ts';
 import type { Deps } from '../src/deps.ts';
@@ -12,6 +13,23 @@ export const commandNames: string[] = [];
 
 /** Sections other features add to the Home tab (personas list, review status). */
 export type HomeSection = (deps: Deps, teamId: string, userId: string) => Promise<Block[]>;
+
+/**
+ * Publishes a user's Home tab again, after an action taken from it changed what it shows (a check
+ * from the Home modal, a review, new reminder settings). Never throws: a failure is logged.
+ */
+export type RefreshHome = (client: WebClient, teamId: string, userId: string) => Promise<void>;
+
+export function homeRefresher(deps: Deps, sections: readonly HomeSection[]): RefreshHome {
+  return async (client, teamId, userId) => {
+    try {
+      const view = await buildHome(deps, teamId, userId, sections);
+      await client.views.publish({ user_id: userId, view: view as never });
+    } catch (err) {
+      deps.logger.error('could not publish App Home', { teamId }, err);
+    }
+  };
+}
 
 export async function buildHome(
   deps: Deps,
@@ -49,14 +67,9 @@ export async function buildHome(
 }
 
 export function register(app: Listeners, deps: Deps, sections: readonly HomeSection[] = []): void {
-  app.event('app_home_opened', async ({ event, body, client, logger }) => {
+  const publish = homeRefresher(deps, sections);
+  app.event('app_home_opened', async ({ event, body, client }) => {
     if (event.tab && event.tab !== 'home') return;
-    const teamId = (body as { team_id?: string }).team_id ?? '';
-    try {
-      const view = await buildHome(deps, teamId, event.user, sections);
-      await client.views.publish({ user_id: event.user, view: view as never });
-    } catch (err) {
-      logger.error('could not publish App Home', err);
-    }
+    await publish(client, (body as { team_id?: string }).team_id ?? '', event.user);
   });
 }

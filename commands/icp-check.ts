@@ -24,6 +24,7 @@ import {
 import type { Block, Message } from '../src/slack/blocks/types.ts';
 import { escapeMrkdwn, truncate } from '../src/slack/mrkdwn.ts';
 import type { Listeners } from '../src/slack/router.ts';
+import type { RefreshHome } from './app-home.ts';
 
 export const commandNames = ['/icp-check'];
 
@@ -80,7 +81,7 @@ function homeCheckResult(deps: Deps, query: string, outcome: Promise<CheckOutcom
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
-export function register(app: Listeners, deps: Deps): void {
+export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHome }): void {
   const { logger } = deps;
 
   app.command('/icp-check', async ({ command, ack, respond }) => {
@@ -169,6 +170,7 @@ export function register(app: Listeners, deps: Deps): void {
       // A candidate in the Home tab's "Check a company" modal: the answer replaces the modal's result.
       const view = await homeCheckResult(deps, homeCheckQuery(modal.state?.values), outcome);
       await client.views.update({ view_id: modal.id, view: view as never });
+      await home?.refresh(client, teamId, body.user.id); // the check joins the recent checks
       return;
     }
     await respond({
@@ -262,14 +264,15 @@ export function register(app: Listeners, deps: Deps): void {
     const first = useAi ? null : await raceBudget(result, ACK_BUDGET_MS);
     if (first) {
       await ack({ response_action: 'update', view: first.m as never });
-      return;
+    } else {
+      const checking = notice(useAi ? 'Checking… (reading your description)' : 'Checking…', ':hourglass_flowing_sand:');
+      await ack({
+        response_action: 'update',
+        view: homeCheckModal({ query: parsed.text, result: checking.blocks }) as never,
+      });
+      await client.views.update({ view_id: view.id, view: (await result) as never });
     }
-    const checking = notice(useAi ? 'Checking… (reading your description)' : 'Checking…', ':hourglass_flowing_sand:');
-    await ack({
-      response_action: 'update',
-      view: homeCheckModal({ query: parsed.text, result: checking.blocks }) as never,
-    });
-    await client.views.update({ view_id: view.id, view: (await result) as never });
+    await home?.refresh(client, teamId, body.user.id); // the check joins the recent checks
   });
 
   app.action(ActionIds.wrongTier, async ({ ack, body, action, client }) => {

@@ -40,6 +40,7 @@ import {
 } from '../src/slack/blocks/review.ts';
 import type { Block, Message } from '../src/slack/blocks/types.ts';
 import type { Listeners } from '../src/slack/router.ts';
+import type { RefreshHome } from './app-home.ts';
 
 export const commandNames = ['/icp-review'];
 
@@ -81,7 +82,7 @@ async function tellUser(
 
 const kinds = new Set<ReminderKind>(['due', 'drift', 'manual']);
 
-export function register(app: Listeners, deps: Deps): void {
+export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHome }): void {
   const { logger } = deps;
 
   app.command('/icp-review', async ({ command, ack, respond, client }) => {
@@ -203,6 +204,7 @@ export function register(app: Listeners, deps: Deps): void {
     } catch (err) {
       logger.warn('review stored but the reminder could not be updated', err);
     }
+    await home?.refresh(client, teamId, userId); // "Last reviewed" and the due date moved
   });
 
   app.action(ReviewActionIds.snooze, async ({ ack, body, client, respond }) => {
@@ -326,6 +328,7 @@ export function register(app: Listeners, deps: Deps): void {
         ...settingsSaved(saved),
       })
       .catch((err) => logger.warn('could not confirm settings', err));
+    await home?.refresh(client, teamId, userId); // the reminder channel and time shown there
   });
 }
 

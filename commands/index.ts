@@ -12,7 +12,7 @@ interface CommandModule {
   commandNames: readonly string[];
   /** Callback ids of the shortcuts it handles, if any. */
   shortcutNames?: readonly string[];
-  register(app: Listeners, deps: Deps): void;
+  register(app: Listeners, deps: Deps, home: { refresh: appHome.RefreshHome }): void;
   /** Optional section this feature adds to App Home. */
   homeSection?: appHome.HomeSection;
 }
@@ -28,11 +28,9 @@ export const handledShortcuts: string[] = modules.flatMap((m) => m.shortcutNames
 /** Registers every listener on one router and installs it on the Bolt app (src/slack/router.ts says why). */
 export function registerCommands(app: App, deps: Deps): void {
   const router = new ListenerRouter();
-  for (const m of modules) m.register(router.listeners, deps);
-  appHome.register(
-    router.listeners,
-    deps,
-    modules.flatMap((m) => (m.homeSection ? [m.homeSection] : [])),
-  );
+  const sections = modules.flatMap((m) => (m.homeSection ? [m.homeSection] : []));
+  const home = { refresh: appHome.homeRefresher(deps, sections) };
+  for (const m of modules) m.register(router.listeners, deps, home);
+  appHome.register(router.listeners, deps, sections);
   router.install(app);
 }

@@ -20,6 +20,8 @@ interface ConsoleState {
   surface: Surface;
   lastResponseUrl: string;
   pendingModal: { view: Record<string, unknown> } | null;
+  /** A modal is on screen: a Home tab published now stays behind it (Slack shows it once closed). */
+  modalOpen: boolean;
   seq: number;
 }
 
@@ -63,6 +65,7 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
     surface: { kind: 'message' },
     lastResponseUrl: `${RESPOND_BASE}0`,
     pendingModal: null,
+    modalOpen: false,
     seq: 0,
   };
   const teamId = deps.config.defaultTeamId;
@@ -113,6 +116,8 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
       }
       case 'views.publish': {
         const view = { ...(body.view as Record<string, unknown>), id: 'V_LOCAL_HOME' };
+        // Behind an open modal the refreshed Home is not visible yet (`home` shows it).
+        if (state.modalOpen) return json({ ok: true, view });
         show('── App Home ──', view, { kind: 'view', view });
         return json({ ok: true, view });
       }
@@ -130,6 +135,7 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
 
   /** An open modal's content, as the user would see it after an update (inputs listed, not asked). */
   function showModal(view: Record<string, unknown>): void {
+    state.modalOpen = true;
     const title = (view.title as { text?: string } | undefined)?.text ?? 'Modal';
     show(`┌─ ${title} ─┐`, view, { kind: 'view', view });
   }
@@ -187,6 +193,8 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
   return {
     async handle(raw: string) {
       const line = raw.trim();
+      // Typing a new line closes whatever modal was on screen (`click N` acts inside it).
+      if (!/^click\s/i.test(line)) state.modalOpen = false;
       if (line === '') return;
       if (line === 'help') {
         io.write(consoleHelp());

@@ -119,6 +119,8 @@ describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
     const asked = printed();
     expect(asked).toContain('┌─ Check a company ─┐');
     expect(asked).toContain('Several companies match');
+    // The Home tab refreshed behind the modal is not printed over it.
+    expect(asked).not.toContain('── App Home ──');
     // Candidates are listed lowest id first: Globex Nordic, then Globex Nordics.
     const which = [...asked.matchAll(/\[(\d+): Check this one\]/g)].map((m) => m[1]);
     expect(which).toHaveLength(2);
@@ -127,5 +129,8 @@ describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(card).toContain('┌─ Check a company ─┐');
     expect(card).toContain('ICP check: Globex Nordics');
     expect(card).not.toContain('Share in channel');
+    expect(card).not.toContain('── App Home ──');
+    await c.handle('home');
+    expect(printed()).toContain('Globex Nordics');
   });
 });

@@ -408,6 +408,10 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
       await flushCheckLog(db.db);
       const logged = await db.db.select().from(checks);
       expect(logged.map((c) => [c.userId, c.companyName])).toEqual([['U0HOMEUSER', 'Northwind Analytics AB']]);
+      // The Home tab behind the modal is published again, with the check among the recent ones.
+      const [publish] = await fake.waitFor('views.publish');
+      expect(publish!.body.user_id).toBe('U0HOMEUSER');
+      expect(JSON.stringify(publish!.body.view)).toContain(HomeCheckIds.viewCheck);
     });
 
     it('asks which company when several match, and a pick updates the modal with its card', async () => {

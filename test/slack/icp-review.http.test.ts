@@ -377,6 +377,9 @@ describe(`/icp-review over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})
       );
       expect(res.status).toBe(200);
       await expect.poll(async () => (await db.db.select().from(icpReviews)).map((r) => r.reviewedBy)).toEqual([OWNER]);
+      const [publish] = await fake.waitFor('views.publish');
+      expect(publish!.body.user_id).toBe(OWNER);
+      expect(JSON.stringify(publish!.body.view)).toContain('Last reviewed 2018-01-01');
     });
 
     it('opens Reminder settings for an owner, and tells anyone else by direct message who can', async () => {
