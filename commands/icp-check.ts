@@ -6,6 +6,7 @@ import type { RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { recordTierFeedback } from '../db/queries/checks.ts';
 import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/check/check-company.ts';
+import { companyNamesInMessage } from '../src/check/message-company.ts';
 import type { Deps } from '../src/deps.ts';
 import { userMessageFor } from '../src/errors.ts';
 import { tierLabels } from '../src/icp/types.ts';
@@ -200,37 +201,59 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
     await ack();
     if (shortcut.type !== 'message_action') return;
     const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
-    const domains = companyDomainsIn(messageText(shortcut.message));
-    const [first, ...others] = domains;
-    if (first === undefined) {
-      const hint = notice('That message links to no company domain I can check. Type the company here.');
-      await client.views.open({
-        trigger_id: shortcut.trigger_id,
-        view: homeCheckModal({ result: hint.blocks }) as never,
+    const say = (msg: Message) =>
+      respond({ response_type: 'ephemeral', replace_original: false, ...msg } as RespondArguments);
+    const text = messageText(shortcut.message);
+    let candidates = companyDomainsIn(text);
+    const notes: string[] = [];
+    try {
+      if (candidates.length === 0) {
+        if (!deps.llm) {
+          // Nothing to go on: the check modal, where the user types the company (the trigger is fresh).
+          const hint = notice('That message links to no company domain I can check. Type the company here.');
+          await client.views.open({
+            trigger_id: shortcut.trigger_id,
+            view: homeCheckModal({ result: hint.blocks }) as never,
+          });
+          return;
+        }
+        // With a model: it may point at names written in the message; the lookup still decides.
+        const names = await companyNamesInMessage(deps.llm, text);
+        if (!names.ok || names.value.length === 0) {
+          const why = names.ok ? 'AI found no company name in it' : `AI could not read it (${names.reason})`;
+          await say(
+            notice(`That message links to no company domain, and ${why}. Check one with /icp-check <company>.`),
+          );
+          return;
+        }
+        candidates = names.value;
+        notes.push(
+          `:sparkles: AI read the name “${escapeMrkdwn(names.value[0] ?? '')}” from the message; the lookup decided which account it is.`,
+        );
+      }
+      const [query, ...others] = candidates;
+      if (query === undefined) return;
+      const outcome = await checkCompany(deps, {
+        teamId,
+        userId: shortcut.user.id,
+        text: query,
+        useAi: false,
+        logBehind: true,
       });
-      return;
+      const msg = renderOutcome(outcome);
+      if (others.length > 0) {
+        notes.push(
+          `Also in that message: ${others.slice(0, 5).map(escapeMrkdwn).join(', ')}. Check one with \`/icp-check\`.`,
+        );
+      }
+      if (notes.length > 0) {
+        msg.blocks.push({ type: 'context', elements: notes.map((n) => ({ type: 'mrkdwn', text: truncate(n, 1900) })) });
+      }
+      await say(msg);
+    } catch (err) {
+      logger.error('message shortcut check failed', { teamId }, err);
+      await say(notice(userMessageFor(err), ':warning:')).catch(() => undefined);
     }
-    const outcome = await checkCompany(deps, {
-      teamId,
-      userId: shortcut.user.id,
-      text: first,
-      useAi: false,
-      logBehind: true,
-    });
-    const msg = renderOutcome(outcome);
-    if (others.length > 0) {
-      const more = others.slice(0, 5).map(escapeMrkdwn).join(', ');
-      msg.blocks.push({
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: truncate(`Also in that message: ${more}. Check one with \`/icp-check <domain>\`.`, 1900),
-          },
-        ],
-      });
-    }
-    await respond({ response_type: 'ephemeral', replace_original: false, ...msg } as RespondArguments);
   });
 
   // A recent check in the Home tab: its card again, re-scored from the logged inputs under the ICP

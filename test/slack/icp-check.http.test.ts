@@ -628,6 +628,38 @@ describe('/icp-check with AI extraction', () => {
     expect(JSON.stringify(update!.body.view)).toContain(':sparkles:');
   });
 
+  it('“Check ICP fit” on a post with no link: the model points at a name in it, the lookup decides', async () => {
+    await insertAccounts(suite!.db.db, 'T0001', [NORTHWIND]);
+    const post = (responseId: string, text: string) =>
+      app.interact(
+        shortcutPayload({
+          callback_id: ShortcutIds.message,
+          team: 'T0001',
+          user: 'U2147483697',
+          response_url: fake.responseUrl(responseId),
+          message: { text },
+        }),
+      );
+    reply = () => jsonReply({ companies: ['Northwind Analytics AB', 'Globex Corp', 'Initech'] });
+    await post('ainame', 'Great call with Northwind Analytics AB, they also looked at Initech. <!here> thoughts?');
+    const [answer] = await waitForResponses(fake, 'ainame', 1);
+    const msg = answer!.body as unknown as Msg;
+    assertValidMessage(msg);
+    expect(msg.text).toMatch(/Northwind Analytics AB: Tier/);
+    expect(allText(msg)).toContain('AI read the name “Northwind Analytics AB” from the message');
+    // "Globex Corp" is not in the message: the model cannot add a company.
+    expect(allText(msg)).toContain('Also in that message: Initech.');
+    expect(allText(msg)).not.toContain('Globex');
+    const sent = JSON.stringify(openai.requests().at(-1));
+    expect(sent).toContain('SLACK_MESSAGE');
+
+    reply = () => jsonReply({ companies: ['Globex Corp'] });
+    await post('ainone', 'Lunch on Friday?');
+    const [none] = await waitForResponses(fake, 'ainone', 1);
+    assertValidMessage(none!.body as unknown as Msg);
+    expect((none!.body as unknown as Msg).text).toContain('AI found no company name in it');
+  });
+
   it('falls back with a clear note when the model answers garbage', async () => {
     reply = () => malformedReply();
     await app.command('Garbleco, a fintech in Oslo employees=80', { responseId: 'bad' });
