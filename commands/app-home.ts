@@ -1,11 +1,13 @@
 /** App Home: rebuilt and published each time a user opens it. */
 
 import type { WebClient } from '@slack/web-api';
+import { dataPresence } from '../db/queries/accounts.ts';
 import { recentChecks } from '../db/queries/checks.ts';
 import { firstAppliedAt, lastReview } from '../db/queries/reviews.ts';
 import type { Deps } from '../src/deps.ts';
 import { reviewStatus } from '../src/review/due.ts';
-import { type HomeData, homeView } from '../src/slack/blocks/home.ts';
+import { loadReviewSettings } from '../src/review/settings.ts';
+import { type HomeData, homeView, isPlaceholderUser } from '../src/slack/blocks/home.ts';
 import type { Block } from '../src/slack/blocks/types.ts';
 import type { Listeners } from '../src/slack/router.ts';
 
@@ -38,10 +40,12 @@ export async function buildHome(
   extraSections: readonly HomeSection[] = [],
 ) {
   const current = await deps.icp.current(teamId);
-  const [last, first, checks] = await Promise.all([
+  const [last, first, checks, present, settings] = await Promise.all([
     lastReview(deps.db, teamId),
     firstAppliedAt(deps.db, teamId),
     recentChecks(deps.db, teamId, userId, 5),
+    dataPresence(deps.db, teamId),
+    loadReviewSettings(deps.db, teamId),
   ]);
   const spec = current.version.spec;
   const extra = (await Promise.all(extraSections.map((s) => s(deps, teamId, userId)))).flat();
@@ -62,6 +66,16 @@ export async function buildHome(
     }),
     recentChecks: checks,
     extra,
+    setup: {
+      teamId,
+      userId,
+      // The example ICP the bot starts with is stored with origin 'default'; anything applied since is theirs.
+      icpApplied: current.version.origin !== 'default',
+      ownersSet: spec.owners.length > 0 && !spec.owners.some(isPlaceholderUser),
+      accounts: present.accounts,
+      deals: present.deals,
+      reminderChannel: settings.channelId !== null,
+    },
   };
   return homeView(data);
 }

@@ -6,6 +6,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { normalizeCompanyName, registrableDomain } from '../../src/lookup/normalize.ts';
 import type { AccountSummary } from '../../src/lookup/resolve.ts';
 import type { Db } from '../client.ts';
+import { queryRows } from '../raw.ts';
 import { type AccountRow, accounts } from '../schema.ts';
 
 export interface NewAccount {
@@ -117,4 +118,14 @@ export async function getAccountSummary(db: Db, teamId: string, id: number): Pro
     .where(and(eq(accounts.teamId, teamId), eq(accounts.id, id)))
     .limit(1);
   return row ?? null;
+}
+
+/** Whether the team has any accounts and any deals yet (the App Home's getting-started steps). */
+export async function dataPresence(db: Db, teamId: string): Promise<{ accounts: boolean; deals: boolean }> {
+  const [row] = await queryRows<{ accounts: boolean; deals: boolean }>(
+    db,
+    sql`select exists (select 1 from accounts where team_id = ${teamId}) as accounts,
+               exists (select 1 from deals where team_id = ${teamId}) as deals`,
+  );
+  return { accounts: Boolean(row?.accounts), deals: Boolean(row?.deals) };
 }

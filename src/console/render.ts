@@ -22,6 +22,7 @@ export interface RenderedInput {
 
 const emoji: Record<string, string> = {
   white_check_mark: '✅',
+  white_large_square: '⬜',
   x: '❌',
   large_yellow_circle: '🟡',
   grey_question: '❔',

@@ -445,6 +445,7 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
       assertValidModal(next);
       expect(JSON.stringify(next.blocks)).toContain('ICP check: Globex Nordics');
       expect(fake.responses()).toHaveLength(0);
+      await fake.waitFor('views.publish', 2); // Home refreshed after each check, so nothing spills into the next test
     });
 
     it('says an unknown company is unknown, with no button that cannot work in a modal', async () => {
@@ -454,6 +455,7 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
       expect(text).not.toContain(ActionIds.addUnknown);
       const typed = updated(await submit('Nonexistent Widgets employees=120 industry=saas country=SE'));
       expect(JSON.stringify(typed.blocks)).toContain('scored from the details given');
+      await fake.waitFor('views.publish', 2);
     });
 
     it('escapes what was typed and never shows another workspace’s accounts', async () => {
@@ -463,6 +465,7 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
       const lines = mrkdwnTexts(view.blocks);
       expect(lines.join('\n')).toContain('&lt;!channel&gt;');
       expect(lines.filter((t) => t.includes('<!channel>'))).toEqual([]);
+      await fake.waitFor('views.publish');
     });
   });
 

@@ -5,7 +5,7 @@ import { recordReview } from '../../db/queries/reviews.ts';
 import { accounts, deals, icpReviews, icpVersions, reviewSettings } from '../../db/schema.ts';
 import { readDefaultIcp } from '../../src/icp/provider.ts';
 import { composeReminder } from '../../src/review/compose.ts';
-import { ReviewActionIds, ReviewCallbackIds } from '../../src/slack/blocks/review.ts';
+import { ReviewActionIds, ReviewCallbackIds, ReviewInputIds } from '../../src/slack/blocks/review.ts';
 import type { RealApp } from '../helpers/app.ts';
 import { assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
 import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
@@ -320,6 +320,35 @@ describe(`/icp-review over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})
     const t = JSON.stringify(view);
     expect(t).toContain('ICP review');
     expect(t).toContain('No reminder channel configured');
+  });
+
+  it('lists in Home only the getting-started steps left, and none once the reminder channel is set', async () => {
+    const before = JSON.stringify(await openHome({ app, fake }, T1, OWNER));
+    expect(before).toContain('Getting started');
+    expect(before.match(/white_large_square/g)).toHaveLength(1);
+    expect(before).toContain('*Review reminders*: An ICP owner chooses the channel');
+    const res = await app.interact(
+      viewSubmissionPayload({
+        team: T1,
+        user: OWNER,
+        callback_id: ReviewCallbackIds.settings,
+        values: {
+          [ReviewInputIds.channel.block]: {
+            [ReviewInputIds.channel.action]: { type: 'conversations_select', selected_conversation: CHANNEL },
+          },
+          [ReviewInputIds.time.block]: { [ReviewInputIds.time.action]: { type: 'timepicker', selected_time: '09:00' } },
+          [ReviewInputIds.timezone.block]: {
+            [ReviewInputIds.timezone.action]: { type: 'static_select', selected_option: { value: 'UTC' } },
+          },
+        },
+      }),
+    );
+    expect(res.status).toBe(200);
+    // Saving the settings publishes the owner's Home again (the second publish), without the checklist.
+    const [, refreshed] = await fake.waitFor('views.publish', 2);
+    expect(refreshed!.body.user_id).toBe(OWNER);
+    expect(JSON.stringify(refreshed!.body.view)).toContain('Reminders in <#C0REVIEWS>');
+    expect(JSON.stringify(refreshed!.body.view)).not.toContain('Getting started');
   });
 
   describe('from App Home', () => {

@@ -21,6 +21,80 @@ export interface HomeData {
   }[];
   /** Extra sections appended by other features (personas, drift). */
   extra?: Block[];
+  /** First-run steps; the section is shown while any of them is not done. */
+  setup?: SetupState;
+}
+
+/** What a new workspace still has to do before the bot works on its own data. */
+export interface SetupState {
+  teamId: string;
+  userId: string;
+  /** Someone applied their own ICP (not the example the bot starts with). */
+  icpApplied: boolean;
+  /** The ICP names real Slack users as owners (not the example's placeholder). */
+  ownersSet: boolean;
+  accounts: boolean;
+  deals: boolean;
+  reminderChannel: boolean;
+}
+
+/** The example files' owner ids (U000000…): not a person in any workspace. */
+export const isPlaceholderUser = (id: string) => /^U0{6,}/.test(id);
+
+const SLACK_ID = /^[A-Z][A-Z0-9]{2,}$/;
+
+/** The getting-started checklist: each step with the exact command for this workspace. */
+export function setupSection(s: SetupState): Block[] {
+  const steps: [boolean, string, string][] = [];
+  const team = SLACK_ID.test(s.teamId) ? s.teamId : null;
+  const flag = team ? ` --team ${team}` : '';
+  const you = SLACK_ID.test(s.userId) ? `\`${s.userId}\`` : 'your member id';
+  steps.push([
+    s.icpApplied,
+    'Your ICP',
+    `This is the example ICP. Write yours (start from \`db/seed/icp.default.yml\`) and apply it: \`npm run icp -- apply my-icp.yml${flag}\``,
+  ]);
+  steps.push([
+    s.ownersSet,
+    'Owners',
+    `Put the Slack member ids of the people who own the ICP under \`owners:\` in that file (yours is ${you}). Owners mark reviews and choose where reminders go.`,
+  ]);
+  steps.push([
+    s.accounts,
+    'Accounts',
+    `Import your CRM accounts (HubSpot, Salesforce or any CSV), then score them: \`npm run icp -- import accounts accounts.csv${flag}\` and \`npm run icp -- rescore${flag}\``,
+  ]);
+  steps.push([
+    s.deals,
+    'Deals',
+    `Import won and lost deals (and churn) so reviews can measure drift: \`npm run icp -- import deals deals.csv${flag}\``,
+  ]);
+  steps.push([
+    s.reminderChannel,
+    'Review reminders',
+    'An ICP owner chooses the channel in *Reminder settings* below, or with `/icp-review settings`.',
+  ]);
+  if (steps.every(([done]) => done)) return [];
+  const lines = steps.map(
+    ([done, title, todo]) =>
+      `${done ? ':white_check_mark:' : ':white_large_square:'} *${title}*${done ? '' : `: ${todo}`}`,
+  );
+  return [
+    { type: 'header', text: { type: 'plain_text', text: 'Getting started' } },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: team
+            ? `Run these where the bot runs. This workspace is \`${team}\`: set \`DEFAULT_TEAM_ID=${team}\` there to leave out \`--team\`.`
+            : 'Run these where the bot runs.',
+        },
+      ],
+    },
+    { type: 'divider' },
+  ];
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -56,6 +130,7 @@ export function homeView(data: HomeData): HomeView {
     { type: 'section', text: { type: 'mrkdwn', text: truncate(reviewText, 2900) } },
     { type: 'actions', block_id: 'icp_home_actions', elements: [homeCheckButton()] },
     { type: 'divider' },
+    ...(data.setup ? setupSection(data.setup) : []),
     {
       type: 'section',
       text: {
