@@ -226,6 +226,14 @@ describe('persona cards', () => {
     expect(text(noFit)).toContain('not a fit');
   });
 
+  it('names the committee’s segment as words', () => {
+    const fallback = resolveCommittee(spec, { tier: 'tier1', industry: 'Mining' });
+    expect(fallback.basis).toBe('default');
+    expect(fallback.matchedSegment).toBe('revops_purchase');
+    const m = committeeCard({ ...account, tier: 'tier1' }, fallback, { ref: { check: 5 } });
+    expect(text(m)).toContain('the default committee (revops purchase) is shown');
+  });
+
   it('offers Tailor only with an account and an AI key', () => {
     const p = spec.personas[0]!;
     const ids = (o: Parameters<typeof personaCard>[1]) => buttons(personaCard(p, o)).map((b) => b.action_id);

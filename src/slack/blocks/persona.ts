@@ -324,10 +324,13 @@ function accountLine(a: AccountFacts): string {
   );
 }
 
+/** A segment tag or industry as shown: from the personas file or CRM data, so escaped; "revops_purchase" → "revops purchase". */
+const tag = (s: string | null) => (s ? escapeMrkdwn(s.replace(/_/g, ' ')) : '?');
+
 const basisText: Record<Committee['basis'], (seg: string | null) => string> = {
-  segment: (s) => `committee for the account's segment (${s ?? '?'})`,
-  industry: (s) => `committee picked by the account's industry (${s ?? '?'})`,
-  default: (s) => `no persona segment matched the account, so the default committee (${s ?? '?'}) is shown`,
+  segment: (s) => `committee for the account's segment (${tag(s)})`,
+  industry: (s) => `committee picked by the account's industry (${tag(s)})`,
+  default: (s) => `no persona segment matched the account, so the default committee (${tag(s)}) is shown`,
   tier_only: () => 'every persona of this tier',
   none: () => 'no committee',
 };
