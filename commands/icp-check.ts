@@ -6,11 +6,10 @@ import type { RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { recordTierFeedback } from '../db/queries/checks.ts';
 import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/check/check-company.ts';
-import { companyNamesInMessage } from '../src/check/message-company.ts';
+import { companiesInMessage } from '../src/check/message-company.ts';
 import type { Deps } from '../src/deps.ts';
 import { userMessageFor } from '../src/errors.ts';
 import { tierLabels } from '../src/icp/types.ts';
-import { companyDomainsIn, messageText } from '../src/lookup/message-domains.ts';
 import { ACK_BUDGET_MS, answerCommand, raceBudget } from '../src/slack/answer.ts';
 import { ActionIds, ambiguousCard, checkCard, checkHelp, notice, unknownCard } from '../src/slack/blocks/check.ts';
 import { HomeCheckIds, homeCheckModal, homeCheckQuery, parseHomeCheck } from '../src/slack/blocks/home-check.ts';
@@ -203,36 +202,30 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
     const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
     const say = (msg: Message) =>
       respond({ response_type: 'ephemeral', replace_original: false, ...msg } as RespondArguments);
-    const text = messageText(shortcut.message);
-    let candidates = companyDomainsIn(text);
-    const notes: string[] = [];
     try {
-      if (candidates.length === 0) {
-        if (!deps.llm) {
-          // Nothing to go on: the check modal, where the user types the company (the trigger is fresh).
+      const found = await companiesInMessage(shortcut.message, deps.llm);
+      const [query, ...others] = found.names;
+      if (query === undefined) {
+        if (found.why === undefined) {
+          // No link and no model: the check modal, where the user types the company (the trigger is fresh).
           const hint = notice('That message links to no company domain I can check. Type the company here.');
           await client.views.open({
             trigger_id: shortcut.trigger_id,
             view: homeCheckModal({ result: hint.blocks }) as never,
           });
-          return;
-        }
-        // With a model: it may point at names written in the message; the lookup still decides.
-        const names = await companyNamesInMessage(deps.llm, text);
-        if (!names.ok || names.value.length === 0) {
-          const why = names.ok ? 'AI found no company name in it' : `AI could not read it (${names.reason})`;
+        } else {
           await say(
-            notice(`That message links to no company domain, and ${why}. Check one with /icp-check <company>.`),
+            notice(`That message links to no company domain, and ${found.why}. Check one with /icp-check <company>.`),
           );
-          return;
         }
-        candidates = names.value;
+        return;
+      }
+      const notes: string[] = [];
+      if (found.via === 'ai') {
         notes.push(
-          `:sparkles: AI read the name “${escapeMrkdwn(names.value[0] ?? '')}” from the message; the lookup decided which account it is.`,
+          `:sparkles: AI read the name “${escapeMrkdwn(query)}” from the message; the lookup decided which account it is.`,
         );
       }
-      const [query, ...others] = candidates;
-      if (query === undefined) return;
       const outcome = await checkCompany(deps, {
         teamId,
         userId: shortcut.user.id,

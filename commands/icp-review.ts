@@ -38,7 +38,7 @@ import {
   settingsModal,
   settingsSaved,
 } from '../src/slack/blocks/review.ts';
-import type { Block, Message } from '../src/slack/blocks/types.ts';
+import type { Block, Message, ModalView } from '../src/slack/blocks/types.ts';
 import type { Listeners } from '../src/slack/router.ts';
 import type { RefreshHome } from './app-home.ts';
 
@@ -60,6 +60,19 @@ async function historyFor(deps: Deps, teamId: string): Promise<Message> {
   const now = new Date(deps.now());
   const [rows, ctx] = await Promise.all([listReviews(deps.db, teamId, 20), reviewContext(deps, teamId, now)]);
   return historyMessage(rows, ctx.status);
+}
+
+/** The reminder settings modal for an ICP owner (from /icp-review settings or App Home), or the refusal. */
+async function settingsFor(
+  deps: Deps,
+  teamId: string,
+  userId: string,
+): Promise<{ ok: true; view: ModalView } | { ok: false; refusal: Message }> {
+  const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
+  if (!isOwner(ctx.icp.owners, userId)) {
+    return { ok: false, refusal: refusal(ctx.icp.owners, 'change the ICP review settings') };
+  }
+  return { ok: true, view: settingsModal(await loadReviewSettings(deps.db, teamId), COMMON_TIMEZONES) };
 }
 
 /**
@@ -95,18 +108,14 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
         return;
       }
       if (sub === 'settings') {
-        const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
-        if (!isOwner(ctx.icp.owners, userId)) {
-          await answer.send(refusal(ctx.icp.owners, 'change the ICP review settings'));
+        const settings = await settingsFor(deps, teamId, userId);
+        if (!settings.ok) {
+          await answer.send(settings.refusal);
           return;
         }
         // trigger_id lives 3 s: ack at once, then open the modal.
         await answer.hold();
-        const current = await loadReviewSettings(deps.db, teamId);
-        await client.views.open({
-          trigger_id: command.trigger_id,
-          view: settingsModal(current, COMMON_TIMEZONES) as never,
-        });
+        await client.views.open({ trigger_id: command.trigger_id, view: settings.view as never });
         return;
       }
       // One drift query: normally fast enough to answer inside the ack.
@@ -266,15 +275,12 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
   app.action(ReviewActionIds.homeSettings, async ({ ack, body, client, respond }) => {
     await ack();
     const triggerId = (body as { trigger_id?: string }).trigger_id;
-    const teamId = body.team?.id ?? '';
-    const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
-    if (!isOwner(ctx.icp.owners, body.user.id)) {
-      await tellUser(respond, client, body, refusal(ctx.icp.owners, 'change the ICP review settings'));
+    const settings = await settingsFor(deps, body.team?.id ?? '', body.user.id);
+    if (!settings.ok) {
+      await tellUser(respond, client, body, settings.refusal);
       return;
     }
-    if (!triggerId) return;
-    const current = await loadReviewSettings(deps.db, teamId);
-    await client.views.open({ trigger_id: triggerId, view: settingsModal(current, COMMON_TIMEZONES) as never });
+    if (triggerId) await client.views.open({ trigger_id: triggerId, view: settings.view as never });
   });
 
   app.view(ReviewCallbackIds.settings, async ({ ack, body, view, client }) => {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Llm, LlmResult } from '../ai/llm.ts';
+import { companyDomainsIn, messageText } from '../lookup/message-domains.ts';
 
 export const MESSAGE_BEGIN = '<<<SLACK_MESSAGE';
 export const MESSAGE_END = 'SLACK_MESSAGE>>>';
@@ -49,4 +50,23 @@ export async function companyNamesInMessage(llm: Llm, text: string): Promise<Llm
   const r = await llm.complete({ system: SYSTEM, user: framed(text), schema: NamesSchema, name: 'companies' });
   if (!r.ok) return r;
   return { ok: true, value: namesInText(r.value.companies, text.slice(0, MAX_TEXT)) };
+}
+
+/**
+ * What a message points at, for the "Check ICP fit" shortcut: its company domains; failing those,
+ * the company names the model reads in it (when there is a model). `names` is empty when neither
+ * found anything; `why` then says what the model made of it, and is absent when there is no model.
+ */
+export async function companiesInMessage(
+  message: unknown,
+  llm: Llm | undefined,
+): Promise<{ names: string[]; via: 'links' | 'ai'; why?: string }> {
+  const text = messageText(message);
+  const domains = companyDomainsIn(text);
+  if (domains.length > 0 || !llm) return { names: domains, via: 'links' };
+  const read = await companyNamesInMessage(llm, text);
+  if (!read.ok) return { names: [], via: 'ai', why: `AI could not read it (${read.reason})` };
+  return read.value.length > 0
+    ? { names: read.value, via: 'ai' }
+    : { names: [], via: 'ai', why: 'AI found no company name in it' };
 }

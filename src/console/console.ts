@@ -80,6 +80,7 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
     const body = blocks.length > 0 ? r.text : mrkdwnToText(String(payload.text ?? ''));
     io.write(`\n${title}\n${body}\n`);
     if (r.buttons.length > 0) io.write('  (type `click N` to press a button)\n');
+    return r.inputs;
   };
 
   // Every Web API call and response_url post goes through here instead of the network.
@@ -133,11 +134,11 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
     }
   };
 
-  /** An open modal's content, as the user would see it after an update (inputs listed, not asked). */
-  function showModal(view: Record<string, unknown>): void {
+  /** An open modal's content, as the user would see it (inputs listed, not asked); returns its inputs. */
+  function showModal(view: Record<string, unknown>): RenderedInput[] {
     state.modalOpen = true;
     const title = (view.title as { text?: string } | undefined)?.text ?? 'Modal';
-    show(`┌─ ${title} ─┐`, view, { kind: 'view', view });
+    return show(`┌─ ${title} ─┐`, view, { kind: 'view', view });
   }
 
   const receiver = new InProcessReceiver();
@@ -153,16 +154,15 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
     while (state.pendingModal) {
       const view = state.pendingModal.view;
       state.pendingModal = null;
-      showModal(view);
-      const r = renderBlocks((view.blocks as never) ?? []);
+      const inputs = showModal(view);
       // A modal that only shows something (a report) has nothing to fill in.
-      if (r.inputs.length === 0) return;
+      if (inputs.length === 0) return;
       if (!io.ask) {
         io.write('(modal inputs need an interactive terminal)\n');
         return;
       }
       const values: Record<string, Record<string, unknown>> = {};
-      for (const input of r.inputs) {
+      for (const input of inputs) {
         const answer = await io.ask(`${input.label}${input.optional ? ' (optional, Enter to skip)' : ''}: `);
         if (answer === null) return;
         values[input.blockId] = { [input.actionId]: inputValue(input, answer.trim()) };
