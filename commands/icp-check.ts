@@ -9,7 +9,7 @@ import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/chec
 import { companiesInMessage } from '../src/check/message-company.ts';
 import type { Deps } from '../src/deps.ts';
 import { userMessageFor } from '../src/errors.ts';
-import { tierLabels } from '../src/icp/types.ts';
+import { tierText } from '../src/icp/types.ts';
 import { ACK_BUDGET_MS, answerCommand, raceBudget } from '../src/slack/answer.ts';
 import { ActionIds, ambiguousCard, checkCard, checkHelp, notice, unknownCard } from '../src/slack/blocks/check.ts';
 import { HomeCheckIds, homeCheckModal, homeCheckQuery, parseHomeCheck } from '../src/slack/blocks/home-check.ts';
@@ -300,7 +300,7 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
     const view = wrongTierModal({
       checkId: loaded.outcome.checkId,
       company: loaded.outcome.company.name,
-      tier: tierLabels[loaded.outcome.result.tier],
+      tier: tierText(loaded.outcome.result.tier, loaded.outcome.result.tierRange),
     });
     await client.views.open({ trigger_id: triggerId, view: view as never });
   });

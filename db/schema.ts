@@ -67,9 +67,15 @@ export const accounts = pgTable(
     country: text('country'),
     /** Everything else the CRM or a user gave: business_model, funding_stage, tech_stack, signals... */
     attributes: jsonb('attributes').notNull().default(sql`'{}'::jsonb`),
-    /** Score and tier under `icpVersion`, written by rescore (used by drift reports and exports). */
+    /**
+     * Score and tier under `icpVersion`, written by rescore (used by drift reports and exports). The score
+     * counts unknown data as earning nothing; the tier is 'unknown' when that data could move the account
+     * across a tier line, and `tierLow`–`tierHigh` is then the range (both equal to `tier` otherwise).
+     */
     score: doublePrecision('score'),
     tier: text('tier'),
+    tierLow: text('tier_low'),
+    tierHigh: text('tier_high'),
     icpVersion: integer('icp_version'),
     scoredAt: timestamp('scored_at', { withTimezone: true }),
     /**

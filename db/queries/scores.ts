@@ -14,6 +14,11 @@ const BATCH = 5000;
 /**
  * Scores every account of a team with `icp` and stores score, tier and version. Reads in keyset
  * pages and writes each page with one UPDATE … FROM unnest(arrays), so memory stays flat.
+ *
+ * The stated rule for missing data: the score counts unknown criteria as earning nothing; when they could
+ * lift the account into a better tier, its tier is stored as 'unknown' (never 'no_fit' for lack of data),
+ * with the range in tier_low (the known data alone) and tier_high (every unknown criterion a match).
+ * Drift reports count 'unknown' accounts with the unscored ones, outside every tier.
  */
 export async function rescoreAll(
   db: Db,
@@ -48,19 +53,26 @@ export async function rescoreAll(
     const ids: number[] = [];
     const scores: number[] = [];
     const tiers: string[] = [];
+    const lows: string[] = [];
+    const highs: string[] = [];
     for (const row of page) {
       const r = icp.scoreFast(factsFromAccount(row));
+      const tier = r.best === r.tier ? r.tier : 'unknown';
       ids.push(row.id);
       scores.push(r.score);
-      tiers.push(r.tier);
-      byTier[r.tier] = (byTier[r.tier] ?? 0) + 1;
+      tiers.push(tier);
+      lows.push(r.tier);
+      highs.push(r.best);
+      byTier[tier] = (byTier[tier] ?? 0) + 1;
     }
     await pending;
     pending = db.execute(sql`
       UPDATE accounts AS a
-         SET score = u.score, tier = u.tier, icp_version = ${icp.version}, scored_at = now()
-        FROM unnest(${`{${ids.join(',')}}`}::int[], ${`{${scores.join(',')}}`}::float8[], ${`{${tiers.join(',')}}`}::text[])
-             AS u(id, score, tier)
+         SET score = u.score, tier = u.tier, icp_version = ${icp.version}, scored_at = now(),
+             tier_low = u.low, tier_high = u.high
+        FROM unnest(${`{${ids.join(',')}}`}::int[], ${`{${scores.join(',')}}`}::float8[], ${`{${tiers.join(',')}}`}::text[],
+                    ${`{${lows.join(',')}}`}::text[], ${`{${highs.join(',')}}`}::text[])
+             AS u(id, score, tier, low, high)
        WHERE a.id = u.id AND a.team_id = ${teamId}`);
     lastId = page[page.length - 1]!.id;
     done += page.length;
@@ -77,7 +89,10 @@ export interface ScoredAccountRow {
   name: string;
   domain: string | null;
   score: number | null;
+  /** A tier, 'unknown' (see rescoreAll), or null when never scored. */
   tier: string | null;
+  tierLow: string | null;
+  tierHigh: string | null;
   icpVersion: number | null;
 }
 
@@ -85,7 +100,8 @@ export interface ScoredAccountRow {
 export async function listScores(db: Db, teamId: string): Promise<ScoredAccountRow[]> {
   return queryRows<ScoredAccountRow>(
     db,
-    sql`SELECT id, external_id AS "externalId", name, domain, score, tier, icp_version AS "icpVersion"
+    sql`SELECT id, external_id AS "externalId", name, domain, score, tier, tier_low AS "tierLow",
+               tier_high AS "tierHigh", icp_version AS "icpVersion"
           FROM accounts WHERE team_id = ${teamId}
          ORDER BY score DESC NULLS LAST, name ASC`,
   );

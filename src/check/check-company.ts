@@ -297,7 +297,7 @@ async function finish(
     accountId: company.accountId,
     companyName: company.name,
     score: a.result.score,
-    tier: a.result.tier,
+    tier: a.result.tierRange ? 'unknown' : a.result.tier,
     icpVersion: a.result.icpVersion,
     latencyMs,
     result: a.logged,

@@ -18,7 +18,7 @@ import { type Config, loadConfig } from '../config.ts';
 import { renderBlocks } from '../console/render.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode, ImportError, isAppError } from '../errors.ts';
-import { tierLabels } from '../icp/types.ts';
+import { type StoredTier, storedTierLabels, storedTierText } from '../icp/types.ts';
 import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
 import { createReminderClient, sendDueReminders } from '../review/scheduler.ts';
@@ -180,7 +180,7 @@ export const commands: Record<string, Handler> = {
         `Scored ${r.accounts.toLocaleString('en-US')} accounts under ICP v${current.version.version} in ${ms} ms: ${Object.entries(
           r.byTier,
         )
-          .map(([t, n]) => `${tierLabels[t as keyof typeof tierLabels] ?? t} ${n}`)
+          .map(([t, n]) => `${storedTierLabels[t as StoredTier] ?? t} ${n}`)
           .join(', ')}.`,
     );
     return 0;
@@ -189,16 +189,10 @@ export const commands: Record<string, Handler> = {
   async scores(ctx) {
     const rows = await listScores(ctx.deps.db, ctx.teamId);
     if (ctx.flags.csv) {
-      const header = 'external_id,name,domain,score,tier,icp_version';
+      const header = 'external_id,name,domain,score,tier,tier_low,tier_high,icp_version';
+      const label = (t: string | null) => (t ? (storedTierLabels[t as StoredTier] ?? t) : '');
       const lines = rows.map((r) =>
-        [
-          r.externalId,
-          r.name,
-          r.domain,
-          r.score,
-          r.tier ? (tierLabels[r.tier as keyof typeof tierLabels] ?? r.tier) : '',
-          r.icpVersion,
-        ]
+        [r.externalId, r.name, r.domain, r.score, label(r.tier), label(r.tierLow), label(r.tierHigh), r.icpVersion]
           .map(csvCell)
           .join(','),
       );
@@ -212,7 +206,7 @@ export const commands: Record<string, Handler> = {
         rows
           .map(
             (r) =>
-              `${String(r.score ?? '–').padStart(4)}  ${(r.tier ? tierLabels[r.tier as keyof typeof tierLabels] : 'unscored').padEnd(9)}  ${r.name}${r.domain ? ` (${r.domain})` : ''}`,
+              `${String(r.score ?? '–').padStart(4)}  ${storedTierText(r).padEnd(9)}  ${r.name}${r.domain ? ` (${r.domain})` : ''}`,
           )
           .join('\n') || 'No accounts yet: `icp import accounts <file.csv>`.',
     );
@@ -234,6 +228,7 @@ export const commands: Record<string, Handler> = {
               company: outcome.company,
               score: r.score,
               tier: r.tier,
+              tierRange: r.tierRange,
               exclusions: r.exclusions,
               uncheckedExclusions: r.uncheckedExclusions,
               criteria: r.lines,

@@ -6,7 +6,8 @@
  * - Windows: recent = [asOf − windowDays, asOf), baseline = [recent start − baselineDays, recent start).
  *   Start dates are inclusive, end dates exclusive. Deals are placed by close date.
  * - Segments come from each account's stored tier under the current ICP version. Accounts with no tier, a
- *   tier scored under an older ICP version, and deals without an account are 'unscored': reported as
+ *   tier scored under an older ICP version, a tier stored as 'unknown' (missing data could move it across a
+ *   tier line: db/queries/scores.ts), and deals without an account are 'unscored': reported as
  *   their own segment, counted in 'all', and left out of fit / non-fit, lift and the outside-ICP share.
  * - Win rate: won / (won + lost) of deals closed in the window.
  * - Churn rate (per window of `windowDays`): a customer is an account whose first won deal closed before
@@ -164,7 +165,7 @@ const segmentLabels: Record<Segment, string> = {
   fit: 'ICP-fit (Tier 1-2)',
   non_fit: 'non-fit (Tier 3 and not-a-fit)',
   all: 'overall',
-  unscored: 'unscored accounts',
+  unscored: 'unscored or tier-unknown accounts',
 };
 
 const scopeOf = (s: Segment) => (s === 'all' ? '' : ` in ${segmentLabels[s]}`);

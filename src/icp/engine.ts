@@ -50,13 +50,23 @@ interface CompiledExclusion {
   show(v: Value): string;
 }
 
+/** What bulk rescoring needs: score and tier on the known data, and the best tier the unknown data allows. */
+export interface FastScore {
+  score: number;
+  tier: Tier;
+  best: Tier;
+}
+
 export interface CompiledIcp {
   readonly spec: IcpSpec;
   readonly version: number;
   /** Full, explained score. */
   score(facts: Facts): ScoreResult;
-  /** Same score and tier as `score`, without the explanation; allocation-free for bulk rescoring. */
-  scoreFast(facts: Facts): { score: number; tier: Tier };
+  /**
+   * Same score and tier as `score`, without the explanation, plus `best`: the tier the account would reach
+   * if every unknown criterion matched (= `tier` when the unknown data cannot change it). For bulk rescoring.
+   */
+  scoreFast(facts: Facts): FastScore;
 }
 
 function isBlank(v: Value): boolean {
@@ -405,21 +415,21 @@ function generateScoreFast(
   exs: readonly CompiledExclusion[],
   toScore: (earned: number) => number,
   tierOf: (score: number) => Tier,
-): ((facts: Facts) => { score: number; tier: Tier }) | null {
-  const body: string[] = ['let e = 0;', 'let c = 0;'];
+): ((facts: Facts) => FastScore) | null {
+  const body: string[] = ['let e = 0;', 'let u = 0;', 'let c = 0;'];
   crits.forEach((c, i) => {
-    body.push(`c = k${i}(f[${JSON.stringify(c.field)}]);`, `if (c > 0) e += w${i} * c;`);
+    body.push(`c = k${i}(f[${JSON.stringify(c.field)}]);`, `if (c > 0) e += w${i} * c; else if (c < 0) u += w${i};`);
   });
   body.push('const s = toScore(e);');
   exs.forEach((x, i) => {
-    body.push(`if (x${i}(f[${JSON.stringify(x.field)}]) === 1) return { score: s, tier: 'no_fit' };`);
+    body.push(`if (x${i}(f[${JSON.stringify(x.field)}]) === 1) return { score: s, tier: 'no_fit', best: 'no_fit' };`);
   });
-  body.push('return { score: s, tier: tierOf(s) };');
+  body.push('return { score: s, tier: tierOf(s), best: u > 0 ? tierOf(toScore(e + u)) : tierOf(s) };');
   const names = [...crits.flatMap((_, i) => [`k${i}`, `w${i}`]), ...exs.map((_, i) => `x${i}`), 'toScore', 'tierOf'];
   const args = [...crits.flatMap((c) => [c.credit, c.weight]), ...exs.map((x) => x.check), toScore, tierOf];
   try {
     const factory = new Function(...names, `return function scoreFast(f) {\n${body.join('\n')}\n};`);
-    return factory(...args) as (facts: Facts) => { score: number; tier: Tier };
+    return factory(...args) as (facts: Facts) => FastScore;
   } catch {
     return null;
   }
@@ -443,19 +453,21 @@ export function compileIcp(spec: IcpSpec, version: number): CompiledIcp {
     score >= tier1 ? 'tier1' : score >= tier2 ? 'tier2' : score >= tier3 ? 'tier3' : 'no_fit';
   const tierOrder: Tier[] = ['tier1', 'tier2', 'tier3', 'no_fit'];
 
-  const scoreLoop = (facts: Facts): { score: number; tier: Tier } => {
+  const scoreLoop = (facts: Facts): FastScore => {
     let earned = 0;
+    let unknown = 0;
     for (let i = 0; i < nc; i++) {
       const c = crits[i]!;
       const credit = c.credit(facts[c.field]);
       if (credit > 0) earned += c.weight * credit;
+      else if (credit < 0) unknown += c.weight;
     }
     const score = toScore(earned);
     for (let i = 0; i < ne; i++) {
       const e = exs[i]!;
-      if (e.check(facts[e.field]) === 1) return { score, tier: 'no_fit' };
+      if (e.check(facts[e.field]) === 1) return { score, tier: 'no_fit', best: 'no_fit' };
     }
-    return { score, tier: tierOf(score) };
+    return { score, tier: tierOf(score), best: unknown > 0 ? tierOf(toScore(earned + unknown)) : tierOf(score) };
   };
 
   const scoreFast = generateScoreFast(crits, exs, toScore, tierOf) ?? scoreLoop;
@@ -508,6 +520,8 @@ export function compileIcp(spec: IcpSpec, version: number): CompiledIcp {
       const worst = tierOrder.indexOf(tierOf(s));
       possibleTiers = tierOrder.slice(best, worst + 1);
     }
+    const high = possibleTiers[0]!;
+    const low = possibleTiers[possibleTiers.length - 1]!;
     return {
       score: s,
       tier: fired.length > 0 ? 'no_fit' : tierOf(s),
@@ -518,6 +532,7 @@ export function compileIcp(spec: IcpSpec, version: number): CompiledIcp {
       missingFields: missing,
       range: { min: s, max },
       possibleTiers,
+      tierRange: high === low ? null : { low, high },
       icpVersion: version,
     };
   };

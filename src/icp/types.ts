@@ -23,6 +23,16 @@ export const tierLabels: Record<Tier, string> = {
   no_fit: 'Not a fit',
 };
 
+/** A tier, or 'unknown' where a stored score's missing data could move it across a tier line. */
+export type StoredTier = Tier | 'unknown';
+
+export const storedTierLabels: Record<StoredTier, string> = { ...tierLabels, unknown: 'Tier unknown' };
+
+/** "Tier unknown: Not a fit to Tier 1" (worst to best), or the tier's name when it is known. */
+export function tierText(tier: Tier, range: { low: Tier; high: Tier } | null): string {
+  return range ? `Tier unknown: ${tierLabels[range.low]} to ${tierLabels[range.high]}` : tierLabels[tier];
+}
+
 export type CriterionStatus = 'match' | 'partial' | 'miss' | 'unknown';
 
 /** One explained line of a score. */
@@ -65,7 +75,20 @@ export interface ScoreResult {
   missingFields: string[];
   /** The score if every unknown criterion turned out a miss (= score) or a full match. */
   range: { min: number; max: number };
-  /** The tiers reachable within that range (ignoring exclusions that could not be checked). */
+  /** The tiers reachable within that range (ignoring exclusions that could not be checked), best first. */
   possibleTiers: Tier[];
+  /**
+   * Set when the unknown data could move the account across a tier line: the tier is then *unknown*,
+   * somewhere from `low` (the known data alone, = `tier`) to `high` (every unknown criterion a match).
+   * Null when the known data settles the tier.
+   */
+  tierRange: { low: Tier; high: Tier } | null;
   icpVersion: number;
+}
+
+/** A stored score's tier in words: "Tier 2", "Tier unknown: Tier 3 to Tier 1", or "unscored". */
+export function storedTierText(r: { tier: string | null; tierLow: string | null; tierHigh: string | null }): string {
+  if (r.tier === null) return 'unscored';
+  const label = (t: string | null) => (t && t in storedTierLabels ? storedTierLabels[t as StoredTier] : (t ?? '?'));
+  return r.tier === 'unknown' ? `Tier unknown: ${label(r.tierLow)} to ${label(r.tierHigh)}` : label(r.tier);
 }

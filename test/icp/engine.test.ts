@@ -256,10 +256,10 @@ describe('compileIcp › score', () => {
 });
 
 describe('compileIcp › scoreFast', () => {
-  it('gives the same score and tier as score', () => {
+  it('gives the same score, tier and best reachable tier as score', () => {
     for (const facts of [full, {}, { ...full, employees: 9000 }, { industry: 'fintech', country: 'FR' }]) {
       const r = icp.score(facts);
-      expect(icp.scoreFast(facts)).toEqual({ score: r.score, tier: r.tier });
+      expect(icp.scoreFast(facts)).toEqual({ score: r.score, tier: r.tier, best: r.tierRange?.high ?? r.tier });
     }
   });
 });

@@ -129,11 +129,11 @@ describe.each(specs)('scoring properties (%s ICP)', (_name, spec) => {
     );
   });
 
-  it('scoreFast gives exactly the score and tier of score', () => {
+  it('scoreFast gives exactly the score, tier and best reachable tier of score', () => {
     fc.assert(
       fc.property(facts, (f) => {
         const r = icp.score(f);
-        expect(icp.scoreFast(f)).toEqual({ score: r.score, tier: r.tier });
+        expect(icp.scoreFast(f)).toEqual({ score: r.score, tier: r.tier, best: r.tierRange?.high ?? r.tier });
       }),
       { numRuns: 500 },
     );

@@ -295,7 +295,8 @@ describe('/icp-persona tailoring through a fake OpenAI server', () => {
 
   it('keeps an instruction injected in an account attribute inside the data section and out of the facts', async () => {
     const check = (await app.command('hostile-widgets.co.uk')).json as Msg;
-    const realTier = /: (Tier \d|Not a fit),/.exec(check.text)![1]!;
+    // The tier the known data earns (a card whose tier is unknown names it first: "Tier unknown: Not a fit to …").
+    const realTier = /: (?:Tier unknown: )?(Tier \d|Not a fit)[ ,]/.exec(check.text)![1]!;
     expect(realTier).not.toBe('Tier 1');
     // A model that obeyed the injection: its words are shown only as AI-generated text.
     reply = () =>

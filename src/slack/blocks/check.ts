@@ -5,7 +5,7 @@
 import type { AccountSummary } from '../../../db/queries/lookup.ts';
 import type { CheckOutcome } from '../../check/check-company.ts';
 import { countryName } from '../../icp/geo.ts';
-import { type CriterionLine, type ScoreResult, type Tier, tierLabels } from '../../icp/types.ts';
+import { type CriterionLine, type ScoreResult, type Tier, tierLabels, tierText } from '../../icp/types.ts';
 import { bar, escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import type { Block, Message } from './types.ts';
 
@@ -85,12 +85,23 @@ function missingLabels(result: ScoreResult): string[] {
   return result.missingFields.map((f) => escapeMrkdwn(labels.get(f) ?? f));
 }
 
+/**
+ * The tier as the card states it: the tier, or, when the unknown data could move the account across a tier
+ * line, "Tier unknown: Not a fit to Tier 1, 41% of the data known" (never "Not a fit" for lack of data).
+ */
+export function tierHeadline(r: ScoreResult): string {
+  return r.tierRange
+    ? `${tierText(r.tier, r.tierRange)}, ${Math.round(r.coverage * 100)}% of the data known`
+    : tierLabels[r.tier];
+}
+
 /** Fallback text for notifications and screen readers. */
 export function checkFallbackText(outcome: Extract<CheckOutcome, { kind: 'scored' }>): string {
   const r = outcome.result;
   const excl = r.exclusions[0] ? ` (excluded: ${r.exclusions[0].label})` : '';
+  const known = r.tierRange ? ' on the known data' : '';
   // Fallback text is read as mrkdwn (notifications): escape what came from users or data.
-  return escapeMrkdwn(`${outcome.company.name}: ${tierLabels[r.tier]}, score ${r.score}/100${excl}`);
+  return escapeMrkdwn(`${outcome.company.name}: ${tierHeadline(r)}, score ${r.score}/100${known}${excl}`);
 }
 
 /** The explained score card. */
@@ -110,7 +121,9 @@ export function checkCard(outcome: Extract<CheckOutcome, { kind: 'scored' }>, ct
     text: {
       type: 'mrkdwn',
       text:
-        `${tierIcon[result.tier]} *${tierLabels[result.tier]}* · score *${result.score}*/100  \`${bar(result.score / 100)}\`\n` +
+        (result.tierRange
+          ? `:grey_question: *${tierHeadline(result)}* · score *${result.score}*/100 on the known data, up to ${result.range.max}  \`${bar(result.score / 100)}\`\n`
+          : `${tierIcon[result.tier]} *${tierLabels[result.tier]}* · score *${result.score}*/100  \`${bar(result.score / 100)}\`\n`) +
         identity,
     },
   });

@@ -2,7 +2,7 @@
  * App Home: the current ICP at a glance and the user's recent checks. Pure builder.
  */
 import type { IcpSpec } from '../../icp/spec.ts';
-import { type Tier, tierLabels } from '../../icp/types.ts';
+import { type StoredTier, storedTierLabels, tierLabels } from '../../icp/types.ts';
 import type { ReviewStatus } from '../../review/due.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import { homeCheckButton, viewCheckButton } from './home-check.ts';
@@ -171,7 +171,7 @@ export function homeView(data: HomeData): HomeView {
     // One line per check; a scored check can be opened again, re-scored from its logged inputs under
     // the ICP version it was scored with (the same card, whatever changed since).
     for (const c of data.recentChecks) {
-      const tier = c.tier && c.tier in tierLabels ? tierLabels[c.tier as Tier] : 'no score';
+      const tier = c.tier && c.tier in storedTierLabels ? storedTierLabels[c.tier as StoredTier] : 'no score';
       blocks.push({
         type: 'section',
         text: {

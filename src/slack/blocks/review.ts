@@ -75,7 +75,7 @@ const segmentNames: Record<Segment, string> = {
   fit: 'ICP fit (T1-2)',
   non_fit: 'Non-fit',
   all: 'Overall',
-  unscored: 'Unscored',
+  unscored: 'Unscored or tier unknown',
 };
 
 const metricTitles: Record<MetricName, string> = {
