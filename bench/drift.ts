@@ -11,9 +11,11 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
-import { driftAggregateQuery, driftWindows, getDriftReport, getDriftSeries } from '../db/queries/drift.ts';
+import { driftAggregateQuery } from '../db/queries/drift.ts';
 import { queryRows } from '../db/raw.ts';
 import { median } from '../src/drift/stats.ts';
+import { driftWindows } from '../src/drift/windows.ts';
+import { getDriftReport, getDriftSeries } from '../src/review/drift.ts';
 import { createDatabase, dropDatabase } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 

@@ -1,68 +1,27 @@
 /**
- * Drift aggregation in SQL. `getDriftReport` is ONE statement (one round trip): it counts per segment and
- * window, takes exact medians from histograms (sales cycle per day, deal size per amount bin, only the
- * deals of the bins holding the middle ranks being ranked one by one), and hands the few dozen aggregate
- * rows to the pure report builder (src/drift/report.ts, which documents every definition). No deal row
- * ever reaches JavaScript; the medians equal percentile_cont(0.5)'s bit for bit. `getDriftSeries` is a
- * second, separate statement used only for the chart's monthly series. See `driftAggregateQuery` for the
- * plan.
+ * Drift aggregation in SQL. `getDriftAggregates` is ONE statement (one round trip): it counts per segment
+ * and window, takes exact medians from histograms (sales cycle per day, deal size per amount bin, only the
+ * deals of the bins holding the middle ranks being ranked one by one), and returns the few dozen aggregate
+ * rows; the pure report builder (src/drift/report.ts, which documents every definition) turns them into a
+ * report. No deal row ever reaches JavaScript; the medians equal percentile_cont(0.5)'s bit for bit.
+ * `getDriftSeriesRows` is a second, separate statement used only for the chart's monthly series. Window
+ * days are inclusive at both ends (src/drift/windows.ts). See `driftAggregateQuery` for the plan.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import {
-  buildDriftReport,
-  type ChurnAggregate,
-  type DealAggregate,
-  type DriftAggregates,
-  type DriftReport,
-  type DriftThresholds,
-  type DriftWindows,
-  SEGMENTS,
-  type Segment,
-} from '../../src/drift/report.ts';
-import { wilson } from '../../src/drift/stats.ts';
+import type {
+  ChurnAggregate,
+  DataSpan,
+  DealAggregate,
+  DriftAggregates,
+  DriftWindows,
+  Segment,
+} from '../../src/drift/types.ts';
+import { churnPeriods } from '../../src/drift/windows.ts';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
 
-export type { DriftReport } from '../../src/drift/report.ts';
-
-export interface DriftReportOptions extends Partial<DriftThresholds> {
-  teamId: string;
-  /** End of the recent window (exclusive). A Date is taken as its UTC calendar day. */
-  asOf: Date | string;
-  /** Length of the recent window in days. Default 90. */
-  windowDays?: number;
-  /** Length of the baseline, the period just before the recent window, in days. Default 365. */
-  baselineDays?: number;
-}
-
-const DAY_MS = 86_400_000;
-
-/** 'YYYY-MM-DD' of a Date (UTC) or of an ISO date string; throws on anything else. */
-export function toIsoDate(d: Date | string): string {
-  const date = typeof d === 'string' ? new Date(`${d.slice(0, 10)}T00:00:00Z`) : d;
-  if (Number.isNaN(date.getTime())) throw new Error(`Not a date: ${String(d)}`);
-  return date.toISOString().slice(0, 10);
-}
-
-function addDays(iso: string, days: number): string {
-  return new Date(Date.parse(`${iso}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** The report's windows: recent [asOf − w, asOf), baseline [recent start − b, recent start). */
-export function driftWindows(asOf: Date | string, windowDays = 90, baselineDays = 365): DriftWindows {
-  if (!(windowDays >= 1) || !(baselineDays >= 1)) throw new Error('windowDays and baselineDays must be ≥ 1');
-  const end = toIsoDate(asOf);
-  const recentStart = addDays(end, -windowDays);
-  const periods = Math.max(1, Math.floor(baselineDays / windowDays));
-  return {
-    asOf: end,
-    windowDays,
-    baselineDays,
-    recent: { start: recentStart, end },
-    baseline: { start: addDays(recentStart, -baselineDays), end: recentStart },
-    churnBaseline: { start: addDays(recentStart, -periods * windowDays), end: recentStart, periods },
-  };
-}
+/** The chart series type, where the reminder code has always imported it from. */
+export type { DriftSeries } from '../../src/drift/series.ts';
 
 /** `fit`/`non_fit` roll the tiers of a segment (see `segOf`) up; `all` is everything. */
 const grpOf = (col: SQL) =>
@@ -88,7 +47,13 @@ interface RawResult {
     amount_n: number;
     amount_above: number;
   }[];
-  churn: { segment: Segment; win: 'recent' | 'baseline'; active: number; churned: number }[];
+  churn: { segment: Segment; win: 'recent' | 'baseline'; active: number; customers: number; churned: number }[];
+  negative_cycles: number | string;
+  churn_events: number | string;
+  deals_first: string | null;
+  deals_last: string | null;
+  churn_first: string | null;
+  churn_last: string | null;
 }
 
 /**
@@ -158,24 +123,21 @@ const groupId = (li: SQL, wi: SQL, isCycle: SQL) => sql`(${li} * 8 + ${wi} * 2 +
  * counts, medians, Mood counts and churn; means equal up to float summation order): about half the time.
  */
 export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
-  const baselinePeriods: { start: string; end: string }[] = [];
-  for (let i = 1; i <= w.churnBaseline.periods; i++) {
-    baselinePeriods.push({
-      start: addDays(w.recent.start, -i * w.windowDays),
-      end: addDays(w.recent.start, -(i - 1) * w.windowDays),
-    });
-  }
+  const baselinePeriods = churnPeriods(w);
   // A customer at `start`: first won before it, not churned before it.
   const active = (start: string) => sql`(fw < ${start}::date AND (fc IS NULL OR fc >= ${start}::date))`;
   const recentOf = sql`x.closed_on >= ${w.recent.start}::date`;
-  const inWindows = sql`x.closed_on >= ${w.baseline.start}::date AND x.closed_on < ${w.recent.end}::date`;
+  const inWindows = sql`x.closed_on >= ${w.baseline.start}::date AND x.closed_on <= ${w.recent.end}::date`;
   return sql`
   WITH cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${teamId}),
   ${labelsCte},
   ${windowsCte},
   -- Won deals of both windows, one narrow row each; read twice (histograms, then the middle bins).
   dw AS MATERIALIZED (
-    SELECT a.tier, a.icp_version AS ver, ${recentOf} AS recent, x.closed_on - x.created_on AS cycle, x.amount,
+    SELECT a.tier, a.icp_version AS ver, ${recentOf} AS recent,
+      -- A close before the create date is a data error, not a negative cycle: left out (and counted).
+      CASE WHEN x.closed_on >= x.created_on THEN x.closed_on - x.created_on END AS cycle,
+      x.closed_on < x.created_on AS bad_cycle, x.amount,
       ${amountBin(sql`x.amount`)} AS ab
     FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${teamId}
     WHERE x.team_id = ${teamId} AND x.outcome = 'won' AND ${inWindows}
@@ -323,28 +285,46 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
   churn_agg AS (
     SELECT ${segmentLabel} AS segment,
       coalesce(sum(n) FILTER (WHERE ${active(w.recent.start)}), 0) AS active_r,
-      coalesce(sum(n) FILTER (WHERE ${active(w.recent.start)} AND fc < ${w.recent.end}::date), 0) AS churned_r,
+      coalesce(sum(n) FILTER (WHERE ${active(w.recent.start)} AND fc <= ${w.recent.end}::date), 0) AS churned_r,
       sum(n * (${sql.join(
         baselinePeriods.map((p) => sql`(${active(p.start)})::int`),
         sql` + `,
       )})) AS active_b,
       sum(n * (${sql.join(
-        baselinePeriods.map((p) => sql`(${active(p.start)} AND fc < ${p.end}::date)::int`),
+        baselinePeriods.map((p) => sql`(${active(p.start)} AND fc <= ${p.end}::date)::int`),
         sql` + `,
-      )})) AS churned_b
+      )})) AS churned_b,
+      sum(n * (${sql.join(
+        baselinePeriods.map((p) => sql`${active(p.start)}`),
+        sql` OR `,
+      )})::int) AS customers_b
     FROM firsts
     GROUP BY GROUPING SETS ((seg), (grp), ())
     ${dropNullGrp}
   ),
   churn_rows AS (
-    SELECT segment, 'recent' AS win, active_r AS active, churned_r AS churned FROM churn_agg WHERE active_r > 0
+    SELECT segment, 'recent' AS win, active_r AS active, active_r AS customers, churned_r AS churned
+    FROM churn_agg WHERE active_r > 0
     UNION ALL
-    SELECT segment, 'baseline', active_b, churned_b FROM churn_agg WHERE active_b > 0
+    SELECT segment, 'baseline', active_b, customers_b, churned_b FROM churn_agg WHERE active_b > 0
   )
   SELECT (SELECT v FROM cur) AS icp_version,
     coalesce((SELECT json_agg(deal_agg) FROM deal_agg), '[]'::json) AS deals,
-    coalesce((SELECT json_agg(json_build_object('segment', segment, 'win', win, 'active', active, 'churned', churned))
-      FROM churn_rows), '[]'::json) AS churn`;
+    coalesce((SELECT json_agg(json_build_object('segment', segment, 'win', win, 'active', active,
+      'customers', customers, 'churned', churned)) FROM churn_rows), '[]'::json) AS churn,
+    (SELECT count(*) FROM dw WHERE bad_cycle) AS negative_cycles,
+    (SELECT count(*) FROM churn_events WHERE team_id = ${teamId}) AS churn_events,
+    -- Spans of the data, for window coverage: decided deals by close date (min / max read off the
+    -- partial indexes), customers and churn events (first customer day to the newest record of any kind).
+    least((SELECT min(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'won'),
+      (SELECT min(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'lost'))::text AS deals_first,
+    greatest((SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'won'),
+      (SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'lost'))::text AS deals_last,
+    least((SELECT min(first_won_on) FROM accounts WHERE team_id = ${teamId}),
+      (SELECT min(churned_on) FROM churn_events WHERE team_id = ${teamId}))::text AS churn_first,
+    greatest((SELECT max(churned_on) FROM churn_events WHERE team_id = ${teamId}),
+      (SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'won'),
+      (SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'lost'))::text AS churn_last`;
 }
 
 /** json columns come back parsed on both drivers; be tolerant of a driver handing over text. */
@@ -379,60 +359,43 @@ export async function getDriftAggregates(db: Db, teamId: string, w: DriftWindows
     segment: r.segment,
     window: r.win,
     active: Number(r.active),
+    customers: Number(r.customers),
     churned: Number(r.churned),
   }));
   const v = row?.icp_version;
-  return { windows: w, icpVersion: v === null || v === undefined ? null : Number(v), deals, churn };
+  const span = (first: string | null | undefined, last: string | null | undefined): DataSpan =>
+    first && last ? { first: first.slice(0, 10), last: last.slice(0, 10) } : null;
+  return {
+    windows: w,
+    icpVersion: v === null || v === undefined ? null : Number(v),
+    deals,
+    churn,
+    spans: { deals: span(row?.deals_first, row?.deals_last), churn: span(row?.churn_first, row?.churn_last) },
+    churnEvents: Number(row?.churn_events ?? 0),
+    negativeCycles: Number(row?.negative_cycles ?? 0),
+  };
 }
 
-/**
- * Drift report for a team: the recent window against the baseline, per tier, fit/non-fit and overall,
- * with intervals, tests and verdicts. One SQL round trip.
- */
-export async function getDriftReport(db: Db, opts: DriftReportOptions): Promise<DriftReport> {
-  const { teamId, asOf, windowDays, baselineDays, ...thresholds } = opts;
-  const w = driftWindows(asOf, windowDays ?? 90, baselineDays ?? 365);
-  const agg = await getDriftAggregates(db, teamId, w);
-  const defined = Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined));
-  return buildDriftReport(agg, defined as Partial<DriftThresholds>);
-}
-
-export interface MonthlyWinRate {
+/** One count of the chart's monthly series: won / decided deals, or churn events (a = churned, b = 0). */
+export interface DriftSeriesRow {
+  kind: 'deal' | 'churn';
+  segment: Segment;
   /** 'YYYY-MM' */
   month: string;
-  won: number;
-  decided: number;
-  rate: number | null;
-  ci: [number, number] | null;
-}
-
-export interface DriftSeries {
-  months: string[];
-  /** Win rate by close month, per segment; every month present (zeros when no deals). */
-  winRate: Record<Segment, MonthlyWinRate[]>;
-  /** Churn events by month, per segment of the churned account ('unscored' for unlinked events). */
-  churn: Record<Segment, { month: string; churned: number }[]>;
+  a: number;
+  b: number;
 }
 
 /**
- * Monthly series for the drift chart: the last `months` calendar months up to `asOf` (exclusive; the month
- * containing asOf − 1 day is the last, possibly partial). A second statement, for the chart only.
+ * Monthly counts for the drift chart, from `start` to `end` (both days included). A second statement,
+ * for the chart only; src/drift/series.ts shapes the rows.
  */
-export async function getDriftSeries(
+export async function getDriftSeriesRows(
   db: Db,
-  opts: { teamId: string; asOf: Date | string; months?: number },
-): Promise<DriftSeries> {
-  const end = toIsoDate(opts.asOf);
-  const n = opts.months ?? 12;
-  const last = addDays(end, -1).slice(0, 7);
-  const months: string[] = [];
-  for (let i = n - 1; i >= 0; i--) {
-    const [y, m] = last.split('-').map(Number) as [number, number];
-    const d = new Date(Date.UTC(y, m - 1 - i, 1));
-    months.push(d.toISOString().slice(0, 7));
-  }
-  const start = `${months[0]}-01`;
-  const rows = await queryRows<{ kind: 'deal' | 'churn'; segment: Segment; month: string; a: number; b: number }>(
+  opts: { teamId: string; start: string; end: string },
+): Promise<DriftSeriesRow[]> {
+  const { start, end } = opts;
+  const rows = await queryRows<DriftSeriesRow>(
     db,
     sql`
     WITH cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${opts.teamId}),
@@ -442,13 +405,13 @@ export async function getDriftSeries(
       SELECT ${segOf} AS seg, x.closed_on AS day, count(*) AS won, 0 AS lost
       FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${opts.teamId}
       WHERE x.team_id = ${opts.teamId} AND x.outcome = 'won'
-        AND x.closed_on >= ${start}::date AND x.closed_on < ${end}::date
+        AND x.closed_on >= ${start}::date AND x.closed_on <= ${end}::date
       GROUP BY 1, 2
       UNION ALL
       SELECT ${segOf}, x.closed_on, 0, count(*)
       FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${opts.teamId}
       WHERE x.team_id = ${opts.teamId} AND x.outcome = 'lost'
-        AND x.closed_on >= ${start}::date AND x.closed_on < ${end}::date
+        AND x.closed_on >= ${start}::date AND x.closed_on <= ${end}::date
       GROUP BY 1, 2
     ),
     dd AS (
@@ -460,7 +423,7 @@ export async function getDriftSeries(
     cc AS (
       SELECT ${segOf} AS seg, to_char(c.churned_on, 'YYYY-MM') AS month
       FROM churn_events c LEFT JOIN accounts a ON a.id = c.account_id AND a.team_id = ${opts.teamId}
-      WHERE c.team_id = ${opts.teamId} AND c.churned_on >= ${start}::date AND c.churned_on < ${end}::date
+      WHERE c.team_id = ${opts.teamId} AND c.churned_on >= ${start}::date AND c.churned_on <= ${end}::date
     ),
     cg AS (SELECT seg, ${grpOf(sql`seg`)} AS grp, month FROM cc)
     SELECT 'deal' AS kind, ${segmentLabel} AS segment, month, sum(won)::int AS a, sum(decided)::int AS b
@@ -469,19 +432,5 @@ export async function getDriftSeries(
     SELECT 'churn', ${segmentLabel}, month, count(*)::int, 0
     FROM cg GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}`,
   );
-  const winRate = {} as DriftSeries['winRate'];
-  const churn = {} as DriftSeries['churn'];
-  for (const s of SEGMENTS) {
-    winRate[s] = months.map((month) => {
-      const r = rows.find((x) => x.kind === 'deal' && x.segment === s && x.month === month);
-      const won = Number(r?.a ?? 0);
-      const decided = Number(r?.b ?? 0);
-      return { month, won, decided, rate: decided > 0 ? won / decided : null, ci: wilson(won, decided) };
-    });
-    churn[s] = months.map((month) => {
-      const r = rows.find((x) => x.kind === 'churn' && x.segment === s && x.month === month);
-      return { month, churned: Number(r?.a ?? 0) };
-    });
-  }
-  return { months, winRate, churn };
+  return rows.map((r) => ({ ...r, a: Number(r.a), b: Number(r.b) }));
 }

@@ -40,6 +40,17 @@ function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
+/** The 97.5th percentile of the standard normal: the z of every 95 % interval (1.96 moves 73 of 3,090 bounds). */
+export const Z95 = 1.959963984540054;
+
+/**
+ * Two-sided p-value of a standard normal statistic, 2·(1 − Φ(|z|)), computed as erfc(|z|/√2) so that a
+ * very small p stays a small number (1e-21) instead of cancelling to 0.
+ */
+export function twoSidedP(z: number): number {
+  return Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
+}
+
 /**
  * Standard normal cumulative distribution Φ(x).
  * @example normalCdf(1.959964) ≈ 0.975
@@ -73,17 +84,18 @@ function logChoose(n: number, k: number): number {
  * Returns null when n is 0 (no interval exists).
  * @param successes number of successes (e.g. won deals)
  * @param n number of trials (e.g. decided deals)
- * @param z normal quantile; 1.96 for 95%
+ * @param z normal quantile; Z95 for 95%
  * @example wilson(8, 10) → [0.490, 0.943]
  */
-export function wilson(successes: number, n: number, z = 1.96): Interval | null {
+export function wilson(successes: number, n: number, z = Z95): Interval | null {
   if (n <= 0) return null;
   const p = successes / n;
   const z2 = z * z;
   const denom = 1 + z2 / n;
   const centre = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+  // At 0 or n successes the bound is exactly 0 or 1; rounding would leave 1e-17 instead.
+  return [successes <= 0 ? 0 : Math.max(0, centre - half), successes >= n ? 1 : Math.min(1, centre + half)];
 }
 
 /**
@@ -123,8 +135,7 @@ export function zTestTwoProportions(x1: number, n1: number, x2: number, n2: numb
   const pooled = (x1 + x2) / (n1 + n2);
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
   if (se === 0) return 1;
-  const z = (x1 / n1 - x2 / n2) / se;
-  return 2 * (1 - normalCdf(Math.abs(z)));
+  return twoSidedP((x1 / n1 - x2 / n2) / se);
 }
 
 /** Below this expected count in any cell the normal approximation is not trusted (Cochran's rule). */
@@ -160,7 +171,7 @@ export interface RatioEstimate {
  * we would rather say nothing than invent a continuity correction).
  * @example logRatioCI(20, 100, 10, 100) → ratio 2, CI ≈ [0.987, 4.054]
  */
-export function logRatioCI(x1: number, n1: number, x2: number, n2: number, z = 1.96): RatioEstimate | null {
+export function logRatioCI(x1: number, n1: number, x2: number, n2: number, z = Z95): RatioEstimate | null {
   if (x1 <= 0 || x2 <= 0 || n1 <= 0 || n2 <= 0) return null;
   const ratio = x1 / n1 / (x2 / n2);
   const seLog = Math.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2);
@@ -174,8 +185,7 @@ export function logRatioCI(x1: number, n1: number, x2: number, n2: number, z = 1
 export function compareLogRatios(a: RatioEstimate, b: RatioEstimate): number {
   const se = Math.sqrt(a.seLog ** 2 + b.seLog ** 2);
   if (se === 0) return 1;
-  const z = (Math.log(a.ratio) - Math.log(b.ratio)) / se;
-  return 2 * (1 - normalCdf(Math.abs(z)));
+  return twoSidedP((Math.log(a.ratio) - Math.log(b.ratio)) / se);
 }
 
 /**
@@ -192,6 +202,50 @@ export function holmAdjust(pValues: readonly number[]): number[] {
     adjusted[i] = running;
   });
   return adjusted;
+}
+
+/**
+ * Inverse of Φ (Acklam's rational approximation, relative error below 1.2e-9): the z for a tail
+ * probability. Written here rather than imported because the only library that has it on hand (vega) is
+ * loaded lazily for the chart and is far too heavy for the report's hot path.
+ * @example normalQuantile(0.975) ≈ 1.959964
+ */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new Error(`normalQuantile needs 0 < p < 1, got ${p}`);
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) =>
+    (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
+    ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  );
+}
+
+/**
+ * Minimum detectable change of a proportion p (as a fraction) between samples of n1 and n2, for a
+ * two-sided test at level `alpha` with the given power: (z₁₋α/₂ + z_power)·√(p(1−p)(1/n1 + 1/n2)).
+ * The normal approximation; it answers "how big a change could this data have shown", not a verdict.
+ * @example minimumDetectableChange(0.4, 300, 1200, 0.05) ≈ 0.0886
+ */
+export function minimumDetectableChange(p: number, n1: number, n2: number, alpha: number, power = 0.8): number {
+  if (n1 <= 0 || n2 <= 0) return Number.POSITIVE_INFINITY;
+  // p(1 − p) at the observed rate, but never below the variance of one event in the pooled sample, so a
+  // rate of 0 does not claim that any change at all would have been seen.
+  const pq = Math.max(p * (1 - p), 1 / (n1 + n2));
+  return (normalQuantile(1 - alpha / 2) + normalQuantile(power)) * Math.sqrt(pq * (1 / n1 + 1 / n2));
 }
 
 /** Median of a list of numbers (mean of the two middle values for even length); null when empty. */

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import type { DriftSeries } from '../../db/queries/drift.ts';
+import type { DriftSeries } from '../drift/series.ts';
 import { tierLabels } from '../icp/types.ts';
 
 const FONT_CANDIDATES = [

@@ -5,12 +5,12 @@
  * (src/review/scheduler.ts), `/icp-review` and the CLI all call this one function.
  */
 import { feedbackSummary } from '../../db/queries/checks.ts';
-import { type DriftSeries, getDriftReport, getDriftSeries } from '../../db/queries/drift.ts';
 import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
 import type { Deps } from '../deps.ts';
 import type { DriftReport } from '../drift/report.ts';
 import { type ReminderKind, reminderMessage } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
+import { type DriftSeries, getDriftReport, getDriftSeries } from './drift.ts';
 import { type ReviewStatus, reviewStatus } from './due.ts';
 
 export interface ReviewContext {

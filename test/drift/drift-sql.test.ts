@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driftWindows, getDriftAggregates, getDriftReport, getDriftSeries } from '../../db/queries/drift.ts';
+import { getDriftAggregates } from '../../db/queries/drift.ts';
+import { driftWindows } from '../../src/drift/windows.ts';
+import { getDriftReport, getDriftSeries } from '../../src/review/drift.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { insertFixture } from './fixtures.ts';
 
@@ -14,19 +16,19 @@ describe(`drift report SQL (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, ()
     await t.close();
   });
 
-  it('places the windows: recent [asOf-90d, asOf), baseline the 365 days before, churn baseline 4 x 90 days', () => {
-    expect(driftWindows(new Date('2018-01-01T10:00:00Z'))).toEqual({
-      asOf: '2018-01-01',
+  it('places the windows: the 90 days ending with the as-of day, the 365 days before, churn baseline 4 x 90 days', () => {
+    expect(driftWindows(new Date('2017-12-31T10:00:00Z'))).toEqual({
+      asOf: '2017-12-31',
       windowDays: 90,
       baselineDays: 365,
-      recent: { start: '2017-10-03', end: '2018-01-01' },
-      baseline: { start: '2016-10-03', end: '2017-10-03' },
-      churnBaseline: { start: '2016-10-08', end: '2017-10-03', periods: 4 },
+      recent: { start: '2017-10-03', end: '2017-12-31' },
+      baseline: { start: '2016-10-03', end: '2017-10-02' },
+      churnBaseline: { start: '2016-10-08', end: '2017-10-02', periods: 4, days: 360 },
     });
   });
 
   it('aggregates won/decided, medians and Mood counts per segment and window, for this team only', async () => {
-    const agg = await getDriftAggregates(t.db, 't1', driftWindows('2018-01-01'));
+    const agg = await getDriftAggregates(t.db, 't1', driftWindows('2017-12-31'));
     const row = (s: string, w: string) => agg.deals.find((r) => r.segment === s && r.window === w);
     expect(agg.deals).toHaveLength(12);
     expect(row('tier1', 'recent')).toEqual({
@@ -74,32 +76,35 @@ describe(`drift report SQL (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, ()
   });
 
   it('says not enough data for every figure when groups are below the minimum sample', async () => {
-    const r = await getDriftReport(t.db, { teamId: 't1', asOf: '2018-01-01' });
+    const r = await getDriftReport(t.db, { teamId: 't1', asOf: '2017-12-31' });
     expect(r.segments.tier1.winRate).toMatchObject({
       recent: { value: 0.5, n: 2 },
       baseline: { n: 3 },
       test: null,
       verdict: 'not_enough_data',
-      note: 'Not enough decided deals in Tier 1 this quarter (n=2 < 30) to say anything about Tier 1 win rate.',
+      note: 'Not enough decided deals in Tier 1 in the last 90 days (n=2 < 30) to say anything about Tier 1 win rate.',
     });
     expect(r.driftDetected).toBe(false);
     expect(r.signals).toEqual([]);
-    expect(r.summary[1]).toBe('Not enough decided deals in Tier 1 this quarter (n=2 < 30) to say anything.');
+    expect(r.summary[1]).toBe('Not enough decided deals in Tier 1 in the last 90 days (n=2 < 30) to say anything.');
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
 
   it('tests, bounds and explains each figure once the minimum sample is met', async () => {
-    const r = await getDriftReport(t.db, { teamId: 't1', asOf: '2018-01-01', minSample: 1 });
+    const r = await getDriftReport(t.db, { teamId: 't1', asOf: '2017-12-31', minSample: 1 });
     const win = r.segments.tier1.winRate;
     expect(win.change).toBeCloseTo(-100 / 6, 9);
     expect(win.recent.ci?.[0]).toBeCloseTo(0.0945, 4);
     expect(win.test).toBe('fisher');
     expect(win.pValue).toBeCloseTo(1, 9);
     expect(win.verdict).toBe('stable');
-    expect(win.note).toBe('Tier 1 win rate went from 67% (n=3) to 50% (n=2): no significant change (p=1.00).');
+    expect(win.note).toBe(
+      'Tier 1 win rate went from 67% (n=3) to 50% (n=2): no drift detected (p=1 after correcting for 3 comparisons); these samples are too small to have shown a change of any size.',
+    );
+    // Churn n counts customers (A1 in all four baseline periods, A2 in the last: 2 customers, 5 periods).
     expect(r.segments.tier1.churnRate).toMatchObject({
-      recent: { value: 1, n: 1 },
-      baseline: { value: 0.2, n: 5 },
+      recent: { value: 1, n: 1, exposure: 1 },
+      baseline: { value: 0.2, n: 2, exposure: 5 },
       change: 80,
     });
     expect(r.segments.tier1.churnRate.pValue).toBeCloseTo(1 / 3, 9);
@@ -122,7 +127,7 @@ describe(`drift report SQL (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, ()
     await t.db.execute(sql`INSERT INTO icp_versions (team_id, version, name, source, spec, origin, created_by)
       VALUES ('t1', 2, 'v2', '', '{}'::jsonb, 'apply', 'U1')`);
     await t.db.execute(sql`UPDATE accounts SET icp_version = 2 WHERE external_id IN ('A2', 'A3')`);
-    const agg = await getDriftAggregates(t.db, 't1', driftWindows('2018-01-01'));
+    const agg = await getDriftAggregates(t.db, 't1', driftWindows('2017-12-31'));
     await t.db.execute(sql`DELETE FROM icp_versions`);
     await t.db.execute(sql`UPDATE accounts SET icp_version = NULL`);
     expect(agg.icpVersion).toBe(2);
@@ -134,7 +139,7 @@ describe(`drift report SQL (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, ()
   });
 
   it('returns the monthly chart series with zero-filled months', async () => {
-    const s = await getDriftSeries(t.db, { teamId: 't1', asOf: '2018-01-01', months: 12 });
+    const s = await getDriftSeries(t.db, { teamId: 't1', asOf: '2017-12-31', months: 12 });
     expect(s.months).toHaveLength(12);
     expect(s.months[0]).toBe('2017-01');
     expect(s.months[11]).toBe('2017-12');

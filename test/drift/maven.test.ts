@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDriftReport } from '../../db/queries/drift.ts';
 import { accounts, deals } from '../../db/schema.ts';
+import { getDriftReport } from '../../src/review/drift.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const dir = fileURLToPath(new URL('../../../shared/data/maven-crm/', import.meta.url));
@@ -77,9 +77,9 @@ describe.skipIf(!present)(`drift report on the Maven CRM data (${usingRealPostgr
     expect(pipeline).toHaveLength(8800);
   });
 
-  for (const asOf of ['2018-01-01', '2017-10-01', '2017-07-01']) {
-    it(`reports per-tier win rates equal to those computed from the CSV rows (as of ${asOf})`, async () => {
-      const recentStart = shift(asOf, -90);
+  for (const asOf of ['2017-12-31', '2017-09-30', '2017-06-30']) {
+    it(`reports per-tier win rates equal to those computed from the CSV rows, the as-of day included (as of ${asOf})`, async () => {
+      const recentStart = shift(asOf, -89);
       const baselineStart = shift(recentStart, -365);
       const expected = new Map<string, { won: number; decided: number }>();
       const bump = (key: string, won: boolean) => {
@@ -91,7 +91,8 @@ describe.skipIf(!present)(`drift report on the Maven CRM data (${usingRealPostgr
       for (const p of pipeline) {
         if (p.deal_stage !== 'Won' && p.deal_stage !== 'Lost') continue;
         const c = p.close_date!;
-        const win = c >= recentStart && c < asOf ? 'recent' : c >= baselineStart && c < recentStart ? 'baseline' : null;
+        const win =
+          c >= recentStart && c <= asOf ? 'recent' : c >= baselineStart && c < recentStart ? 'baseline' : null;
         if (!win) continue;
         const tier = p.account ? tierBySector[sectorOf.get(p.account)!] : null;
         const won = p.deal_stage === 'Won';
@@ -114,13 +115,13 @@ describe.skipIf(!present)(`drift report on the Maven CRM data (${usingRealPostgr
   }
 
   it('reports the median Tier 1 sales cycle and deal size computed from the CSV rows', async () => {
-    const asOf = '2018-01-01';
-    const recentStart = shift(asOf, -90);
+    const asOf = '2017-12-31';
+    const recentStart = shift(asOf, -89);
     const cycles: number[] = [];
     const amounts: number[] = [];
     for (const p of pipeline) {
       if (p.deal_stage !== 'Won' || !p.account || tierBySector[sectorOf.get(p.account)!] !== 'tier1') continue;
-      if (p.close_date! < recentStart || p.close_date! >= asOf) continue;
+      if (p.close_date! < recentStart || p.close_date! > asOf) continue;
       cycles.push((Date.parse(p.close_date!) - Date.parse(p.engage_date!)) / 86_400_000);
       amounts.push(Number(p.close_value));
     }
@@ -130,7 +131,7 @@ describe.skipIf(!present)(`drift report on the Maven CRM data (${usingRealPostgr
       return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
     };
     const report = await getDriftReport(t.db, { teamId: 'maven', asOf });
-    expect(report.segments.tier1.salesCycleDays.recent).toEqual({ value: med(cycles), n: cycles.length });
+    expect(report.segments.tier1.salesCycleDays.recent).toMatchObject({ value: med(cycles), n: cycles.length });
     expect(report.segments.tier1.dealSize.recent.value).toBeCloseTo(med(amounts), 9);
     expect(report.segments.tier1.dealSize.recent.mean).toBeCloseTo(
       amounts.reduce((a, b) => a + b, 0) / amounts.length,
@@ -139,5 +140,40 @@ describe.skipIf(!present)(`drift report on the Maven CRM data (${usingRealPostgr
     expect(report.summary.length).toBeGreaterThanOrEqual(2);
     expect(report.summary.length).toBeLessThanOrEqual(3);
     console.info(report.summary.join('\n'));
+  });
+
+  it('says "no churn data" for churn, since Maven has no churn file, and tests no churn at all', async () => {
+    const report = await getDriftReport(t.db, { teamId: 'maven', asOf: '2017-12-31' });
+    expect(report.hasChurnData).toBe(false);
+    for (const seg of ['tier1', 'tier2', 'tier3', 'no_fit', 'fit', 'non_fit', 'all', 'unscored'] as const) {
+      const churn = report.segments[seg].churnRate;
+      expect(churn.verdict).toBe('no_data');
+      expect(churn.note).toBe('No churn data: import churn events to see it.');
+      expect(churn.pValue).toBeUndefined();
+      expect(churn.recent.value).toBeNull();
+    }
+    // Only tiers' win rates are primary: churn adds nothing to the family.
+    expect(report.segments.tier1.winRate.familySize).toBe(4);
+  });
+
+  it('makes no drift claim on a baseline the file mostly does not cover (as of 2017-06-30)', async () => {
+    const first = pipeline
+      .filter((p) => p.deal_stage === 'Won' || p.deal_stage === 'Lost')
+      .map((p) => p.close_date!)
+      .sort()[0]!;
+    const report = await getDriftReport(t.db, { teamId: 'maven', asOf: '2017-06-30' });
+    const covered = report.segments.tier1.winRate.baseline.coverage!;
+    // The baseline is 2016-04-02..2017-04-01 (365 days); the file's first close date is in March 2017.
+    expect(report.windows.baseline).toEqual({ start: '2016-04-02', end: '2017-04-01' });
+    expect(covered.of).toBe(365);
+    expect(covered.days).toBe(Math.round((Date.parse('2017-04-01') - Date.parse(first)) / 86_400_000) + 1);
+    expect(covered.days).toBeLessThan(365 / 2);
+    expect(report.driftDetected).toBe(false);
+    expect(report.comparisons).toBe(0);
+    expect(report.segments.tier1.winRate.verdict).toBe('not_enough_data');
+    expect(report.segments.tier1.winRate.note).toContain(
+      `Only ${covered.days} of the 365 days of the baseline have data`,
+    );
+    expect(report.summary[0]).toMatch(/^Not enough data to tell whether the ICP drifted/);
   });
 });

@@ -6,11 +6,16 @@ import {
   holmAdjust,
   logRatioCI,
   median,
+  minimumDetectableChange,
   normalCdf,
+  normalQuantile,
   twoProportionTest,
+  twoSidedP,
   wilson,
+  Z95,
   zTestTwoProportions,
 } from '../../src/drift/stats.ts';
+import { formatP } from '../../src/drift/wording.ts';
 
 describe('drift statistics', () => {
   it('normalCdf matches tabulated values', () => {
@@ -90,5 +95,39 @@ describe('drift statistics', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('statistics printed by reports', () => {
+  it('uses z = 1.959964 for 95% (statsmodels proportion_confint wilson: 0.4901625, 0.9433178 for 8 of 10)', () => {
+    expect(Z95).toBeCloseTo(1.959964, 6);
+    const [lo, hi] = wilson(8, 10)!;
+    expect(lo).toBeCloseTo(0.4901625, 7);
+    expect(hi).toBeCloseTo(0.9433178, 7);
+  });
+
+  it('keeps tiny p-values as numbers (1e-21 for a huge difference), not 0', () => {
+    const p = zTestTwoProportions(900, 1000, 500, 1000);
+    expect(p).toBeGreaterThan(0);
+    expect(p).toBeLessThan(1e-50);
+    expect(twoSidedP(9.6)).toBeCloseTo(8.0e-22, 23);
+    expect(JSON.stringify({ p: twoSidedP(9.6) })).toMatch(/"p":7\.\d+e-22|"p":8\.\d+e-22/);
+  });
+
+  it('prints enough digits to tell a p-value on either side of alpha', () => {
+    expect(formatP(0.045)).toBe('p=0.045');
+    expect(formatP(0.0502)).toBe('p=0.0502');
+    expect(formatP(0.0499)).toBe('p=0.0499');
+    expect(formatP(0.5)).toBe('p=0.5');
+    expect(formatP(0.0004)).toBe('p<0.001');
+    expect(formatP(0.0401, 0.04)).toBe('p=0.0401');
+  });
+
+  it('inverts the normal distribution and gives the minimum detectable change at 80% power', () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 6);
+    expect(normalQuantile(0.8)).toBeCloseTo(0.841621, 6);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 5);
+    // (1.959964 + 0.841621) · √(0.4·0.6·(1/300 + 1/1200)) = 2.801585 · 0.0316228 = 0.088594
+    expect(minimumDetectableChange(0.4, 300, 1200, 0.05)).toBeCloseTo(0.088594, 5);
   });
 });

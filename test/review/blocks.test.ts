@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { driftWindows } from '../../db/queries/drift.ts';
 import {
   buildDriftReport,
   type ChurnAggregate,
@@ -8,6 +7,7 @@ import {
   SEGMENTS,
   type Segment,
 } from '../../src/drift/report.ts';
+import { driftWindows } from '../../src/drift/windows.ts';
 import { COMMON_TIMEZONES, isValidTimezone, validateSettings } from '../../src/review/settings.ts';
 import {
   driftDetailsMessage,
@@ -74,7 +74,8 @@ function reportFrom(recent: Partial<Record<Segment, Rates>>, baseline: Partial<R
         amountN: r.won,
         amountAbove: Math.round(r.won / 2),
       });
-      if (r.active !== undefined) churn.push({ segment: s, window, active: r.active, churned: r.churned ?? 0 });
+      if (r.active !== undefined)
+        churn.push({ segment: s, window, active: r.active, customers: r.active, churned: r.churned ?? 0 });
     }
   }
   return buildDriftReport({ windows: driftWindows('2018-01-01'), icpVersion: 3, deals, churn });
@@ -177,9 +178,13 @@ describe('review reminder blocks', () => {
     const t = text(msg);
     expect(t).toContain('Early review recommended');
     expect(t).toContain('34 days overdue');
-    expect(t).toContain('Significant drift in');
+    expect(t).toContain('Drift for the worse in Tier 1 win rate, Tier 1 churn rate.');
     expect(t).toContain('Tier 1 win rate');
-    expect(t).toContain('▼ drift');
+    expect(t).toContain('▼ drift (worse)');
+    // Roll-ups are described, never a second verdict on the same accounts.
+    expect(t).toMatch(/ICP fit \(T1-2\) .*\(roll-up, not tested\)/);
+    expect(t).toContain('Drift = corrected p &lt; 0.05');
+    expect(t).toContain('14 days (sales cycle), 10% (deal size)');
     expect(t).toMatch(/Win rate\*\\n```Segment +Recent +Baseline +Change +n \(rec\/base\) +Signal/);
     expect(t).toContain('30.0%');
     expect(t).toContain('50.0%');
@@ -211,9 +216,10 @@ describe('review reminder blocks', () => {
     const t = text(msg);
     expect(t).toContain('ICP review due');
     expect(t).toContain('was due 2017-11-28');
-    expect(t).not.toContain('Significant drift');
-    expect(t).toContain('No ICP drift');
-    expect(t).toContain('· stable');
+    expect(t).not.toContain('Drift for the worse');
+    expect(t).toContain('No drift detected');
+    expect(t).toMatch(/a change smaller than \d+ points in .* could go unnoticed/);
+    expect(t).toContain('· no drift detected');
   });
 
   it('says "not enough data" out loud with n and the minimum', () => {
@@ -229,7 +235,7 @@ describe('review reminder blocks', () => {
     expect(t).toContain('Not enough data to judge drift yet');
     expect(t).toContain('Not enough data to tell whether the ICP drifted');
     expect(t).not.toContain('No significant drift');
-    expect(t).not.toContain('No ICP drift');
+    expect(t).not.toContain('No drift detected');
   });
 
   it('keeps the largest realistic report within Block Kit limits, escaped', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DriftSeries } from '../../db/queries/drift.ts';
 import { SEGMENTS } from '../../src/drift/report.ts';
+import type { DriftSeries } from '../../src/drift/series.ts';
 import { chartFontFiles, driftChartSpec, renderDriftChart } from '../../src/review/chart.ts';
 
 const months = Array.from({ length: 12 }, (_, i) => {

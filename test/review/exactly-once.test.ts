@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client.ts';
-import type { DriftSeries } from '../../db/queries/drift.ts';
 import { claimOccurrence, getOccurrence, listOccurrences, markSending } from '../../db/queries/reminders.ts';
 import { recordReview } from '../../db/queries/reviews.ts';
 import { reviewSettings } from '../../db/schema.ts';
@@ -8,6 +7,7 @@ import { buildDeps } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';
 import { SEGMENTS } from '../../src/drift/report.ts';
+import type { DriftSeries } from '../../src/drift/series.ts';
 import { createLogger } from '../../src/logger.ts';
 import {
   addDays,

@@ -1,0 +1,62 @@
+/** The ICP review section of App Home. */
+import type { ReviewStatus } from '../../review/due.ts';
+import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
+import { day, ReviewActionIds } from './review-ids.ts';
+import { mention } from './review-message.ts';
+import type { Block } from './types.ts';
+
+export interface ReviewHomeData {
+  status: ReviewStatus;
+  lastReview: { by: string; at: Date; icpChanged: boolean } | null;
+  channelId: string | null;
+  timeOfDay: string;
+  timezone: string;
+  snoozedUntil: Date | null;
+  now: Date;
+  /** The user viewing Home is an ICP owner: they get Mark reviewed and Reminder settings. */
+  owner: boolean;
+}
+
+/**
+ * App Home section: last review, due date, channel configured or not, snoozed until; the drift
+ * report for everyone and, for owners, Mark reviewed and Reminder settings.
+ */
+export function reviewHomeSection(d: ReviewHomeData): Block[] {
+  const last = d.lastReview
+    ? `Last reviewed ${day(d.lastReview.at)} by ${mention(d.lastReview.by)}${d.lastReview.icpChanged ? ' (ICP changed)' : ''}`
+    : 'Never reviewed';
+  const due =
+    d.status.daysLeft < 0
+      ? `:rotating_light: due ${day(d.status.dueAt)}, ${-d.status.daysLeft} days overdue`
+      : `due ${day(d.status.dueAt)} (in ${d.status.daysLeft} days)`;
+  const channel = d.channelId
+    ? `Reminders in <#${/^[CDG][A-Z0-9]+$/.test(d.channelId) ? d.channelId : 'C0'}> at ${escapeMrkdwn(d.timeOfDay)} ${escapeMrkdwn(d.timezone)}`
+    : d.owner
+      ? ':warning: No reminder channel configured: choose one in *Reminder settings*'
+      : ':warning: No reminder channel configured: an owner can run `/icp-review settings`';
+  const snoozed =
+    d.snoozedUntil && d.snoozedUntil.getTime() > d.now.getTime() ? `\n:zzz: Snoozed until ${day(d.snoozedUntil)}` : '';
+  return [
+    { type: 'divider' },
+    { type: 'section', text: { type: 'mrkdwn', text: '*ICP review*' } },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(`${last} · ${due}\n${channel}${snoozed}`, 3000) } },
+    {
+      type: 'actions',
+      block_id: 'icp_home_review_actions',
+      elements: [
+        { type: 'button', action_id: ReviewActionIds.homeReport, text: plain('Drift report') },
+        ...(d.owner
+          ? [
+              {
+                type: 'button',
+                action_id: ReviewActionIds.markReviewed,
+                text: plain('Mark reviewed'),
+                value: 'manual',
+              },
+              { type: 'button', action_id: ReviewActionIds.homeSettings, text: plain('Reminder settings') },
+            ]
+          : []),
+      ],
+    },
+  ];
+}
