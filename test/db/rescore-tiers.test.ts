@@ -3,10 +3,11 @@
  * stored as 'unknown' with its range, exported as such, and counted outside every tier by drift reports.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driftWindows, getDriftAggregates } from '../../db/queries/drift.ts';
+import { getDriftAggregates } from '../../db/queries/drift.ts';
 import { listScores, rescoreAll } from '../../db/queries/scores.ts';
 import { accounts, deals } from '../../db/schema.ts';
 import { runCli } from '../../src/cli/icp.ts';
+import { driftWindows } from '../../src/drift/windows.ts';
 import { IcpProvider } from '../../src/icp/provider.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
