@@ -1,7 +1,7 @@
 /**
  * CSV import at scale: a generated 100,000-account Salesforce-style export (quoted names, "$1,234"
  * revenue, US dates, URLs, multi-line descriptions; 22 MB) imported into a fresh database on real
- * PostgreSQL through importCsv, then imported again (every row matched; unchanged rows are left as
+ * PostgreSQL through importFile, then imported again (every row matched; unchanged rows are left as
  * they are). Logs peak RSS growth during the first import and the load average. Baseline, measured in the same run: a naive import that
  * sends one INSERT … ON CONFLICT per row (in one transaction) for a 10,000-row slice, extrapolated.
  * Creates and drops its own throw-away database.
@@ -16,10 +16,10 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
-import { importCsv } from '../db/queries/import.ts';
 import { accounts } from '../db/schema.ts';
 import { normalizeCountry } from '../src/icp/geo.ts';
 import { normalizeCompanyName, registrableDomain } from '../src/lookup/normalize.ts';
+import { importFile } from '../src/usecases/import-file.ts';
 import { createThrowawayDb } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 
@@ -108,7 +108,7 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     }, 20);
     let t = performance.now();
-    const first = await importCsv(db, { teamId: TEAM, kind: 'accounts', input: file });
+    const first = await importFile(db, { teamId: TEAM, kind: 'accounts', input: file });
     const importSeconds = (performance.now() - t) / 1000;
     clearInterval(sampler);
     const rssGrowthMb = (rssPeak - rssBefore) / 1024 / 1024;
@@ -120,7 +120,7 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
     if (first.inserted !== ROWS) throw new Error(`expected ${ROWS} inserted, got ${first.inserted}`);
 
     t = performance.now();
-    const again = await importCsv(db, { teamId: TEAM, kind: 'accounts', input: file });
+    const again = await importFile(db, { teamId: TEAM, kind: 'accounts', input: file });
     const reimportSeconds = (performance.now() - t) / 1000;
     log(`re-import: ${reimportSeconds.toFixed(2)} s (${again.updated} updated)`);
 

@@ -7,7 +7,6 @@ import { sql } from 'drizzle-orm';
 import { createDb, type DbHandle } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { flushCheckLog } from '../db/queries/checks.ts';
-import { importCsv } from '../db/queries/import.ts';
 import { rescoreAll } from '../db/queries/scores.ts';
 import { queryRows } from '../db/raw.ts';
 import { createOpenAiLlm } from './ai/llm.ts';
@@ -20,6 +19,7 @@ import { type AppLogger, createLogger } from './logger.ts';
 import { PersonaProvider } from './personas/provider.ts';
 import { createAppReminderScheduler } from './review/scheduler.ts';
 import { createSlackApp } from './slack/create-app.ts';
+import { importFile } from './usecases/import-file.ts';
 
 const demoAccountsPath = fileURLToPath(new URL('../db/seed/demo-accounts.csv', import.meta.url));
 
@@ -54,7 +54,7 @@ async function seedDemoData(deps: Deps): Promise<void> {
     sql`select count(*)::int as n from accounts where team_id = ${teamId}`,
   );
   if ((row?.n ?? 0) > 0) return;
-  await importCsv(deps.db, { teamId, kind: 'accounts', input: demoAccountsPath, format: 'auto' });
+  await importFile(deps.db, { teamId, kind: 'accounts', input: demoAccountsPath, format: 'auto' });
   const current = await deps.icp.current(teamId);
   await rescoreAll(deps.db, teamId, current.compiled);
   deps.logger.info(

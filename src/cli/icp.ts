@@ -9,7 +9,6 @@ import { parseArgs } from 'node:util';
 import { renderOutcome } from '../../commands/icp-check.ts';
 import type { DbHandle } from '../../db/client.ts';
 import { applyIcp, diffIcpVersions, getIcpVersion, listIcpVersions, rollbackIcp } from '../../db/queries/icp.ts';
-import { importCsv } from '../../db/queries/import.ts';
 import { recordReview } from '../../db/queries/reviews.ts';
 import { listScores, rescoreAll } from '../../db/queries/scores.ts';
 import { buildDeps, openDatabase } from '../app.ts';
@@ -23,6 +22,7 @@ import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
 import { createReminderClient, sendDueReminders } from '../review/scheduler.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
+import { importFile } from '../usecases/import-file.ts';
 import { bullets, need, print, readFile, versionArg, versionCommands } from './common.ts';
 import { PERSONAS_USAGE, personaCommands } from './personas.ts';
 
@@ -142,7 +142,7 @@ export const commands: Record<string, Handler> = {
       throw new AppError(ErrorCode.BadInput, `--format must be auto, hubspot, salesforce or generic, got “${format}”.`);
     }
     const progress = !ctx.json && process.stderr.isTTY;
-    const summary = await importCsv(ctx.deps.db, {
+    const summary = await importFile(ctx.deps.db, {
       teamId: ctx.teamId,
       kind,
       input: path,

@@ -7,10 +7,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushCheckLog } from '../../db/queries/checks.ts';
 import { applyIcp } from '../../db/queries/icp.ts';
-import { importCsv } from '../../db/queries/import.ts';
 import { queryRows } from '../../db/raw.ts';
 import { checkCompany, loadCheck } from '../../src/check/check-company.ts';
 import { IcpProvider, readDefaultIcp } from '../../src/icp/provider.ts';
+import { importFile } from '../../src/usecases/import-file.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const demo = fileURLToPath(new URL('../../db/seed/demo-accounts.csv', import.meta.url));
@@ -22,7 +22,7 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
   beforeAll(async () => {
     t = await createTestDb();
     deps = { db: t.db, icp: new IcpProvider(t.db), llm: undefined };
-    await importCsv(t.db, { teamId: T, kind: 'accounts', input: demo, format: 'auto' });
+    await importFile(t.db, { teamId: T, kind: 'accounts', input: demo, format: 'auto' });
   });
   afterAll(async () => {
     await t.close();
@@ -60,7 +60,7 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
 
   it('answers under a version applied elsewhere since this process last looked', async () => {
     const team = 'T_REPLICA';
-    await importCsv(t.db, { teamId: team, kind: 'accounts', input: demo, format: 'auto' });
+    await importFile(t.db, { teamId: team, kind: 'accounts', input: demo, format: 'auto' });
     const replica = { ...deps, icp: new IcpProvider(t.db) };
     const first = await checkCompany(replica, {
       teamId: team,

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { importCsv } from '../../db/queries/import.ts';
 import { accounts, churnEvents, deals } from '../../db/schema.ts';
+import { importFile } from '../../src/usecases/import-file.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 
 const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
@@ -19,7 +19,7 @@ function csvRows(path: string): Record<string, string>[] {
   return parse(readFileSync(path), { columns: true, bom: true }) as Record<string, string>[];
 }
 
-describe.skipIf(!hasData)('importCsv on the real shared data sets', () => {
+describe.skipIf(!hasData)('importFile on the real shared data sets', () => {
   let t: TestDb;
   beforeAll(async () => {
     t = await createTestDb();
@@ -37,7 +37,7 @@ describe.skipIf(!hasData)('importCsv on the real shared data sets', () => {
   };
 
   it('imports Maven accounts with revenue in whole dollars and ISO countries, and re-imports in place', async () => {
-    const s = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: MAVEN_ACCOUNTS });
+    const s = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: MAVEN_ACCOUNTS });
     expect(s).toMatchObject({ kind: 'accounts', format: 'generic', rows: 85, inserted: 85, updated: 0, skipped: 0 });
     expect(s.columns.mapped).toMatchObject({ account: 'name', revenue: 'revenue', office_location: 'country' });
     expect(await countWhere(accounts, 'T1')).toBe(85);
@@ -62,7 +62,7 @@ describe.skipIf(!hasData)('importCsv on the real shared data sets', () => {
       .limit(1);
     expect(typeof (sub!.a as Record<string, unknown>).subsidiary_of).toBe('string');
 
-    const again = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: MAVEN_ACCOUNTS });
+    const again = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: MAVEN_ACCOUNTS });
     expect(again).toMatchObject({ rows: 85, inserted: 0, updated: 85 });
     expect(await countWhere(accounts, 'T1')).toBe(85);
   });
@@ -78,9 +78,9 @@ describe.skipIf(!hasData)('importCsv on the real shared data sets', () => {
     const noAccount = rows.filter((r) => r.account === '').length;
     expect(noAccount).toBeGreaterThan(0);
 
-    await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: MAVEN_ACCOUNTS });
+    await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: MAVEN_ACCOUNTS });
     const progress: number[] = [];
-    const s = await importCsv(t.db, {
+    const s = await importFile(t.db, {
       teamId: 'T1',
       kind: 'deals',
       input: MAVEN_PIPELINE,
@@ -124,13 +124,13 @@ describe.skipIf(!hasData)('importCsv on the real shared data sets', () => {
       .where(and(eq(deals.teamId, 'T1'), eq(deals.outcome, 'open'), isNotNull(deals.closedOn)));
     expect(openClosed!.n).toBe(0);
 
-    const again = await importCsv(t.db, { teamId: 'T1', kind: 'deals', input: MAVEN_PIPELINE });
+    const again = await importFile(t.db, { teamId: 'T1', kind: 'deals', input: MAVEN_PIPELINE });
     expect(again).toMatchObject({ inserted: 0, updated: 8800, linked: 8800 - noAccount });
     expect(await countWhere(deals, 'T1')).toBe(8800);
   });
 
   it('imports RavenStack accounts with typed attributes, and churn events linked by account id', async () => {
-    const a = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: RAVEN_ACCOUNTS });
+    const a = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: RAVEN_ACCOUNTS });
     expect(a).toMatchObject({ rows: 500, inserted: 500 });
     const [first] = await t.db
       .select()
@@ -146,7 +146,7 @@ describe.skipIf(!hasData)('importCsv on the real shared data sets', () => {
       churn_flag: false,
     });
 
-    const c = await importCsv(t.db, { teamId: 'T1', kind: 'churn', input: RAVEN_CHURN });
+    const c = await importFile(t.db, { teamId: 'T1', kind: 'churn', input: RAVEN_CHURN });
     expect(c).toMatchObject({ kind: 'churn', rows: 600, inserted: 600, linked: 600, unlinked: 0 });
     const [ev] = await t.db
       .select()
@@ -164,16 +164,16 @@ describe.skipIf(!hasData)('importCsv on the real shared data sets', () => {
       is_reactivation: false,
     });
     expect(await countWhere(churnEvents, 'T1')).toBe(600);
-    const again = await importCsv(t.db, { teamId: 'T1', kind: 'churn', input: RAVEN_CHURN });
+    const again = await importFile(t.db, { teamId: 'T1', kind: 'churn', input: RAVEN_CHURN });
     expect(again).toMatchObject({ inserted: 0, updated: 600 });
     expect(await countWhere(churnEvents, 'T1')).toBe(600);
   });
 
   it('keeps churn whose account is not imported yet and links it once the account arrives', async () => {
-    const c = await importCsv(t.db, { teamId: 'T1', kind: 'churn', input: RAVEN_CHURN });
+    const c = await importFile(t.db, { teamId: 'T1', kind: 'churn', input: RAVEN_CHURN });
     expect(c).toMatchObject({ rows: 600, inserted: 600, linked: 0, unlinked: 600 });
     expect(c.warnings.join(' ')).toMatch(/600 churn event/);
-    const a = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: RAVEN_ACCOUNTS });
+    const a = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: RAVEN_ACCOUNTS });
     expect(a.linked).toBe(600);
     const [left] = await t.db
       .select({ n: count() })
@@ -183,11 +183,11 @@ describe.skipIf(!hasData)('importCsv on the real shared data sets', () => {
   });
 
   it('never lets one team see or link to another team’s rows', async () => {
-    await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: MAVEN_ACCOUNTS });
-    const d2 = await importCsv(t.db, { teamId: 'T2', kind: 'deals', input: MAVEN_PIPELINE });
+    await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: MAVEN_ACCOUNTS });
+    const d2 = await importFile(t.db, { teamId: 'T2', kind: 'deals', input: MAVEN_PIPELINE });
     expect(d2).toMatchObject({ inserted: 8800, linked: 0 });
     expect(await countWhere(accounts, 'T2')).toBe(0);
-    const a2 = await importCsv(t.db, { teamId: 'T2', kind: 'accounts', input: MAVEN_ACCOUNTS });
+    const a2 = await importFile(t.db, { teamId: 'T2', kind: 'accounts', input: MAVEN_ACCOUNTS });
     expect(a2).toMatchObject({ inserted: 85, updated: 0 });
     expect(a2.linked).toBe(d2.unlinked! - 1425);
     const [cross] = await t.db

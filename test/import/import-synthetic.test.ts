@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { and, asc, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { importCsv } from '../../db/queries/import.ts';
 import { accounts, churnEvents, deals } from '../../db/schema.ts';
 import { ImportError } from '../../src/errors.ts';
+import { importFile } from '../../src/usecases/import-file.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 
 const BOM = '\uFEFF';
@@ -47,7 +47,7 @@ const salesforceOpportunities = crlf([
   '"Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved."',
 ]);
 
-describe('importCsv on CRM-style exports', () => {
+describe('importFile on CRM-style exports', () => {
   let t: TestDb;
   let dir: string;
   const file = (name: string, text: string) => {
@@ -72,7 +72,7 @@ describe('importCsv on CRM-style exports', () => {
     t.db.select().from(accounts).where(eq(accounts.teamId, teamId)).orderBy(asc(accounts.externalId));
 
   it('imports a HubSpot companies export with BOM, CRLF, quotes, separators, currencies, mixed dates and a junk trailer', async () => {
-    const s = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: file('hs.csv', hubspotCompanies) });
+    const s = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: file('hs.csv', hubspotCompanies) });
     expect(s).toMatchObject({ kind: 'accounts', format: 'hubspot', rows: 4, inserted: 4, updated: 0, skipped: 3 });
     expect(s.skippedReasons).toEqual({ blank: 2, total: 1 });
     expect(s.columns.mapped).toMatchObject({
@@ -112,8 +112,8 @@ describe('importCsv on CRM-style exports', () => {
   });
 
   it('imports HubSpot deals with internal and label stage names and links them by company name', async () => {
-    await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: file('hs.csv', hubspotCompanies) });
-    const s = await importCsv(t.db, { teamId: 'T1', kind: 'deals', input: file('hsd.csv', hubspotDeals) });
+    await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: file('hs.csv', hubspotCompanies) });
+    const s = await importFile(t.db, { teamId: 'T1', kind: 'deals', input: file('hsd.csv', hubspotDeals) });
     expect(s).toMatchObject({ format: 'hubspot', rows: 4, inserted: 4, linked: 3, unlinked: 1 });
     const rows = await t.db.select().from(deals).where(eq(deals.teamId, 'T1')).orderBy(asc(deals.externalId));
     expect(rows.map((d) => [d.externalId, d.outcome, d.amount, d.closedOn])).toEqual([
@@ -132,7 +132,7 @@ describe('importCsv on CRM-style exports', () => {
   });
 
   it('imports Salesforce report exports: European numbers and dates, flags over stage names, footer skipped', async () => {
-    const a = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: file('sfa.csv', salesforceAccounts) });
+    const a = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: file('sfa.csv', salesforceAccounts) });
     expect(a).toMatchObject({ format: 'salesforce', rows: 2, inserted: 2 });
     const [northwind, contoso] = await accountsOf('T1');
     expect(northwind).toMatchObject({
@@ -146,7 +146,7 @@ describe('importCsv on CRM-style exports', () => {
     expect(contoso).toMatchObject({ revenue: 2000.5, employees: 1200, country: 'CH', domain: 'contoso.ch' });
     expect(contoso!.attributes).toMatchObject({ account_type: 'Prospect' });
 
-    const s = await importCsv(t.db, {
+    const s = await importFile(t.db, {
       teamId: 'T1',
       kind: 'deals',
       input: file('sfo.csv', salesforceOpportunities),
@@ -168,7 +168,7 @@ describe('importCsv on CRM-style exports', () => {
   });
 
   it('reads a stream as well as a file, and honours an explicit format', async () => {
-    const s = await importCsv(t.db, {
+    const s = await importFile(t.db, {
       teamId: 'T1',
       kind: 'accounts',
       input: Readable.from([Buffer.from(salesforceAccounts)]),
@@ -181,7 +181,7 @@ describe('importCsv on CRM-style exports', () => {
 
   it('imports nothing from a file with a bad row and reports row, column, value and problem', async () => {
     const good = file('good.csv', 'name,employees,founded_on\nAlpha,10,2020-01-01\n');
-    await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: good });
+    await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: good });
     const bad = file(
       'bad.csv',
       [
@@ -195,7 +195,7 @@ describe('importCsv on CRM-style exports', () => {
         '',
       ].join('\n'),
     );
-    const err = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: bad }).catch((e: unknown) => e);
+    const err = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: bad }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportError);
     expect((err as ImportError).rowErrors).toEqual([
       { row: 5, column: 'employees', value: 'lots', problem: 'not a whole number' },
@@ -212,7 +212,7 @@ describe('importCsv on CRM-style exports', () => {
         '\r\n',
       ),
     );
-    const err = (await importCsv(t.db, { teamId: 'T1', kind: 'deals', input: bad }).catch(
+    const err = (await importFile(t.db, { teamId: 'T1', kind: 'deals', input: bad }).catch(
       (e: unknown) => e,
     )) as ImportError;
     expect(err).toBeInstanceOf(ImportError);
@@ -228,7 +228,7 @@ describe('importCsv on CRM-style exports', () => {
 
   it('refuses a file whose every row has the wrong field count instead of skipping it all as footer', async () => {
     const p = file('shifted.csv', 'Account Name\nACME, Inc.\nBeta, Ltd\n');
-    const err = (await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: p }).catch(
+    const err = (await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: p }).catch(
       (e: unknown) => e,
     )) as ImportError;
     expect(err).toBeInstanceOf(ImportError);
@@ -237,8 +237,8 @@ describe('importCsv on CRM-style exports', () => {
 
   it('keeps deals without an id under a stable row hash, so a re-import updates them', async () => {
     const p = file('noid.csv', 'account,stage,amount\nAlpha,Won,100\nBeta,Prospecting,\n');
-    const first = await importCsv(t.db, { teamId: 'T1', kind: 'deals', input: p });
-    const again = await importCsv(t.db, { teamId: 'T1', kind: 'deals', input: p });
+    const first = await importFile(t.db, { teamId: 'T1', kind: 'deals', input: p });
+    const again = await importFile(t.db, { teamId: 'T1', kind: 'deals', input: p });
     expect(first).toMatchObject({ inserted: 2, updated: 0 });
     expect(again).toMatchObject({ inserted: 0, updated: 2 });
     const rows = await t.db.select({ id: deals.externalId }).from(deals);
@@ -250,9 +250,9 @@ describe('importCsv on CRM-style exports', () => {
       'd.csv',
       'Opportunity ID,Account Name,Stage,Amount\nO1,Acme Inc,Closed Won,10\nO2,Acme Inc,Prospecting,5\n',
     );
-    await importCsv(t.db, { teamId: 'T1', kind: 'deals', input: d });
-    await importCsv(t.db, { teamId: 'T2', kind: 'deals', input: d });
-    const a = await importCsv(t.db, {
+    await importFile(t.db, { teamId: 'T1', kind: 'deals', input: d });
+    await importFile(t.db, { teamId: 'T2', kind: 'deals', input: d });
+    const a = await importFile(t.db, {
       teamId: 'T2',
       kind: 'accounts',
       input: file('a.csv', 'Account Name\n"ACME, Inc."\n'),
@@ -274,7 +274,7 @@ describe('importCsv on CRM-style exports', () => {
       const d = i === 5999 ? '13/01/2020' : `${String(1 + (i % 12)).padStart(2, '0')}/02/2020`;
       lines.push(`A${i},Company ${i},${d},${d}`);
     }
-    const s = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: file('late.csv', lines.join('\n')) });
+    const s = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: file('late.csv', lines.join('\n')) });
     expect(s).toMatchObject({ inserted: 6000, updated: 0 });
     const [first] = await t.db
       .select({ attributes: accounts.attributes })
@@ -286,7 +286,7 @@ describe('importCsv on CRM-style exports', () => {
   it('writes nothing when a row error comes after batches were already written, and caps the listed errors', async () => {
     const lines = ['id,name,employees'];
     for (let i = 0; i < 7000; i++) lines.push(`B${i},Company ${i},${i >= 4500 ? 'many' : i}`);
-    const err = (await importCsv(t.db, {
+    const err = (await importFile(t.db, {
       teamId: 'T1',
       kind: 'accounts',
       input: file('late-bad.csv', lines.join('\n')),
@@ -301,9 +301,9 @@ describe('importCsv on CRM-style exports', () => {
 
   it('re-import leaves unchanged rows alone and keeps values an empty cell would erase', async () => {
     const a = file('a1.csv', 'id,name,industry,employees\nC1,Acme,Software,10\nC2,Beta,Retail,20\n');
-    await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: a });
+    await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: a });
     const b = file('a2.csv', 'id,name,industry,employees\nC1,Acme,Software,10\nC2,Beta,,25\n');
-    const s = await importCsv(t.db, { teamId: 'T1', kind: 'accounts', input: b });
+    const s = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: b });
     expect(s).toMatchObject({ inserted: 0, updated: 2 });
     const rows = await t.db
       .select({ id: accounts.externalId, industry: accounts.industry, employees: accounts.employees })

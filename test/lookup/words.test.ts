@@ -7,9 +7,9 @@ import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAccounts } from '../../db/queries/accounts.ts';
-import { importCsv } from '../../db/queries/import.ts';
 import { correctWords, resolveCompany } from '../../db/queries/lookup.ts';
 import { queryRows } from '../../db/raw.ts';
+import { importFile } from '../../src/usecases/import-file.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const csv = (text: string) => Readable.from([Buffer.from(text)]);
@@ -149,7 +149,7 @@ describe(`word-level lookup (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, (
 
   it('keeps the dictionary current after a CSV import, renames included', async () => {
     const team = 'T_WORDS_IMPORT';
-    await importCsv(t.db, {
+    await importFile(t.db, {
       teamId: team,
       kind: 'accounts',
       input: csv(
@@ -163,7 +163,7 @@ describe(`word-level lookup (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, (
       account: { name: 'Vandelay Industries' },
     });
     // Re-import renames record 2: its old words go, the new ones are searchable at once.
-    await importCsv(t.db, {
+    await importFile(t.db, {
       teamId: team,
       kind: 'accounts',
       input: csv('Record ID,Company name,Company Domain Name\n2,Kramerica Industries,\n'),
