@@ -58,10 +58,28 @@ export interface RowError {
   problem: string;
 }
 
+const VISIBLE: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A cell as a row error shows it: at most 60 characters, control characters (NUL, line breaks) made visible. */
+export function previewValue(value: string): string {
+  const cut = value.length > 60 ? `${value.slice(0, 60)}… (${value.length.toLocaleString('en-US')} characters)` : value;
+  return cut.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is made visible here
+    /[\u0000-\u001f\u007f]/g,
+    (c) => VISIBLE[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+/** One row error as every surface prints it: `row 17, column "Company name" = "…": problem` (value already previewed). */
+export function formatRowError(e: RowError): string {
+  const where = e.column ? `row ${e.row}, column "${e.column}"` : `row ${e.row}`;
+  return `${where}${e.value ? ` = "${e.value}"` : ''}: ${e.problem}`;
+}
+
 export class ImportError extends AppError {
   readonly rowErrors: readonly RowError[];
   constructor(rowErrors: readonly RowError[], message?: string) {
-    const shown = rowErrors.slice(0, 20).map((e) => `row ${e.row}, ${e.column} = "${e.value}": ${e.problem}`);
+    const shown = rowErrors.slice(0, 20).map(formatRowError);
     const more = rowErrors.length > 20 ? [`…and ${rowErrors.length - 20} more`] : [];
     super(
       ErrorCode.ImportFailed,

@@ -23,10 +23,6 @@ async function inserted(db: Db, q: SQL): Promise<number> {
 
 export const upsertAccounts = (db: Db, a: UpsertArgs<AccountRecord>) =>
   inserted(db, upsertAccountsSql(a.teamId, a.source, a.records));
-export const upsertDeals = (db: Db, a: UpsertArgs<DealRecord>) =>
-  inserted(db, upsertDealsSql(a.teamId, a.source, a.records));
-export const upsertChurn = (db: Db, a: UpsertArgs<ChurnRecord>) =>
-  inserted(db, upsertChurnSql(a.teamId, a.source, a.records));
 
 // Each batch travels as one JSON parameter expanded by json_to_recordset: one round trip and no
 // 65,535-parameter limit, whatever the batch size, on both node-postgres and PGlite.
@@ -76,9 +72,44 @@ function upsertAccountsSql(teamId: string, source: string, batch: readonly Accou
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted FROM up`;
 }
 
-function upsertDealsSql(teamId: string, source: string, batch: readonly DealRecord[]): SQL {
+/** Deal fields a file may lack; outcome stands for the stage and won/closed flag columns together. */
+export type DealColumn =
+  | 'accountName'
+  | 'accountExternalId'
+  | 'name'
+  | 'stage'
+  | 'outcome'
+  | 'amount'
+  | 'createdOn'
+  | 'closedOn'
+  | 'owner'
+  | 'product';
+export type ChurnColumn = 'accountExternalId' | 'accountName' | 'reason' | 'amount';
+
+/** Which columns the file has: a field it lacks keeps what is stored (a new row gets null). */
+export interface PartialUpsertArgs<R, C extends string> extends UpsertArgs<R> {
+  present: ReadonlySet<C>;
+  /** Attribute keys the file has a column for: an empty cell there clears the stored value, others stay. */
+  attributeKeys: readonly string[];
+}
+
+export const upsertDeals = (db: Db, a: PartialUpsertArgs<DealRecord, DealColumn>) => inserted(db, upsertDealsSql(a));
+export const upsertChurn = (db: Db, a: PartialUpsertArgs<ChurnRecord, ChurnColumn>) => inserted(db, upsertChurnSql(a));
+
+const textArray = (keys: readonly string[]) => sql`${JSON.stringify(keys)}::jsonb`;
+
+/** Stored attributes without the keys the file speaks for, then the file's own. */
+const mergedAttributes = (stored: SQL, drop: readonly string[]) =>
+  sql`(coalesce(${stored}, '{}'::jsonb) - array(SELECT jsonb_array_elements_text(${textArray(drop)}))) || coalesce(x.attributes, '{}'::jsonb)`;
+
+// A deal row is a snapshot of the CRM: every field the file has a column for is replaced (an empty
+// cell clears it), and a field it has no column for keeps what is stored, so a partial file (ids and
+// amounts only) never erases stages, accounts, dates or owners. The account link survives only when
+// the deal still points at the same account.
+function upsertDealsSql(a: PartialUpsertArgs<DealRecord, DealColumn>): SQL {
+  const { teamId, source, present } = a;
   const json = JSON.stringify(
-    batch.map((r) => ({
+    a.records.map((r) => ({
       external_id: r.externalId,
       account_name: r.accountName,
       name: r.name,
@@ -86,7 +117,7 @@ function upsertDealsSql(teamId: string, source: string, batch: readonly DealReco
       outcome: r.outcome,
       amount: r.amount,
       created_on: r.createdOn,
-      closed_on: r.closedOn,
+      close_date: r.closeDate,
       owner: r.owner,
       product: r.product,
       // The link keys live in attributes: the deals table has no column for them.
@@ -97,17 +128,36 @@ function upsertDealsSql(teamId: string, source: string, batch: readonly DealReco
       },
     })),
   );
-  // A deal row is a snapshot of the CRM: every field is replaced. The account link survives only
-  // when the deal still points at the same account.
+  const pick = (c: DealColumn, col: string) => (present.has(c) ? sql.raw(`x.${col}`) : sql.raw(`d.${col}`));
+  const drop = [
+    ...a.attributeKeys,
+    'expected_close_date',
+    ...(present.has('accountName') ? ['account_normalized_name'] : []),
+    ...(present.has('accountExternalId') ? ['account_external_id'] : []),
+  ];
   return sql`
-    WITH up AS (
+    WITH x AS (
+      SELECT * FROM json_to_recordset(${json}::json) AS x(external_id text, account_name text, name text, stage text,
+        outcome text, amount double precision, created_on date, close_date date, owner text, product text,
+        attributes jsonb)
+    ), m AS (
+      SELECT x.external_id, ${pick('accountName', 'account_name')} AS account_name, ${pick('name', 'name')} AS name,
+        ${pick('stage', 'stage')} AS stage,
+        ${present.has('outcome') ? sql`x.outcome` : sql`coalesce(d.outcome, 'open')`} AS outcome,
+        ${pick('amount', 'amount')} AS amount, ${pick('createdOn', 'created_on')} AS created_on,
+        ${present.has('closedOn') ? sql`x.close_date` : sql`coalesce(d.closed_on, (d.attributes->>'expected_close_date')::date)`} AS close_date,
+        ${pick('owner', 'owner')} AS owner, ${pick('product', 'product')} AS product,
+        ${mergedAttributes(sql`d.attributes`, drop)} AS attributes
+      FROM x LEFT JOIN deals d ON d.team_id = ${teamId} AND d.external_id = x.external_id
+    ), up AS (
       INSERT INTO deals (team_id, external_id, source, account_name, name, stage, outcome, amount, created_on,
         closed_on, owner, product, attributes)
-      SELECT ${teamId}, x.external_id, ${source}, x.account_name, x.name, x.stage, x.outcome, x.amount,
-        x.created_on, x.closed_on, x.owner, x.product, coalesce(x.attributes, '{}'::jsonb)
-      FROM json_to_recordset(${json}::json) AS x(external_id text, account_name text, name text, stage text,
-        outcome text, amount double precision, created_on date, closed_on date, owner text, product text,
-        attributes jsonb)
+      SELECT ${teamId}, m.external_id, ${source}, m.account_name, m.name, m.stage, m.outcome, m.amount, m.created_on,
+        -- An open deal's close date is a forecast, not a fact: it is kept apart from closed_on.
+        CASE WHEN m.outcome = 'open' THEN NULL ELSE m.close_date END, m.owner, m.product,
+        CASE WHEN m.outcome = 'open' AND m.close_date IS NOT NULL
+          THEN m.attributes || jsonb_build_object('expected_close_date', m.close_date) ELSE m.attributes END
+      FROM m
       ON CONFLICT (team_id, external_id) DO UPDATE SET
         source = excluded.source,
         account_id = CASE
@@ -135,9 +185,11 @@ function upsertDealsSql(teamId: string, source: string, batch: readonly DealReco
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted FROM up`;
 }
 
-function upsertChurnSql(teamId: string, source: string, batch: readonly ChurnRecord[]): SQL {
+// Churn events follow the deals' rule: a column the file lacks keeps what is stored.
+function upsertChurnSql(a: PartialUpsertArgs<ChurnRecord, ChurnColumn>): SQL {
+  const { teamId, source, present } = a;
   const json = JSON.stringify(
-    batch.map((r) => ({
+    a.records.map((r) => ({
       external_id: r.externalId,
       account_external_id: r.accountExternalId,
       churned_on: r.churnedOn,
@@ -150,14 +202,18 @@ function upsertChurnSql(teamId: string, source: string, batch: readonly ChurnRec
       },
     })),
   );
+  const pick = (c: ChurnColumn, col: string) => (present.has(c) ? sql.raw(`x.${col}`) : sql.raw(`d.${col}`));
+  const drop = [...a.attributeKeys, ...(present.has('accountName') ? ['account_name', 'account_normalized_name'] : [])];
   return sql`
-    WITH up AS (
+    WITH x AS (
+      SELECT * FROM json_to_recordset(${json}::json) AS x(external_id text, account_external_id text, churned_on date,
+        reason text, amount double precision, attributes jsonb)
+    ), up AS (
       INSERT INTO churn_events (team_id, external_id, source, account_external_id, churned_on, reason, amount,
         attributes)
-      SELECT ${teamId}, x.external_id, ${source}, x.account_external_id, x.churned_on, x.reason, x.amount,
-        coalesce(x.attributes, '{}'::jsonb)
-      FROM json_to_recordset(${json}::json) AS x(external_id text, account_external_id text, churned_on date,
-        reason text, amount double precision, attributes jsonb)
+      SELECT ${teamId}, x.external_id, ${source}, ${pick('accountExternalId', 'account_external_id')}, x.churned_on,
+        ${pick('reason', 'reason')}, ${pick('amount', 'amount')}, ${mergedAttributes(sql`d.attributes`, drop)}
+      FROM x LEFT JOIN churn_events d ON d.team_id = ${teamId} AND d.external_id = x.external_id
       ON CONFLICT (team_id, external_id) DO UPDATE SET
         source = excluded.source,
         account_id = CASE

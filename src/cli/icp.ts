@@ -16,14 +16,16 @@ import { checkCompany } from '../check/check-company.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { renderBlocks } from '../console/render.ts';
 import type { Deps } from '../deps.ts';
-import { AppError, ErrorCode, ImportError, isAppError } from '../errors.ts';
+import { AppError, ErrorCode, formatRowError, ImportError, isAppError } from '../errors.ts';
 import { type StoredTier, storedTierLabels, storedTierText } from '../icp/types.ts';
+import { parseStageMap } from '../import/stages.ts';
 import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
 import { createReminderClient, sendDueReminders } from '../review/scheduler.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
 import { importFile } from '../usecases/import-file.ts';
 import { bullets, need, print, readFile, versionArg, versionCommands } from './common.ts';
+import { csvLine } from './csv.ts';
 import { PERSONAS_USAGE, personaCommands } from './personas.ts';
 
 export interface CliIo {
@@ -42,6 +44,7 @@ ICP versions
 
 Data
   import accounts|deals|churn <file.csv> [--format auto|hubspot|salesforce|generic]
+                               [--stage-map "Stage=won|lost|open,…"]   what your own deal stages mean
   rescore                      score every account under the current ICP and store tiers
   scores [--csv]               every account with its score and tier (to write back into the CRM)
 
@@ -91,11 +94,6 @@ function dateArg(v: string): Date {
   return d;
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 export const commands: Record<string, Handler> = {
   ...personaCommands,
   ...versionCommands({
@@ -141,12 +139,14 @@ export const commands: Record<string, Handler> = {
     if (!['auto', 'hubspot', 'salesforce', 'generic'].includes(format)) {
       throw new AppError(ErrorCode.BadInput, `--format must be auto, hubspot, salesforce or generic, got “${format}”.`);
     }
+    const stageMap = parseStageMap(([] as unknown[]).concat(ctx.flags['stage-map'] ?? []).map(String));
     const progress = !ctx.json && process.stderr.isTTY;
     const summary = await importFile(ctx.deps.db, {
       teamId: ctx.teamId,
       kind,
       input: path,
       format: format as 'auto',
+      stageMap,
       onProgress: (n) => {
         if (progress && n % 5000 === 0) process.stderr.write(`\r  ${n.toLocaleString('en-US')} rows…`);
         else if (!progress && !ctx.json && n % 50_000 === 0) ctx.io.err(`  ${n.toLocaleString('en-US')} rows…`);
@@ -192,9 +192,16 @@ export const commands: Record<string, Handler> = {
       const header = 'external_id,name,domain,score,tier,tier_low,tier_high,icp_version';
       const label = (t: string | null) => (t ? (storedTierLabels[t as StoredTier] ?? t) : '');
       const lines = rows.map((r) =>
-        [r.externalId, r.name, r.domain, r.score, label(r.tier), label(r.tierLow), label(r.tierHigh), r.icpVersion]
-          .map(csvCell)
-          .join(','),
+        csvLine([
+          r.externalId,
+          r.name,
+          r.domain,
+          r.score,
+          label(r.tier),
+          label(r.tierLow),
+          label(r.tierHigh),
+          r.icpVersion,
+        ]),
       );
       ctx.io.out([header, ...lines].join('\n'));
       return 0;
@@ -332,6 +339,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
         team: { type: 'string' },
         user: { type: 'string' },
         format: { type: 'string' },
+        'stage-map': { type: 'string', multiple: true },
         version: { type: 'string' },
         window: { type: 'string' },
         'as-of': { type: 'string' },
@@ -378,7 +386,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       io.err(
         `${err.message}\n${err.rowErrors
           .slice(0, 50)
-          .map((e) => `  row ${e.row}, ${e.column} = "${e.value}": ${e.problem}`)
+          .map((e) => `  ${formatRowError(e)}`)
           .join('\n')}${err.rowErrors.length > 50 ? `\n  …and ${err.rowErrors.length - 50} more` : ''}`,
       );
       return 2;

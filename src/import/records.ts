@@ -5,11 +5,12 @@
  * pass that keeps only per-column counters) before any row is converted.
  */
 import { createHash } from 'node:crypto';
-import type { RowError } from '../errors.ts';
+import { previewValue, type RowError } from '../errors.ts';
 import { normalizeCountry } from '../icp/geo.ts';
 import { normalizeCompanyName, registrableDomain } from '../lookup/normalize.ts';
 import type { AccountField, AttributeColumn, ChurnField, ColumnMap, DealField, ImportKind } from './headers.ts';
 import type { CsvRow } from './read.ts';
+import { decideOutcome, type Outcome, type StageMap } from './stages.ts';
 import {
   type DateOrder,
   isBlank,
@@ -41,8 +42,6 @@ export interface AccountRecord {
   attributes: Attributes;
 }
 
-export type Outcome = 'won' | 'lost' | 'open';
-
 export interface DealRecord {
   externalId: string;
   name: string | null;
@@ -51,10 +50,12 @@ export interface DealRecord {
   accountNormalizedName: string | null;
   accountExternalId: string | null;
   stage: string | null;
-  outcome: Outcome;
+  /** Null when the file has no stage or won/closed column (an existing deal keeps its outcome). */
+  outcome: Outcome | null;
   amount: number | null;
   createdOn: string | null;
-  closedOn: string | null;
+  /** The close date as the file gives it: the real one for a closed deal, a forecast for an open one. */
+  closeDate: string | null;
   owner: string | null;
   product: string | null;
   attributes: Attributes;
@@ -259,40 +260,6 @@ export function rowHash(cells: readonly string[]): string {
     .slice(0, 20)}`;
 }
 
-const WON_KEYS = new Set(['won', 'closedwon', 'win', 'dealwon']);
-const LOST_KEYS = new Set(['lost', 'closedlost', 'loss', 'deallost']);
-
-/** Outcome from a stage label or internal id: Won/Closed Won/closedwon → won, Lost/… → lost, else open. */
-export function outcomeFromStage(stage: string | null): Outcome {
-  if (!stage) return 'open';
-  const lower = stage.toLowerCase();
-  const key = lower.replace(/[^a-z]/g, '');
-  if (WON_KEYS.has(key)) return 'won';
-  if (LOST_KEYS.has(key)) return 'lost';
-  const words = lower.split(/[^a-z]+/);
-  if (words.includes('won')) return 'won';
-  if (words.includes('lost')) return 'lost';
-  return 'open';
-}
-
-/**
- * Outcome from explicit flags where the export has them (HubSpot "Is Closed Won", Salesforce
- * IsWon + IsClosed: orgs rename stages, the flags stay true), otherwise from the stage name.
- */
-export function decideOutcome(flags: {
-  stage: string | null;
-  isClosedWon?: boolean | null | undefined;
-  isWon?: boolean | null | undefined;
-  isClosed?: boolean | null | undefined;
-}): Outcome {
-  const byStage = outcomeFromStage(flags.stage);
-  if (flags.isClosed === false) return 'open';
-  if (flags.isWon === true || flags.isClosedWon === true) return 'won';
-  if (flags.isClosed === true) return flags.isWon === false ? 'lost' : byStage === 'won' ? 'won' : 'lost';
-  if (flags.isWon === false || flags.isClosedWon === false) return byStage === 'won' ? 'open' : byStage;
-  return byStage;
-}
-
 /** Caches a pure per-column parser: CRM columns repeat values (dates, sizes, countries) a lot. */
 function memo<T>(fn: (raw: string) => T, cap = 20_000): (raw: string) => T {
   const cache = new Map<string, T>();
@@ -328,7 +295,7 @@ class RowReader {
 
   push(e: RowError): void {
     this.errorCount++;
-    if (this.errors.length < MAX_ROW_ERRORS) this.errors.push(e);
+    if (this.errors.length < MAX_ROW_ERRORS) this.errors.push({ ...e, value: previewValue(e.value) });
   }
 
   raw(row: CsvRow, field: string): string | null {
@@ -437,6 +404,28 @@ function attributesOf(readers: readonly AttrReader[], row: CsvRow): Attributes {
 /** Row errors kept for the report; the rest are only counted. */
 export const MAX_ROW_ERRORS = 1000;
 
+/** Longest cell accepted: Salesforce's largest text field (Long Text Area) holds 131,072 characters. */
+export const MAX_CELL_CHARS = 131_072;
+/**
+ * Longest name or id: they are indexed, and a PostgreSQL btree entry holds at most about 2,700 bytes
+ * (500 characters of up to 4 UTF-8 bytes stay below it). Salesforce names stop at 255 characters.
+ */
+export const MAX_KEY_CHARS = 500;
+const KEY_FIELDS = ['externalId', 'name', 'accountName', 'accountExternalId', 'domain', 'website'];
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a NUL byte is exactly what this looks for
+const BAD_CHAR = /[\u0000\uFFFD]/;
+
+/** Problems of one cell whatever its column: a NUL byte, U+FFFD, or more text than any CRM stores. */
+function cellProblem(cell: string, max: number): string | null {
+  if (cell.length > max) {
+    return `is ${cell.length.toLocaleString('en-US')} characters long; at most ${max.toLocaleString('en-US')} are accepted here`;
+  }
+  if (!BAD_CHAR.test(cell)) return null;
+  return cell.includes('\u0000')
+    ? 'contains a NUL byte (is this a binary file, or UTF-16 saved without a byte-order mark?)'
+    : 'contains U+FFFD (�), a character already lost when the file was converted: fix the text at its source and export again';
+}
+
 /**
  * Validates and converts rows of one file into records of `kind`, one row at a time as the file
  * streams by. Column-wide decisions (day/month order, decimal comma, attribute types) come from
@@ -451,7 +440,13 @@ export class RecordBuilder<K extends ImportKind> {
   private readonly plans: AttrReader[];
   private readonly countryOf = memo(normalizeCountry);
   private readonly domainOf = memo(registrableDomain);
+  private readonly keyColumns: ReadonlySet<number>;
   private unknownCountries = 0;
+  /** Deals: rows whose close date is before their create date. */
+  private readonly closeBeforeCreate: number[] = [];
+  private closeBeforeCreateCount = 0;
+  /** Deals: stages nobody said the meaning of, with their row count. */
+  readonly unknownStages = new Map<string, number>();
   /** External ids seen, to count repeats (and every id written, for linking). */
   readonly ids = new Set<string>();
   repeated = 0;
@@ -459,10 +454,13 @@ export class RecordBuilder<K extends ImportKind> {
   constructor(
     readonly kind: K,
     readonly columns: ColumnMap<string>,
-    headers: readonly string[],
+    private readonly headers: readonly string[],
     decisions: ColumnDecisions,
+    private readonly stageMap?: StageMap,
   ) {
     this.reader = new RowReader(headers, columns.fields, decisions);
+    const fields = columns.fields as Partial<Record<string, number>>;
+    this.keyColumns = new Set(KEY_FIELDS.map((f) => fields[f]).filter((i) => i !== undefined));
     this.plans = attrReaders(decisions.plans);
     this.warnings = [...columns.notes];
     this.fileError =
@@ -470,7 +468,9 @@ export class RecordBuilder<K extends ImportKind> {
         ? 'no company name column (e.g. "Company name", "Account Name", "name", "account")'
         : kind === 'churn' && columns.fields.churnedOn === undefined
           ? 'no churn date column (e.g. "churn_date", "Churned On", "Cancellation Date")'
-          : null;
+          : kind === 'deals' && !hasOutcomeColumn(columns) && !hasAccountColumn(columns)
+            ? 'this deals file has no stage or won/closed column and no account column, so it cannot say which deals were won nor whose they are: add a "Stage" (or "Won") column and an "Account Name" (or "Account ID") column'
+            : null;
   }
 
   /** Row errors so far (capped) and their total count. */
@@ -486,8 +486,21 @@ export class RecordBuilder<K extends ImportKind> {
     for (const e of errors) this.reader.push(e);
   }
 
+  /** Row errors for cells no record may hold; true when the row has none. */
+  private cellsOk(row: CsvRow): boolean {
+    let ok = true;
+    row.cells.forEach((cell, i) => {
+      const problem = cellProblem(cell, this.keyColumns.has(i) ? MAX_KEY_CHARS : MAX_CELL_CHARS);
+      if (!problem) return;
+      ok = false;
+      this.reader.push({ row: row.line, column: this.headers[i] || `column ${i + 1}`, value: cell, problem });
+    });
+    return ok;
+  }
+
   /** The record of one row, or null when the row has errors (then they are in `errors`). */
   build(row: CsvRow): RecordsByKind[K] | null {
+    if (!this.cellsOk(row)) return null;
     let r: AccountRecord | DealRecord | ChurnRecord | null;
     if (this.kind === 'accounts') {
       const a = buildAccount(this.reader, row, this.plans, this.columns.revenueScale, this.countryOf, this.domainOf);
@@ -495,8 +508,8 @@ export class RecordBuilder<K extends ImportKind> {
       r = a ? a.record : null;
     } else if (this.kind === 'deals') {
       const before = this.reader.errorCount;
-      r = buildDeal(this.reader, row, this.plans);
-      if (this.reader.errorCount > before) r = null;
+      const d = buildDeal(this.reader, row, this.plans, this.stageMap, hasOutcomeColumn(this.columns));
+      r = this.reader.errorCount > before ? null : this.checkDeal(row, d);
     } else {
       r = buildChurn(this.reader, row, this.plans);
     }
@@ -508,9 +521,38 @@ export class RecordBuilder<K extends ImportKind> {
     return r as RecordsByKind[K] | null;
   }
 
+  /** Records a deal's unknown stage (an error on its first row only) and a close date before creation. */
+  private checkDeal(row: CsvRow, d: DealRecord | 'unknown'): DealRecord | null {
+    if (d === 'unknown') {
+      const stage = this.reader.raw(row, 'stage') ?? '';
+      const n = this.unknownStages.get(stage) ?? 0;
+      this.unknownStages.set(stage, n + 1);
+      if (n === 0)
+        this.reader.fail(
+          row,
+          'stage',
+          `unknown deal stage: say whether it means won, lost or open with --stage-map "${stage}=lost"`,
+        );
+      else this.reader.errorCount++;
+      return null;
+    }
+    if (d.createdOn && d.closeDate && d.closeDate < d.createdOn) {
+      this.closeBeforeCreateCount++;
+      if (this.closeBeforeCreate.length < 10) this.closeBeforeCreate.push(row.line);
+    }
+    return d;
+  }
+
   /** Summary warnings, once every row has been built. */
   finish(): string[] {
     const warnings = [...this.warnings];
+    if (this.closeBeforeCreateCount > 0) {
+      const n = this.closeBeforeCreateCount;
+      const more = n > this.closeBeforeCreate.length ? ', …' : '';
+      warnings.push(
+        `${n} deal(s) close before they were created (row${n > 1 ? 's' : ''} ${this.closeBeforeCreate.join(', ')}${more}): imported, but left out of sales-cycle figures`,
+      );
+    }
     if (this.unknownCountries > 0) {
       warnings.push(
         `${this.unknownCountries} row(s) have a country that was not recognised (kept in attributes.country_raw)`,
@@ -573,18 +615,34 @@ function buildAccount(
   };
 }
 
-function buildDeal(reader: RowReader, row: CsvRow, plans: readonly AttrReader[]): DealRecord {
+const OUTCOME_FIELDS = ['stage', 'isClosedWon', 'isWon', 'isClosed'] as const;
+const ACCOUNT_FIELDS = ['accountName', 'accountExternalId'] as const;
+
+/** Whether a deals file says anything about outcomes (a stage or a won/closed flag column). */
+export const hasOutcomeColumn = (c: ColumnMap<string>) => OUTCOME_FIELDS.some((f) => c.fields[f] !== undefined);
+const hasAccountColumn = (c: ColumnMap<string>) => ACCOUNT_FIELDS.some((f) => c.fields[f] !== undefined);
+
+function buildDeal(
+  reader: RowReader,
+  row: CsvRow,
+  plans: readonly AttrReader[],
+  stageMap: StageMap | undefined,
+  withOutcome: boolean,
+): DealRecord | 'unknown' {
   const stage = reader.text(row, fd('stage'));
-  const outcome = decideOutcome({
-    stage,
-    isClosedWon: reader.bool(row, fd('isClosedWon')),
-    isWon: reader.bool(row, fd('isWon')),
-    isClosed: reader.bool(row, fd('isClosed')),
-  });
+  const decided = withOutcome
+    ? decideOutcome(
+        {
+          stage,
+          isClosedWon: reader.bool(row, fd('isClosedWon')),
+          isWon: reader.bool(row, fd('isWon')),
+          isClosed: reader.bool(row, fd('isClosed')),
+        },
+        stageMap,
+      )
+    : null;
+  if (decided === 'unknown') return 'unknown';
   const attributes = attributesOf(plans, row);
-  const closeDate = reader.date(row, fd('closedOn'));
-  // An open deal's close date is a forecast, not a fact: keep it out of closedOn.
-  if (outcome === 'open' && closeDate) attributes.expected_close_date = closeDate;
   const accountName = reader.text(row, fd('accountName'));
   return {
     externalId: reader.text(row, fd('externalId')) ?? rowHash(row.cells),
@@ -593,10 +651,10 @@ function buildDeal(reader: RowReader, row: CsvRow, plans: readonly AttrReader[])
     accountNormalizedName: accountName ? normalizeCompanyName(accountName) : null,
     accountExternalId: reader.text(row, fd('accountExternalId')),
     stage,
-    outcome,
+    outcome: decided,
     amount: reader.number(row, fd('amount')),
     createdOn: reader.date(row, fd('createdOn')),
-    closedOn: outcome === 'open' ? null : closeDate,
+    closeDate: reader.date(row, fd('closedOn')),
     owner: reader.text(row, fd('owner')),
     product: reader.text(row, fd('product')),
     attributes,

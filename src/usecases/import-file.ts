@@ -6,18 +6,29 @@
  */
 import type { Db } from '../../db/client.ts';
 import { refreshNameWords } from '../../db/queries/accounts.ts';
-import { linkChurn, linkCounts, linkDeals, upsertAccounts, upsertChurn, upsertDeals } from '../../db/queries/import.ts';
-import { ImportError, type RowError } from '../errors.ts';
+import {
+  type ChurnColumn,
+  type DealColumn,
+  linkChurn,
+  linkCounts,
+  linkDeals,
+  upsertAccounts,
+  upsertChurn,
+  upsertDeals,
+} from '../../db/queries/import.ts';
+import { AppError, ErrorCode, ImportError, previewValue, type RowError } from '../errors.ts';
 import { type ColumnMap, type CsvFormat, type FormatOption, type ImportKind, mapHeaders } from '../import/headers.ts';
-import { type CsvInput, type CsvRow, type CsvScan, CsvSource } from '../import/read.ts';
+import { CsvFileError, type CsvInput, type CsvRow, type CsvScan, CsvSource } from '../import/read.ts';
 import {
   type AccountRecord,
   type ChurnRecord,
   type ColumnDecisions,
   ColumnStats,
   type DealRecord,
+  hasOutcomeColumn,
   RecordBuilder,
 } from '../import/records.ts';
+import type { StageMap } from '../import/stages.ts';
 
 export interface ImportOptions {
   teamId: string;
@@ -28,6 +39,8 @@ export interface ImportOptions {
   format?: FormatOption;
   /** Called after each written batch with the number of records written so far. */
   onProgress?: (rowsDone: number) => void;
+  /** Deals: what the team's own stage names mean (see src/import/stages.ts parseStageMap). */
+  stageMap?: StageMap;
 }
 
 export interface ImportSummary {
@@ -68,6 +81,48 @@ function lastPerId<T extends { externalId: string }>(batch: T[]): T[] {
 
 function byRow(a: RowError, b: RowError): number {
   return a.row - b.row;
+}
+
+const DEAL_COLUMNS: readonly DealColumn[] = [
+  'accountName',
+  'accountExternalId',
+  'name',
+  'stage',
+  'amount',
+  'createdOn',
+  'closedOn',
+  'owner',
+  'product',
+];
+const CHURN_COLUMNS: readonly ChurnColumn[] = ['accountExternalId', 'accountName', 'reason', 'amount'];
+
+/** The fields the file has a column for: the others keep what an earlier import stored. */
+function presentColumns<C extends string>(columns: ColumnMap<string>, all: readonly C[]): Set<C> {
+  return new Set(all.filter((f) => columns.fields[f] !== undefined));
+}
+
+/** A write the database refused despite validation: one short line, never the statement or its rows. */
+function writeFailure(err: unknown, firstLine: number, lastLine: number): AppError {
+  const cause = (err as { cause?: unknown }).cause ?? err;
+  const reason = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!.slice(0, 200);
+  return new AppError(
+    ErrorCode.ImportFailed,
+    `Import failed: the database refused rows ${firstLine}–${lastLine} (${reason}); nothing was imported.`,
+    { cause: err },
+  );
+}
+
+/** The refusal for deal stages nobody said the meaning of, with the option that fixes it. */
+function unknownStagesMessage(stages: ReadonlyMap<string, number>): string {
+  const list = [...stages].slice(0, 10).map(([s, n]) => `"${s}" (${n} deal${n > 1 ? 's' : ''})`);
+  const example = [...stages.keys()]
+    .slice(0, 2)
+    .map((s, i) => `${s}=${i === 0 ? 'lost' : 'open'}`)
+    .join(',');
+  return (
+    `Import failed: ${stages.size} deal stage(s) are not known: ${list.join(', ')}${stages.size > 10 ? ', …' : ''}. ` +
+    `Nothing was imported. Say what each means (won, lost or open) and import again with --stage-map "${example}".`
+  );
 }
 
 /**
@@ -122,6 +177,8 @@ async function writePass(
   let writeError: unknown = null;
   let inserted = 0;
   let written = 0;
+  let batchFirst = 0;
+  let batchLast = 0;
 
   const setHeaders = (h: string[]) => {
     headers = h;
@@ -129,14 +186,30 @@ async function writePass(
     source = sourceOf(columns.format);
     if (!decided) stats = new ColumnStats(columns);
   };
-  const write = async (records: AnyRecord[]): Promise<void> => {
-    const args = { teamId: opts.teamId, source };
-    inserted +=
-      opts.kind === 'accounts'
-        ? await upsertAccounts(tx, { ...args, records: records as AccountRecord[] })
-        : opts.kind === 'deals'
-          ? await upsertDeals(tx, { ...args, records: records as DealRecord[] })
-          : await upsertChurn(tx, { ...args, records: records as ChurnRecord[] });
+  const write = async (records: AnyRecord[], first: number, last: number): Promise<void> => {
+    const c = columns!;
+    const args = { teamId: opts.teamId, source, attributeKeys: c.attributes.map((a) => a.key) };
+    try {
+      inserted +=
+        opts.kind === 'accounts'
+          ? await upsertAccounts(tx, { ...args, records: records as AccountRecord[] })
+          : opts.kind === 'deals'
+            ? await upsertDeals(tx, {
+                ...args,
+                records: records as DealRecord[],
+                present: new Set([
+                  ...presentColumns(c, DEAL_COLUMNS),
+                  ...(hasOutcomeColumn(c) ? ['outcome' as const] : []),
+                ]),
+              })
+            : await upsertChurn(tx, {
+                ...args,
+                records: records as ChurnRecord[],
+                present: presentColumns(c, CHURN_COLUMNS),
+              });
+    } catch (err) {
+      throw writeFailure(err, first, last);
+    }
     written += records.length;
     opts.onProgress?.(written);
   };
@@ -147,7 +220,7 @@ async function writePass(
     const records = lastPerId(batch);
     batch = [];
     if ((builder?.errorCount ?? 1) > 0 || records.length === 0) return;
-    inflight = write(records).catch((err: unknown) => {
+    inflight = write(records, batchFirst, batchLast).catch((err: unknown) => {
       writeError = err;
     });
   };
@@ -157,13 +230,17 @@ async function writePass(
     const record = b.build(row);
     // After the first row error nothing more is written: the rest is parsed for its errors only.
     if (b.errorCount > 0) batch.length = 0;
-    else if (record) batch.push(record);
+    else if (record) {
+      if (batch.length === 0) batchFirst = row.line;
+      batchLast = row.line;
+      batch.push(record);
+    }
     return batch.length >= IMPORT_BATCH_SIZE ? flush() : undefined;
   };
   const makeBuilder = (): void => {
     if (!columns) setHeaders([]);
     decisions ??= stats!.decide();
-    builder = new RecordBuilder(opts.kind, columns!, headers, decisions);
+    builder = new RecordBuilder(opts.kind, columns!, headers, decisions, opts.stageMap);
     builder.addErrors(fieldErrors);
   };
   const decide = async (): Promise<void> => {
@@ -229,6 +306,19 @@ export async function importFile(db: Db, opts: ImportOptions): Promise<ImportSum
     let unlinked: number | undefined;
     const warnings: string[] = [];
 
+    const encoding = await file.encoding().catch((err: unknown) => {
+      if (!(err instanceof CsvFileError)) throw err;
+      throw new ImportError(
+        [{ row: err.line, column: '', value: '', problem: err.problem }],
+        `Import failed: ${err.problem}. Nothing was imported.`,
+      );
+    });
+    if (encoding !== 'utf-8') {
+      warnings.push(
+        `read as ${encoding === 'windows-1252' ? 'Windows-1252 (Latin-1)' : 'UTF-16'}: the file is not UTF-8`,
+      );
+    }
+
     await db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as Db;
       try {
@@ -246,7 +336,7 @@ export async function importFile(db: Db, opts: ImportOptions): Promise<ImportSum
         const header: RowError = {
           row: result.headerLine,
           column: '',
-          value: result.headers.join(',').slice(0, 200),
+          value: previewValue(result.headers.join(',')),
           problem: builder?.fileError ?? 'no header row',
         };
         throw new ImportError([...result.fieldErrors, header].sort(byRow));
@@ -256,9 +346,16 @@ export async function importFile(db: Db, opts: ImportOptions): Promise<ImportSum
         const errors = [...builder.errors].sort(byRow);
         throw new ImportError(
           errors,
-          total > errors.length
-            ? `Import failed with ${total} problem(s) (the first ${errors.length} are listed); nothing was imported.`
-            : undefined,
+          builder.unknownStages.size > 0
+            ? unknownStagesMessage(builder.unknownStages)
+            : total > errors.length
+              ? `Import failed with ${total} problem(s) (the first ${errors.length} are listed); nothing was imported.`
+              : undefined,
+        );
+      }
+      if (opts.kind === 'deals' && !hasOutcomeColumn(result.columns) && result.inserted > 0) {
+        warnings.push(
+          `${result.inserted} new deal(s) imported as open: the file has no stage or won column (deals already imported keep theirs)`,
         );
       }
 

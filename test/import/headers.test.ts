@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, headerKey, mapHeaders } from '../../src/import/headers.ts';
-import { decideOutcome, outcomeFromStage } from '../../src/import/records.ts';
+import { decideOutcome, outcomeFromStage } from '../../src/import/stages.ts';
 
 const headersJson = fileURLToPath(
   new URL('../../../shared/data/crm-export-headers/crm_export_headers.json', import.meta.url),

@@ -221,7 +221,7 @@ describe('importFile on CRM-style exports', () => {
       [4, '', '3,C', 'has 2 fields but the header has 4'],
       [5, 'close_date', '2020-02-30', 'not a valid date'],
     ]);
-    expect(err.userMessage).toMatch(/row 3, close_date = "someday": not a date/);
+    expect(err.userMessage).toMatch(/row 3, column "close_date" = "someday": not a date/);
     const [n] = await t.db.select({ n: count() }).from(deals);
     expect(n!.n).toBe(0);
   });
