@@ -92,12 +92,11 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
       if (needsAi(base.text, deps.llm)) {
         // The model may take seconds: acknowledge now, answer through response_url.
         await answer.hold(':hourglass_flowing_sand: Checking… (reading your description)');
-        await answer.send(renderOutcome(await checkCompany(deps, { ...base, useAi: true, logBehind: true })));
+        await answer.send(renderOutcome(await checkCompany(deps, { ...base, useAi: true })));
         return;
       }
       // A database-only check normally answers inside the ack.
-      // The log row is written right behind the answer (it does not hold the ack up).
-      const work = checkCompany(deps, { ...base, useAi: false, logBehind: true }).then(renderOutcome);
+      const work = checkCompany(deps, { ...base, useAi: false }).then(renderOutcome);
       await answer.within(work, ':hourglass_flowing_sand: Checking…');
     });
   });
@@ -231,7 +230,6 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
         userId: shortcut.user.id,
         text: query,
         useAi: false,
-        logBehind: true,
       });
       const msg = renderOutcome(outcome);
       if (others.length > 0) {
@@ -273,7 +271,7 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
     const result = homeCheckResult(
       deps,
       parsed.text,
-      checkCompany(deps, { teamId, userId: body.user.id, text: parsed.text, useAi, logBehind: true }),
+      checkCompany(deps, { teamId, userId: body.user.id, text: parsed.text, useAi }),
     );
     // A database-only check answers in the ack (Slack allows 3 s); the model may take longer: the
     // modal says so at once and is updated when the answer is ready.

@@ -205,13 +205,10 @@ export const checks = pgTable(
     userId: text('user_id').notNull(),
     query: text('query').notNull(),
     /**
-     * The account the check resolved to, as it was then. Deliberately not a foreign key: the log is
-     * append-only history, and a foreign key would make every check lock its account row (a write to
-     * the accounts table, with its WAL, on every read-only check; migration 0009). The bot never
-     * deletes accounts; a row deleted by hand leaves this id pointing at nothing, which readers
-     * tolerate (a check re-scores from its own logged inputs, never from the account).
+     * The account the check resolved to; null once that account is deleted (a check re-scores from its
+     * own logged inputs, never from the account).
      */
-    accountId: integer('account_id'),
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
     companyName: text('company_name'),
     score: doublePrecision('score'),
     tier: text('tier'),

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { createDb, type DbHandle } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
-import { flushCheckLog } from '../db/queries/checks.ts';
 import { rescoreAll } from '../db/queries/scores.ts';
 import { queryRows } from '../db/raw.ts';
 import { createOpenAiLlm } from './ai/llm.ts';
@@ -80,7 +79,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     await seedDemoData(deps);
     logger.info('no Slack credentials configured: starting the local console');
     await runConsole(deps);
-    await flushCheckLog(handle.db);
     await handle.close();
     return;
   }
@@ -102,7 +100,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     try {
       await reminders.stop(); // no new ticks; a running one finishes before the database closes
       await slack.stop(); // stop receiving; in-flight handlers finish
-      await flushCheckLog(handle.db); // check-log rows written behind answers already sent
       await handle.close();
       process.exit(0);
     } catch (err) {

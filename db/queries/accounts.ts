@@ -33,22 +33,6 @@ export const summaryColumns = {
 };
 
 /**
- * An account as exact lookups return it (exact-lookup.ts, and exact rows of the name statement): the
- * summary plus the rest of what scoring reads, so a check that resolves exactly reads the account once.
- */
-export type MatchedAccount = AccountSummary & {
-  revenue: number | null;
-  attributes: unknown;
-  /** The team's current ICP version, read in the same statement (exact-lookup.ts; null: none applied yet). */
-  teamIcpVersion?: number | null;
-};
-
-/** True when a lookup result already carries everything scoring reads. */
-export function isMatchedAccount(a: AccountSummary): a is MatchedAccount {
-  return 'attributes' in a && 'revenue' in a;
-}
-
-/**
  * Inserts accounts for one team in batches and returns their ids in input order. Without an
  * externalId the row's position is used, so duplicate names (which real CRMs have) are kept.
  */

@@ -1,8 +1,7 @@
 /** The log of every check, and "wrong tier?" feedback. */
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { GroupCommit, ItemFailed, perHandle } from '../group-commit.ts';
-import { jsonParam, preparedRows, queryRows } from '../raw.ts';
+import { queryRows } from '../raw.ts';
 import { checks, tierFeedback } from '../schema.ts';
 
 export interface CheckLogEntry {
@@ -19,146 +18,42 @@ export interface CheckLogEntry {
 }
 
 /**
- * Writing the check log. /icp-check answers first and writes its log row right behind the answer
- * (`reserveCheckId` + `writeCheck`): the row's id is known before the answer goes out (its buttons carry
- * it), and the write does not add a round trip to the answer. Anything in this process that reads a
- * check (`getCheck`: Share, the modals) first waits for that check's pending write; `flushCheckLog`
- * waits for all of them (shutdown, tests). `logCheck` is the same, awaited.
- *
- * Concurrent writes on one database handle share one INSERT (group commit). The INSERT commits
- * asynchronously (`synchronous_commit = off` for its transaction only): a crash of the database server
- * itself could lose the last fraction of a second of check-log rows (never corrupt anything); every
- * other write (imports, reviews, reminders) stays fully durable.
+ * PostgreSQL's text and jsonb cannot hold U+0000, which a user or a CRM file can still type: it is
+ * stored as U+FFFD instead of failing the check.
  */
-const INSERT = `
-  insert into checks (id, team_id, user_id, query, account_id, company_name, score, tier, icp_version, latency_ms,
-    result)
-  select x.id, x.team_id, x.user_id, x.query, x.account_id, x.company_name, x.score, x.tier, x.icp_version,
-    x.latency_ms, x.result
-  from jsonb_to_recordset($1::jsonb) as x(id int, team_id text, user_id text, query text, account_id int,
-    company_name text, score double precision, tier text, icp_version int, latency_ms int, result jsonb),
-    (select set_config('synchronous_commit', 'off', true)) as async_commit`;
-
-type Write = { id: number; entry: CheckLogEntry };
-
-async function insertMany(db: Db, writes: Write[]): Promise<void> {
-  const rows = writes.map(({ id, entry: e }) => ({
-    id,
-    team_id: e.teamId,
-    user_id: e.userId,
-    query: e.query,
-    account_id: e.accountId,
-    company_name: e.companyName,
-    score: e.score,
-    tier: e.tier,
-    icp_version: e.icpVersion,
-    latency_ms: e.latencyMs,
-    result: e.result ?? null,
-  }));
-  await preparedRows(db, 'log_checks', INSERT, [jsonParam(rows)]);
+const storableText = <T extends string | null>(s: T): T => (s === null ? s : (s.replaceAll('\u0000', '\uFFFD') as T));
+function storableJson(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  const json = JSON.stringify(value);
+  // JSON writes U+0000 as the escape \u0000 (an escaped backslash before "u0000" is not one).
+  return json.includes('\\u0000') ? JSON.parse(json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\uFFFD')) : value;
 }
-
-/** Check-log writes gather this long before an INSERT starts: nobody waits on them (see above). */
-const WRITE_LINGER_MS = 5;
-
-const writer = perHandle(
-  (db: Db) =>
-    new GroupCommit<Write, true>(
-      async (batch) => {
-        try {
-          await insertMany(db, batch);
-          return batch.map(() => true as const);
-        } catch (err) {
-          if (batch.length === 1) throw err;
-          // One bad entry must not lose the others: insert them one by one (each fails on its own).
-          return Promise.all(
-            batch.map((w) =>
-              insertMany(db, [w]).then(
-                () => true as const,
-                (e2: unknown) => new ItemFailed(e2),
-              ),
-            ),
-          );
-        }
-      },
-      256,
-      WRITE_LINGER_MS,
-    ),
-);
 
 /**
- * Check ids reserved from the sequence in blocks, one statement per block, shared by concurrent callers
- * and fetched ahead of need.
+ * Logs a check and returns its id once the row is committed: the answer that carries the id (its
+ * buttons read the row) goes out only after this resolves, so a crash never loses a check a user saw.
  */
-class IdBlocks {
-  private ids: number[] = [];
-  private refill: Promise<void> | undefined;
-  constructor(private readonly db: Db) {}
-
-  async next(): Promise<number> {
-    while (this.ids.length === 0) await this.startRefill();
-    // Fetch the next block while a quarter of this one is left, so no check waits for it.
-    if (this.ids.length <= ID_BLOCK / 4) this.startRefill().catch(() => {});
-    return this.ids.shift() as number;
-  }
-
-  private startRefill(): Promise<void> {
-    this.refill ??= this.fetch().finally(() => {
-      this.refill = undefined;
-    });
-    return this.refill;
-  }
-
-  private async fetch(): Promise<void> {
-    const rows = await preparedRows<{ id: number }>(
-      this.db,
-      'reserve_check_ids',
-      `select nextval('checks_id_seq')::int as id from generate_series(1, ${ID_BLOCK})`,
-      [],
-    );
-    this.ids.push(...rows.map((r) => Number(r.id)));
-  }
-}
-const ID_BLOCK = 64;
-const idBlocks = perHandle((db: Db) => new IdBlocks(db));
-
-/** Per handle: writes in flight by check id, settled to the error (or null) so nothing goes unhandled. */
-const pending = perHandle((_db: Db) => new Map<number, Promise<unknown>>());
-
-/** An id for a check about to be logged (usually without a round trip: ids come in blocks). */
-export function reserveCheckId(db: Db): Promise<number> {
-  return idBlocks(db).next();
+export async function logCheck(db: Db, e: CheckLogEntry): Promise<number> {
+  const [row] = await db
+    .insert(checks)
+    .values({
+      teamId: e.teamId,
+      userId: e.userId,
+      query: storableText(e.query),
+      accountId: e.accountId,
+      companyName: storableText(e.companyName),
+      score: e.score,
+      tier: e.tier,
+      icpVersion: e.icpVersion,
+      latencyMs: e.latencyMs,
+      result: storableJson(e.result),
+    })
+    .returning({ id: checks.id });
+  return row!.id;
 }
 
-/** Queues the log row of check `id`; resolves when it is committed, rejects if it could not be. */
-export function writeCheck(db: Db, id: number, entry: CheckLogEntry): Promise<void> {
-  const write = writer(db).submit({ id, entry });
-  const inFlight = pending(db);
-  const settled = write.then(
-    () => null,
-    (err: unknown) => err ?? new Error('check log write failed'),
-  );
-  inFlight.set(id, settled);
-  void settled.then(() => inFlight.delete(id));
-  return settled.then((err) => {
-    if (err !== null) throw err;
-  });
-}
-
-/** Logs a check and returns its id once the row is committed. */
-export async function logCheck(db: Db, entry: CheckLogEntry): Promise<number> {
-  const id = await reserveCheckId(db);
-  await writeCheck(db, id, entry);
-  return id;
-}
-
-/** Resolves when every check write queued on this handle so far is settled (shutdown, tests). */
-export async function flushCheckLog(db: Db): Promise<void> {
-  await Promise.all(pending(db).values());
-}
-
+/** One logged check of the team, or null (also for another team's check). */
 export async function getCheck(db: Db, teamId: string, id: number) {
-  await pending(db).get(id); // a check answered a moment ago may still be on its way to the table
   const [row] = await db
     .select()
     .from(checks)
@@ -167,8 +62,8 @@ export async function getCheck(db: Db, teamId: string, id: number) {
   return row ?? null;
 }
 
+/** The user's latest checks, newest first (the App Home's recent checks). */
 export async function recentChecks(db: Db, teamId: string, userId: string, limit = 5) {
-  await flushCheckLog(db); // include checks answered a moment ago whose rows are still on their way
   return db
     .select({
       id: checks.id,

@@ -4,8 +4,7 @@
  *
  * The plan, one round trip per step, each step only when the previous ones cannot decide:
  *   1. the domain, when the text holds one (btree on team_id, domain);
- *   2. the exact normalised name (btree on team_id, normalized_name). Steps 1 and 2 are shared by
- *      concurrent lookups (group commit, exact-lookup.ts) and return what scoring reads;
+ *   2. the exact normalised name (btree on team_id, normalized_name);
  *   3. one statement for the name (findByNameOrWords): the exact normalised name again (a row added
  *      meanwhile still wins) and, gated on there being none, the word search: each typed word corrected
  *      against the team's word dictionary (account_name_words, trigram GIN over distinct words, not
@@ -14,10 +13,8 @@
  *      whole-name trigram similarity in SQL; only the best few rows come back;
  *   4. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
  *      index, in one transaction bounded by a statement timeout.
- * Steps 1 to 3 are named prepared statements, parsed once per connection; step 3's plan does not
- * depend on the values, so it is planned once per connection too.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import {
   type AccountSummary,
   type CompanyQuery,
@@ -29,18 +26,34 @@ import {
   type Thresholds,
 } from '../../src/lookup/resolve.ts';
 import type { Db } from '../client.ts';
-import { queryRows, queryRowsPrepared } from '../raw.ts';
-import type { MatchedAccount } from './accounts.ts';
-import { EXACT_CAP, exactByDomain, exactByName } from './exact-lookup.ts';
+import { queryRows } from '../raw.ts';
+import { accounts } from '../schema.ts';
+import { summaryColumns } from './accounts.ts';
+
+/** More exact matches than this are reported as "N or more" candidates; we never need them all. */
+export const EXACT_CAP = 50;
 
 export type { AccountSummary, Resolution } from '../../src/lookup/resolve.ts';
 
-/**
- * Accounts of the team whose registrable domain is `domain`, with what scoring reads. Concurrent
- * domain lookups share one prepared statement (exact-lookup.ts).
- */
+/** Accounts of the team whose registrable domain is `domain`, lowest id first, at most EXACT_CAP. */
 export async function findByDomain(db: Db, teamId: string, domain: string): Promise<AccountSummary[]> {
-  return exactByDomain(db, teamId, domain);
+  return db
+    .select(summaryColumns)
+    .from(accounts)
+    .where(and(eq(accounts.teamId, teamId), eq(accounts.domain, domain)))
+    .orderBy(accounts.id)
+    .limit(EXACT_CAP);
+}
+
+/** Accounts of the team whose normalised name is one of `keys`, lowest id first, at most EXACT_CAP. */
+export async function findByExactName(db: Db, teamId: string, keys: readonly string[]): Promise<AccountSummary[]> {
+  if (keys.length === 0) return [];
+  return db
+    .select(summaryColumns)
+    .from(accounts)
+    .where(and(eq(accounts.teamId, teamId), inArray(accounts.normalizedName, [...keys])))
+    .orderBy(accounts.id)
+    .limit(EXACT_CAP);
 }
 
 interface FuzzyRow {
@@ -189,9 +202,6 @@ interface WordRow extends Omit<FuzzyRow, 'id' | 'name' | 'similarity'> {
   id: number | null;
   name: string | null;
   similarity: number | string | null;
-  /** Exact rows: what scoring reads besides the summary. */
-  revenue: number | null;
-  attributes: unknown;
   /** Summary: typed-word positions with at least one dictionary word. */
   positions: number | string | null;
   /** Summary: accounts holding every typed word among the kept candidates. */
@@ -227,12 +237,10 @@ const CONJUNCTION = [1, 2, 3, 4, 5];
  *
  * `words` is null after an exact hit, or when no typed word resembles any word of the team's names.
  *
- * Planning this statement took about a quarter of its server time. So the values enter through the
- * materialized `input` CTE and the constants are literals: the plan then does not depend on the values,
- * and PostgreSQL keeps one generic plan per connection for the prepared statement (after its first five
- * custom plans). The LIMITs on `groups` (at most 3) and `leave_one_out` (at most MAX_WORDS) cut
- * nothing; they keep the row estimates true, hence the estimated cost small (~3k instead of ~70k for
- * six words: 100k would switch JIT compilation on, ~100 ms).
+ * The values enter through the materialized `input` CTE and the constants are literals, so the plan
+ * does not depend on the values. The LIMITs on `groups` (at most 3) and `leave_one_out` (at most
+ * MAX_WORDS) cut nothing; they keep the row estimates true, hence the estimated cost small (~3k
+ * instead of ~70k for six words: 100k would switch JIT compilation on, ~100 ms).
  */
 async function findByNameOrWords(
   db: Db,
@@ -253,16 +261,15 @@ async function findByNameOrWords(
           where team_id = (select team from input) and ${sql.join(conditions, sql` and `)}
           limit ${CAP_PLUS_ONE}
         ) a`;
-  const rows = await queryRowsPrepared<WordRow>(
+  const rows = await queryRows<WordRow>(
     db,
-    'lookup_words',
     sql`with input as materialized (
           select ${teamId}::text as team, ${sql.param(typed.slice(0, MAX_WORDS))}::text[] as words,
                  ${key}::text as key, ${sql.param([...typed])}::text[] as typed, ${fetch}::int as top_n,
                  ${sql.param([...keys])}::text[] as keys
         ),
         exact as (
-          select id, name, domain, industry, employees, country, revenue, attributes
+          select id, name, domain, industry, employees, country
           from accounts
           where team_id = (select team from input) and normalized_name = any((select keys from input)::text[])
           order by id
@@ -342,7 +349,6 @@ async function findByNameOrWords(
         )
         select 'summary' as kind, null::int as arm, null::int as id, null as name, null as domain,
                null as industry, null::int as employees, null as country, null::real as similarity,
-               null::float8 as revenue, null::jsonb as attributes,
                (select n from shape) as positions,
                (select count(*) from ranked where contains_all)::int as containing_count,
                (select yes from all_broad) and (
@@ -350,12 +356,10 @@ async function findByNameOrWords(
                  or (select count(*) from broad_again) = (select count(*) from leave_one_out)
                ) as truncated
         union all
-        select 'ranked', arm, id, name, domain, industry, employees, country, similarity, null, null, null, null,
-               null
+        select 'ranked', arm, id, name, domain, industry, employees, country, similarity, null, null, null
         from top
         union all
-        select 'exact', null, id, name, domain, industry, employees, country, null, revenue, attributes, null, null,
-               null
+        select 'exact', null, id, name, domain, industry, employees, country, null, null, null, null
         from exact`,
   );
   const exact: AccountSummary[] = [];
@@ -365,19 +369,8 @@ async function findByNameOrWords(
   for (const r of rows) {
     if (r.kind === 'summary') summary = r;
     else if (r.kind === 'exact') {
-      // With what scoring reads (revenue, attributes): a check that matches by name reads nothing more.
-      const { id, name, domain, industry, employees, country, revenue, attributes } = r;
-      const matched: MatchedAccount = {
-        id: id as number,
-        name: name as string,
-        domain,
-        industry,
-        employees,
-        country,
-        revenue: revenue ?? null,
-        attributes,
-      };
-      exact.push(matched);
+      const { id, name, domain, industry, employees, country } = r;
+      exact.push({ id: id as number, name: name as string, domain, industry, employees, country });
     } else (Number(r.arm) === 0 ? fuzzy : containing).push(toSummary(r as unknown as FuzzyRow));
   }
   if (exact.length > 0) return { exact: exact.sort((a, b) => a.id - b.id), words: null };
@@ -451,7 +444,7 @@ async function gatherEvidence(
   const fetch = Math.max(limit, 5) + 1;
   // The exact name first, in a statement concurrent lookups share (exact-lookup.ts): the common case for
   // /icp-check. Only a miss runs the name statement, which asks again and searches by words.
-  const exactFirst = await exactByName(db, teamId, keys);
+  const exactFirst = await findByExactName(db, teamId, keys);
   if (exactFirst.length > 0) {
     evidence.exactName = exactFirst;
     return evidence;

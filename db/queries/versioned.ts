@@ -4,13 +4,11 @@
  * Scoped by team. db/queries/icp.ts and db/queries/personas.ts bind this to their table, parser and differ.
  */
 
-import { and, desc, eq, getTableName, max } from 'drizzle-orm';
+import { and, desc, eq, max } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { canonicalJson } from '../../src/canonical-json.ts';
 import { AppError, ErrorCode } from '../../src/errors.ts';
 import type { Db } from '../client.ts';
-import { GroupCommit, perHandle } from '../group-commit.ts';
-import { preparedRows } from '../raw.ts';
 
 /** The columns every version table has (icp_versions, persona_versions). */
 export type VersionTable = PgTable & { teamId: AnyPgColumn; version: AnyPgColumn };
@@ -74,25 +72,12 @@ export function versionedQueries<Spec, Row, V extends StoredVersion<Spec>>(doc: 
 
   /** Only the number of the current version: a cheap check for callers that cache the rest. */
   async function currentNumber(db: Db, teamId: string): Promise<number | null> {
-    return numbers(db).submit(teamId);
+    const [row] = await db
+      .select({ v: max(table.version) })
+      .from(table)
+      .where(eq(table.teamId, teamId));
+    return row?.v === null || row?.v === undefined ? null : Number(row.v);
   }
-  // Asked on every check: concurrent askers share one statement (group commit; never a stale answer,
-  // each caller's statement starts after its call).
-  const tableName = getTableName(table);
-  const numbersText = `select team_id, max(version) as version from ${tableName} where team_id = any($1::text[]) group by team_id`;
-  const numbers = perHandle(
-    (db: Db) =>
-      new GroupCommit<string, number | null>(async (teams) => {
-        const rows = await preparedRows<{ team_id: string; version: number | null }>(
-          db,
-          `current_version_${tableName}`,
-          numbersText,
-          [[...new Set(teams)]],
-        );
-        const byTeam = new Map(rows.map((r) => [r.team_id, r.version === null ? null : Number(r.version)]));
-        return teams.map((t) => byTeam.get(t) ?? null);
-      }),
-  );
 
   async function get(db: Db, teamId: string, version: number): Promise<V | null> {
     const rows = await db

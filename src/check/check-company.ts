@@ -3,18 +3,20 @@
  * merge stored facts with inline (and optionally AI-extracted) ones, score deterministically, log it.
  */
 import type { Db } from '../../db/client.ts';
-import { getAccount, isMatchedAccount } from '../../db/queries/accounts.ts';
-import { getCheck, reserveCheckId, writeCheck } from '../../db/queries/checks.ts';
+import { getAccount } from '../../db/queries/accounts.ts';
+import { getCheck, logCheck } from '../../db/queries/checks.ts';
 import { type AccountSummary, resolveCompany } from '../../db/queries/lookup.ts';
 import type { Llm } from '../ai/llm.ts';
 import { factsFromAccount, fieldsRead } from '../icp/engine.ts';
 import type { CurrentIcp, IcpProvider } from '../icp/provider.ts';
 import type { Facts, FactValue, ScoreResult } from '../icp/types.ts';
+import { clipText } from '../text.ts';
 import { type ParsedCheck, parseCheckText } from './parse.ts';
 
+/** What the log keeps of the typed text (a whole character or emoji is never cut in half). */
+const MAX_LOGGED_QUERY = 2000;
+
 export interface CheckDeps {
-  /** Where a failed write-behind of the check log is reported. */
-  logger?: { error(message: string, ...args: unknown[]): void };
   db: Db;
   icp: IcpProvider;
   /** Absent when no OpenAI key is configured. */
@@ -66,12 +68,6 @@ export interface CheckRequest {
   overrides?: Record<string, FactValue>;
   /** Run AI extraction on the description (the slow path); false skips it even with a key. */
   useAi?: boolean;
-  /**
-   * Answer before the log row is committed: the write follows right behind (getCheck waits for it in
-   * this process, flushCheckLog for all; a failure is logged). /icp-check does, to keep the write off
-   * the answer's path; everything else waits for the row.
-   */
-  logBehind?: boolean;
 }
 
 /** True when this text would need the model (so the Slack layer can ack first and answer later). */
@@ -193,15 +189,6 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
   if (parsed.help && req.accountId === undefined && !req.overrides) return { kind: 'help' };
   const inline = { ...parsed.attributes, ...(req.overrides ?? {}) };
   const warnings = [...parsed.problems.map((p) => `Ignored ${p}.`)];
-  // Which ICP version to score with: an exact lookup reads the team's current version number in the
-  // same statement, so a check that matches exactly confirms the compiled version this process holds
-  // without a round trip of its own; any other check asks (one small shared statement).
-  let confirmed: number | null | undefined;
-  const icp = async (): Promise<CurrentIcp> => {
-    const known = deps.icp.lastKnown(req.teamId);
-    if (known && confirmed !== undefined && confirmed === known.compiled.version) return known;
-    return deps.icp.current(req.teamId);
-  };
 
   let company: CheckedCompany;
   let base: Facts = {};
@@ -218,11 +205,7 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
       return { kind: 'ambiguous', query: req.text, candidates: resolution.candidates, reason: resolution.reason };
     }
     if (resolution.kind === 'match') {
-      // Exact matches already carry what scoring reads; a fuzzy match reads its account.
-      const account = isMatchedAccount(resolution.account)
-        ? resolution.account
-        : await getAccount(deps.db, req.teamId, resolution.account.id);
-      if (isMatchedAccount(resolution.account)) confirmed = resolution.account.teamIcpVersion;
+      const account = await getAccount(deps.db, req.teamId, resolution.account.id);
       if (!account) throw new Error(`account ${resolution.account.id} vanished during a check`);
       company = { accountId: account.id, name: account.name, domain: account.domain, known: true };
       base = factsFromAccount(account);
@@ -248,13 +231,13 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
       const domain = resolution.query.domain ?? null;
       company = { accountId: null, name: resolution.query.name ?? parsed.company, domain, known: false };
       base = { name: company.name, ...(domain ? { domain } : {}) };
-      return finish(deps, req, await icp(), company, base, inline, ai.facts, ai.note, warnings, started);
+      return finish(deps, req, company, base, inline, ai.facts, ai.note, warnings, started);
     }
   } else {
     company = { accountId: null, name: 'Unnamed company', domain: null, known: false };
   }
   const ai = await extract(deps, parsed, req.useAi ?? true);
-  return finish(deps, req, await icp(), company, base, inline, ai.facts, ai.note, warnings, started);
+  return finish(deps, req, company, base, inline, ai.facts, ai.note, warnings, started);
 }
 
 /** A scored check's answer and what the log keeps of it, under one ICP version. */
@@ -275,10 +258,10 @@ function answer(
   return { result, origins, logged, icpName: current.version.name };
 }
 
+/** Scores under the team's current ICP and commits the log row before returning the answer. */
 async function finish(
   deps: CheckDeps,
   req: CheckRequest,
-  current: CurrentIcp,
   company: CheckedCompany,
   base: Facts,
   inline: Record<string, FactValue>,
@@ -287,13 +270,13 @@ async function finish(
   warnings: string[],
   started: number,
 ): Promise<CheckOutcome> {
-  const a = answer(current, company, base, inline, aiFacts);
+  const a = answer(await deps.icp.current(req.teamId), company, base, inline, aiFacts);
   const latencyMs = Math.max(0, Math.round((deps.now ?? Date.now)() - started));
-  const checkId = await reserveCheckId(deps.db);
-  const written = writeCheck(deps.db, checkId, {
+  // Committed before the answer exists: its buttons (Share, Add details, Wrong tier) read this row.
+  const checkId = await logCheck(deps.db, {
     teamId: req.teamId,
     userId: req.userId,
-    query: req.text.slice(0, 2000),
+    query: clipText(req.text, MAX_LOGGED_QUERY),
     accountId: company.accountId,
     companyName: company.name,
     score: a.result.score,
@@ -302,11 +285,6 @@ async function finish(
     latencyMs,
     result: a.logged,
   });
-  if (req.logBehind) {
-    written.catch((err: unknown) => deps.logger?.error('check log write failed', { teamId: req.teamId, checkId }, err));
-  } else {
-    await written;
-  }
   return {
     kind: 'scored',
     checkId,

@@ -28,28 +28,8 @@ export class IcpProvider {
     private readonly defaultSource: string = readDefaultIcp(),
   ) {}
 
-  /** Per team, the newest version `current` has returned (see `lastKnown`). */
-  private readonly latest = new Map<string, CurrentIcp>();
-
-  /**
-   * The newest ICP this process has seen current for the team, without asking the database; it may
-   * be behind by a version applied since. /icp-check uses it when its exact lookup, which reads the
-   * team's current version number in the same statement (db/queries/exact-lookup.ts), confirms it;
-   * otherwise it calls `current`.
-   */
-  lastKnown(teamId: string): CurrentIcp | undefined {
-    return this.latest.get(teamId);
-  }
-
   /** The current ICP, applying the default as version 1 for a workspace that has none. */
   async current(teamId: string): Promise<CurrentIcp> {
-    const hit = await this.load(teamId);
-    const seen = this.latest.get(teamId);
-    if (!seen || seen.compiled.version < hit.compiled.version) this.latest.set(teamId, hit);
-    return hit;
-  }
-
-  private async load(teamId: string): Promise<CurrentIcp> {
     // Hot path (every /icp-check): ask only for the version number; the document is read and compiled
     // once per (team, version).
     const number = await getCurrentIcpNumber(this.db, teamId);
