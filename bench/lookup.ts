@@ -12,9 +12,9 @@ import { sql } from 'drizzle-orm';
 import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { refreshNameWords } from '../db/queries/accounts.ts';
-import { resolveCompany } from '../db/queries/lookup.ts';
 import { queryRows } from '../db/raw.ts';
 import { normalizeCompanyName } from '../src/lookup/normalize.ts';
+import { resolveCompany } from '../src/usecases/find-company.ts';
 import { createThrowawayDb } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 

@@ -8,8 +8,8 @@ import { createDb } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { rescoreAll } from '../db/queries/scores.ts';
 import { compileIcp, factsFromAccount } from '../src/icp/engine.ts';
-import { defaultIcpPath } from '../src/icp/provider.ts';
 import { parseIcpYaml } from '../src/icp/spec.ts';
+import { defaultIcpPath } from '../src/usecases/icp-provider.ts';
 import { createThrowawayDb } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 

@@ -5,7 +5,7 @@
 import type { RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { recordTierFeedback } from '../db/queries/checks.ts';
-import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/check/check-company.ts';
+import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/usecases/check-company.ts';
 import { companiesInMessage } from '../src/check/message-company.ts';
 import type { Deps } from '../src/deps.ts';
 import { userMessageFor } from '../src/errors.ts';

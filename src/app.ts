@@ -13,12 +13,12 @@ import { type Config, loadConfig } from './config.ts';
 import { runConsole } from './console/console.ts';
 import type { Deps } from './deps.ts';
 import { isAppError } from './errors.ts';
-import { IcpProvider } from './icp/provider.ts';
 import { type AppLogger, createLogger } from './logger.ts';
-import { PersonaProvider } from './personas/provider.ts';
 import { createAppReminderScheduler } from './review/scheduler.ts';
 import { createSlackApp } from './slack/create-app.ts';
+import { IcpProvider } from './usecases/icp-provider.ts';
 import { importFile } from './usecases/import-file.ts';
+import { PersonaProvider } from './usecases/persona-provider.ts';
 
 const demoAccountsPath = fileURLToPath(new URL('../db/seed/demo-accounts.csv', import.meta.url));
 

@@ -5,9 +5,9 @@
 import type { Db } from '../db/client.ts';
 import type { Llm } from './ai/llm.ts';
 import type { Config } from './config.ts';
-import type { IcpProvider } from './icp/provider.ts';
 import type { AppLogger } from './logger.ts';
-import type { PersonaProvider } from './personas/provider.ts';
+import type { IcpProvider } from './usecases/icp-provider.ts';
+import type { PersonaProvider } from './usecases/persona-provider.ts';
 
 export interface Deps {
   config: Config;

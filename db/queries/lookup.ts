@@ -1,30 +1,10 @@
 /**
- * Resolves what a user typed ("Acme", "acme.com", "Acme (acme.com)", a typo) to an account of the
- * team. This file only gathers evidence with team-scoped queries; src/lookup/resolve.ts decides.
- *
- * The plan, one round trip per step, each step only when the previous ones cannot decide:
- *   1. the domain, when the text holds one (btree on team_id, domain);
- *   2. the exact normalised name (btree on team_id, normalized_name);
- *   3. one statement for the name (findByNameOrWords): the exact normalised name again (a row added
- *      meanwhile still wins) and, gated on there being none, the word search: each typed word corrected
- *      against the team's word dictionary (account_name_words, trigram GIN over distinct words, not
- *      names), then the accounts holding the rarest corrected words (accounts.name_words GIN, each group
- *      capped; when every group is too common to narrow, "all typed words but one"), ranked by
- *      whole-name trigram similarity in SQL; only the best few rows come back;
- *   4. rarely (no typed word in the dictionary, or every group too common): the whole-name trigram
- *      index, in one transaction bounded by a statement timeout.
+ * Candidate accounts for what a user typed, each query scoped by team: exact domain, exact normalised
+ * name, the word search and the whole-name trigram search. Rows only: which queries run, in which
+ * order, and which candidate wins is src/usecases/find-company.ts and src/lookup/resolve.ts.
  */
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import {
-  type AccountSummary,
-  type CompanyQuery,
-  DEFAULT_THRESHOLDS,
-  decideResolution,
-  type LookupEvidence,
-  parseCompanyQuery,
-  type Resolution,
-  type Thresholds,
-} from '../../src/lookup/resolve.ts';
+import { type AccountSummary, DEFAULT_THRESHOLDS } from '../../src/lookup/resolve.ts';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
 import { accounts } from '../schema.ts';
@@ -32,8 +12,6 @@ import { summaryColumns } from './accounts.ts';
 
 /** More exact matches than this are reported as "N or more" candidates; we never need them all. */
 export const EXACT_CAP = 50;
-
-export type { AccountSummary, Resolution } from '../../src/lookup/resolve.ts';
 
 /** Accounts of the team whose registrable domain is `domain`, lowest id first, at most EXACT_CAP. */
 export async function findByDomain(db: Db, teamId: string, domain: string): Promise<AccountSummary[]> {
@@ -81,17 +59,22 @@ const toSummary = ({ id, name, domain, industry, employees, country, similarity 
  * trigram index. The `%` operator is what lets PostgreSQL use the GIN gin_trgm_ops index (a bare
  * `similarity(...) >= x` filter scans every row of the team). `%` reads pg_trgm.similarity_threshold,
  * so it is set to the floor for this transaction only. Slow when the name has common trigrams
- * ("technologies"): lookups use it only as a fallback, under `timeoutMs`.
+ * ("technologies"): with `timeoutMs` the statement is cancelled after that long and null comes back.
  */
 export async function findSimilarNames(
   db: Db,
   teamId: string,
   key: string,
   opts: { limit?: number; floor?: number; timeoutMs?: number } = {},
-): Promise<AccountSummary[]> {
+): Promise<AccountSummary[] | null> {
   const limit = opts.limit ?? 10;
   const floor = opts.floor ?? DEFAULT_THRESHOLDS.suggestMin;
-  return db.transaction((tx) => similarNames(tx as unknown as Db, teamId, key, floor, limit, opts.timeoutMs));
+  try {
+    return await db.transaction((tx) => similarNames(tx as unknown as Db, teamId, key, floor, limit, opts.timeoutMs));
+  } catch (err) {
+    if (opts.timeoutMs !== undefined && isQueryCanceled(err)) return null;
+    throw err;
+  }
 }
 
 /**
@@ -127,8 +110,6 @@ const CORRECTIONS_PER_WORD = 8;
 const CANDIDATE_CAP = 200;
 /** Dictionary words at least this similar to a known typed word are searched with it (plural, singular). */
 const KNOWN_VARIANT_MIN = 0.5;
-/** The whole-name trigram search is only a fallback, cut off after this long (never an unbounded scan). */
-export const FALLBACK_TIMEOUT_MS = 50;
 
 export interface WordCorrection {
   /** Index of the typed word. */
@@ -186,7 +167,7 @@ export async function correctWords(db: Db, teamId: string, words: readonly strin
   return rows.map(toCorrection).sort(byPosition);
 }
 
-interface WordEvidence {
+export interface WordEvidence {
   fuzzy: AccountSummary[];
   containing: AccountSummary[];
   containingCount: number;
@@ -242,7 +223,7 @@ const CONJUNCTION = [1, 2, 3, 4, 5];
  * MAX_WORDS) cut nothing; they keep the row estimates true, hence the estimated cost small (~3k
  * instead of ~70k for six words: 100k would switch JIT compilation on, ~100 ms).
  */
-async function findByNameOrWords(
+export async function findByNameOrWords(
   db: Db,
   teamId: string,
   keys: readonly string[],
@@ -388,31 +369,6 @@ async function findByNameOrWords(
   };
 }
 
-/** Whole-name trigram search in two stages, in one bounded transaction; null when it ran out of time. */
-async function fallbackSimilar(
-  db: Db,
-  teamId: string,
-  key: string,
-  fetch: number,
-  t: Thresholds,
-): Promise<AccountSummary[] | null> {
-  try {
-    return await db.transaction(async (txn) => {
-      const tx = txn as unknown as Db;
-      // Stage 1 at matchMin - margin: enough to decide match vs ambiguous (a runner-up that could tie the
-      // best is at least that similar), with far fewer index candidates than the suggestion floor.
-      const strict = await similarNames(tx, teamId, key, t.matchMin - t.margin, fetch, FALLBACK_TIMEOUT_MS);
-      // Stage 2 could only add names below stage 1's floor: not needed for a match, nor when stage 1
-      // already filled every place (its best `fetch` are then stage 2's best `fetch` too).
-      if ((strict[0]?.similarity ?? 0) >= t.matchMin || strict.length >= fetch) return strict;
-      return await similarNames(tx, teamId, key, t.suggestMin, fetch);
-    });
-  } catch (err) {
-    if (isQueryCanceled(err)) return null;
-    throw err;
-  }
-}
-
 function isQueryCanceled(err: unknown): boolean {
   for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
     if ((e as { code?: unknown }).code === '57014') return true;
@@ -422,70 +378,3 @@ function isQueryCanceled(err: unknown): boolean {
 
 /** The distinct words of a normalised name, in order. */
 const typedWords = (key: string): string[] => [...new Set(key.split(' ').filter((w) => w !== ''))];
-
-/** Gathers the evidence decideResolution needs, skipping queries whose answer cannot change the decision. */
-async function gatherEvidence(
-  db: Db,
-  teamId: string,
-  query: CompanyQuery,
-  limit: number,
-  t: Thresholds,
-): Promise<LookupEvidence> {
-  const evidence: LookupEvidence = { query, domainMatches: [], exactName: [], fuzzy: [] };
-  if (query.domain !== undefined) {
-    evidence.domainMatches = await findByDomain(db, teamId, query.domain);
-    // A domain hit with no name typed is final.
-    if (evidence.domainMatches.length > 0 && query.nameKey === undefined) return evidence;
-  }
-  const keys = query.nameKey !== undefined ? [query.nameKey] : (query.labelKeys ?? []);
-  const [fuzzyKey] = keys;
-  if (fuzzyKey === undefined) return evidence;
-  // One more row than we show, so "clearly ahead" is judged on real neighbours.
-  const fetch = Math.max(limit, 5) + 1;
-  // The exact name first, in a statement concurrent lookups share (exact-lookup.ts): the common case for
-  // /icp-check. Only a miss runs the name statement, which asks again and searches by words.
-  const exactFirst = await findByExactName(db, teamId, keys);
-  if (exactFirst.length > 0) {
-    evidence.exactName = exactFirst;
-    return evidence;
-  }
-  const { exact, words } = await findByNameOrWords(db, teamId, keys, fuzzyKey, fetch);
-  evidence.exactName = exact;
-  if (exact.length > 0) return evidence;
-  if (words) {
-    evidence.fuzzy = words.fuzzy.filter((c) => (c.similarity ?? 0) >= t.suggestMin);
-    if (query.nameKey !== undefined) {
-      evidence.containing = words.containing;
-      evidence.containingCount = words.containingCount;
-      if (words.truncated) evidence.containingCapped = true;
-    }
-    // Without a winner the word search still settles the answer (suggestions or "which one?") when it
-    // ranked everything its words reach; the whole-name index is asked only when it could not.
-    const complete = !words.truncated && evidence.fuzzy.length > 0;
-    if (complete || (query.nameKey !== undefined && words.containingCount >= 2)) return evidence;
-  }
-  // No typed word resembles a word of the team's names (words run together, gibberish), or they are
-  // all too common to narrow: ask the whole-name trigram index, within a time limit.
-  const similar = await fallbackSimilar(db, teamId, fuzzyKey, fetch, t);
-  if (similar) evidence.fuzzy = similar;
-  else if (words?.truncated) evidence.fuzzyIncomplete = true;
-  return evidence;
-}
-
-/**
- * Finds the company a user typed, within one team. Order: exact domain (when the text holds a domain,
- * URL or e-mail), exact normalised name, then trigram similarity. Returns one match, the candidates to
- * choose from, or nothing with suggestions: never a silent guess.
- */
-export async function resolveCompany(
-  db: Db,
-  teamId: string,
-  text: string,
-  opts: { limit?: number; thresholds?: Thresholds } = {},
-): Promise<Resolution> {
-  const limit = opts.limit ?? 5;
-  const thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS;
-  const query = parseCompanyQuery(text);
-  const evidence = await gatherEvidence(db, teamId, query, limit, thresholds);
-  return decideResolution(evidence, { limit, thresholds });
-}

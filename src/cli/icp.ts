@@ -12,7 +12,6 @@ import { applyIcp, diffIcpVersions, getIcpVersion, listIcpVersions, rollbackIcp 
 import { recordReview } from '../../db/queries/reviews.ts';
 import { listScores, rescoreAll } from '../../db/queries/scores.ts';
 import { buildDeps, openDatabase } from '../app.ts';
-import { checkCompany } from '../check/check-company.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { renderBlocks } from '../console/render.ts';
 import type { Deps } from '../deps.ts';
@@ -23,6 +22,7 @@ import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
 import { createReminderClient, sendDueReminders } from '../review/scheduler.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
+import { checkCompany } from '../usecases/check-company.ts';
 import { importFile } from '../usecases/import-file.ts';
 import { bullets, need, print, readFile, versionArg, versionCommands } from './common.ts';
 import { csvLine } from './csv.ts';

@@ -9,12 +9,12 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { getAccount } from '../../db/queries/accounts.ts';
-import { type AccountSummary, resolveCompany } from '../../db/queries/lookup.ts';
 import type { Llm, LlmResult } from '../ai/llm.ts';
-import { loadCheck } from '../check/check-company.ts';
 import { factsFromAccount } from '../icp/engine.ts';
-import type { IcpProvider } from '../icp/provider.ts';
 import type { CriterionLine, Facts, FactValue, ScoreResult } from '../icp/types.ts';
+import { loadCheck } from '../usecases/check-company.ts';
+import { type AccountSummary, resolveCompany } from '../usecases/find-company.ts';
+import type { IcpProvider } from '../usecases/icp-provider.ts';
 import { type Committee, resolveCommittee } from './committee.ts';
 import { listPersonas, matchPersonas } from './match.ts';
 import { buyingRoleLabels, type Persona, seniorityLabels } from './spec.ts';

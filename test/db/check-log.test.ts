@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.ts';
 import { applyIcp } from '../../db/queries/icp.ts';
 import { queryRows } from '../../db/raw.ts';
-import { checkCompany, loadCheck } from '../../src/check/check-company.ts';
-import { IcpProvider, readDefaultIcp } from '../../src/icp/provider.ts';
+import { checkCompany, loadCheck } from '../../src/usecases/check-company.ts';
+import { IcpProvider, readDefaultIcp } from '../../src/usecases/icp-provider.ts';
 import { importFile } from '../../src/usecases/import-file.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 

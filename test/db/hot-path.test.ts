@@ -7,7 +7,7 @@ import { insertAccounts } from '../../db/queries/accounts.ts';
 import { getCheck, logCheck } from '../../db/queries/checks.ts';
 import { applyIcp, ensureIcp, getCurrentIcpNumber } from '../../db/queries/icp.ts';
 import { findByDomain } from '../../db/queries/lookup.ts';
-import { readDefaultIcp } from '../../src/icp/provider.ts';
+import { readDefaultIcp } from '../../src/usecases/icp-provider.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const entry = (teamId: string, i: number) => ({

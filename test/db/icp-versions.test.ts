@@ -7,7 +7,7 @@ import {
   listIcpVersions,
   rollbackIcp,
 } from '../../db/queries/icp.ts';
-import { readDefaultIcp } from '../../src/icp/provider.ts';
+import { readDefaultIcp } from '../../src/usecases/icp-provider.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const base = readDefaultIcp();

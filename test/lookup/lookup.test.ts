@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAccount, insertAccounts, type NewAccount } from '../../db/queries/accounts.ts';
-import { resolveCompany } from '../../db/queries/lookup.ts';
 import { normalizeCompanyName } from '../../src/lookup/normalize.ts';
+import { resolveCompany } from '../../src/usecases/find-company.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const dataDir = fileURLToPath(new URL('../../../shared/data/', import.meta.url));

@@ -14,7 +14,7 @@ import {
 } from '../../db/queries/personas.ts';
 import { runCli } from '../../src/cli/icp.ts';
 import { AppError } from '../../src/errors.ts';
-import { PersonaProvider } from '../../src/personas/provider.ts';
+import { PersonaProvider } from '../../src/usecases/persona-provider.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const defaults = readFileSync(new URL('../../db/seed/personas.default.yml', import.meta.url), 'utf8');

@@ -2,8 +2,8 @@
  * Pure Block Kit builders for `/icp-check` answers. No Slack client, no database: data in, JSON out,
  * so every message can be validated against the Block Kit schema in tests.
  */
-import type { AccountSummary } from '../../../db/queries/lookup.ts';
-import type { CheckOutcome } from '../../check/check-company.ts';
+import type { AccountSummary } from '../../lookup/resolve.ts';
+import type { CheckOutcome } from '../../usecases/check-company.ts';
 import { countryName } from '../../icp/geo.ts';
 import { type CriterionLine, type ScoreResult, type Tier, tierLabels, tierText } from '../../icp/types.ts';
 import { bar, escapeMrkdwn, truncate } from '../mrkdwn.ts';

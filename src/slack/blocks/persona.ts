@@ -4,8 +4,8 @@
  * Every persona field comes from a file someone edited, so all of it is escaped before it enters mrkdwn.
  */
 import { z } from 'zod';
-import type { AccountSummary } from '../../../db/queries/lookup.ts';
 import { type CriterionLine, type Tier, tierLabels } from '../../icp/types.ts';
+import type { AccountSummary } from '../../lookup/resolve.ts';
 import type { Committee } from '../../personas/committee.ts';
 import { summaryLine } from '../../personas/match.ts';
 import { buyingRoleLabels, daysSinceReview, type Persona, seniorityLabels } from '../../personas/spec.ts';

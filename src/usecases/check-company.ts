@@ -5,13 +5,13 @@
 import type { Db } from '../../db/client.ts';
 import { getAccount } from '../../db/queries/accounts.ts';
 import { getCheck, logCheck } from '../../db/queries/checks.ts';
-import { type AccountSummary, resolveCompany } from '../../db/queries/lookup.ts';
 import type { Llm } from '../ai/llm.ts';
+import { type ParsedCheck, parseCheckText } from '../check/parse.ts';
 import { factsFromAccount, fieldsRead } from '../icp/engine.ts';
-import type { CurrentIcp, IcpProvider } from '../icp/provider.ts';
 import type { Facts, FactValue, ScoreResult } from '../icp/types.ts';
 import { clipText } from '../text.ts';
-import { type ParsedCheck, parseCheckText } from './parse.ts';
+import { type AccountSummary, resolveCompany } from './find-company.ts';
+import type { CurrentIcp, IcpProvider } from './icp-provider.ts';
 
 /** What the log keeps of the typed text (a whole character or emoji is never cut in half). */
 const MAX_LOGGED_QUERY = 2000;

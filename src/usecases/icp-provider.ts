@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../db/client.ts';
 import { ensureIcp, getCurrentIcp, getCurrentIcpNumber, getIcpVersion, type IcpVersion } from '../../db/queries/icp.ts';
-import { type CompiledIcp, compileIcp } from './engine.ts';
+import { type CompiledIcp, compileIcp } from '../icp/engine.ts';
 
 export const defaultIcpPath = fileURLToPath(new URL('../../db/seed/icp.default.yml', import.meta.url));
 
