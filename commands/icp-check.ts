@@ -5,13 +5,20 @@
 import type { RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { recordTierFeedback } from '../db/queries/checks.ts';
-import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/usecases/check-company.ts';
 import { companiesInMessage } from '../src/check/message-company.ts';
 import type { Deps } from '../src/deps.ts';
 import { userMessageFor } from '../src/errors.ts';
 import { tierText } from '../src/icp/types.ts';
 import { ACK_BUDGET_MS, answerCommand, raceBudget } from '../src/slack/answer.ts';
-import { ActionIds, ambiguousCard, checkCard, checkHelp, notice, unknownCard } from '../src/slack/blocks/check.ts';
+import {
+  ActionIds,
+  accountGone,
+  ambiguousCard,
+  checkCard,
+  checkHelp,
+  notice,
+  unknownCard,
+} from '../src/slack/blocks/check.ts';
 import { HomeCheckIds, homeCheckModal, homeCheckQuery, parseHomeCheck } from '../src/slack/blocks/home-check.ts';
 import {
   CallbackIds,
@@ -24,6 +31,7 @@ import {
 import type { Block, Message } from '../src/slack/blocks/types.ts';
 import { escapeMrkdwn, truncate } from '../src/slack/mrkdwn.ts';
 import type { Listeners } from '../src/slack/router.ts';
+import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/usecases/check-company.ts';
 import type { RefreshHome } from './app-home.ts';
 
 export const commandNames = ['/icp-check'];
@@ -47,6 +55,8 @@ export function renderOutcome(outcome: CheckOutcome): Message {
       return ambiguousCard(outcome.query, outcome.candidates, outcome.reason);
     case 'unknown':
       return unknownCard(outcome.name, outcome.suggestions, outcome.warnings, outcome.aiNote, outcome.name);
+    case 'gone':
+      return accountGone();
   }
 }
 
@@ -65,6 +75,8 @@ export function renderOutcomeInModal(outcome: CheckOutcome): Block[] {
       return ambiguousCard(outcome.query, outcome.candidates, outcome.reason).blocks;
     case 'unknown':
       return unknownCard(outcome.name, outcome.suggestions, outcome.warnings, outcome.aiNote, null).blocks;
+    case 'gone':
+      return accountGone().blocks;
   }
 }
 

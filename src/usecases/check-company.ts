@@ -49,6 +49,8 @@ export type CheckOutcome =
       query: string;
     }
   | { kind: 'ambiguous'; query: string; candidates: AccountSummary[]; reason: string }
+  /** The account asked for by id (a candidate button, a re-score) is not, or no longer, the team's. */
+  | { kind: 'gone' }
   | {
       kind: 'unknown';
       query: string;
@@ -194,9 +196,7 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
   let base: Facts = {};
   if (req.accountId !== undefined) {
     const account = await getAccount(deps.db, req.teamId, req.accountId);
-    if (!account) {
-      return { kind: 'unknown', query: req.text, name: parsed.company, suggestions: [], warnings, aiNote: null };
-    }
+    if (!account) return { kind: 'gone' };
     company = { accountId: account.id, name: account.name, domain: account.domain, known: true };
     base = factsFromAccount(account);
   } else if (parsed.company) {

@@ -119,6 +119,32 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     expect(card.text).toContain('Globex Nordics');
   });
 
+  it('says the account is gone when the one picked is no longer (or never was) the workspace’s', async () => {
+    const msg = (await app.command('Globex')).json as Msg;
+    const pick = msg.blocks.find((b) => JSON.stringify(b).includes('globex.no'))!.accessory as Record<string, string>;
+    await db.db.execute(sql`delete from accounts where team_id = ${T1} and domain = 'globex.no'`);
+    const [rival] = await queryRows<{ id: number }>(db.db, sql`select id from accounts where team_id = ${T2}`);
+    for (const [key, value] of [
+      ['deleted', pick.value],
+      ['other-team', String(rival!.id)],
+    ] as const) {
+      const click = await app.interact(
+        blockActionsPayload({
+          team: T1,
+          user: 'U2147483697',
+          actions: [buttonAction(`${ActionIds.pickCandidate}_${value}`, value, 'b1')],
+          response_url: fake.responseUrl(key),
+        }),
+      );
+      expect(click.status).toBe(200);
+      const [answer] = await waitForResponses(fake, key, 1);
+      const card = answer!.body as unknown as Msg;
+      assertValidMessage(card);
+      expect(card.text).toContain('That account is gone');
+      expect(JSON.stringify(card)).not.toContain('Secret Rival');
+    }
+  });
+
   it('says so when the company is unknown, and scores typed attributes', async () => {
     const unknown = (await app.command('Nonexistent Widgets')).json as Msg;
     assertValidMessage(unknown);

@@ -2,10 +2,11 @@
  * Pure Block Kit builders for `/icp-check` answers. No Slack client, no database: data in, JSON out,
  * so every message can be validated against the Block Kit schema in tests.
  */
-import type { AccountSummary } from '../../lookup/resolve.ts';
-import type { CheckOutcome } from '../../usecases/check-company.ts';
+
 import { countryName } from '../../icp/geo.ts';
 import { type CriterionLine, type ScoreResult, type Tier, tierLabels, tierText } from '../../icp/types.ts';
+import type { AccountSummary } from '../../lookup/resolve.ts';
+import type { CheckOutcome } from '../../usecases/check-company.ts';
 import { bar, escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import type { Block, Message } from './types.ts';
 
@@ -328,6 +329,13 @@ export function unknownCard(
     blocks.push(...suggestions.slice(0, 5).map(candidateSection));
   }
   return { text: escapeMrkdwn(`${name} is not in your CRM data`), blocks };
+}
+
+/** A picked account that is not (or no longer) in the workspace's data: say so, never an empty card. */
+export function accountGone(): Message {
+  return notice(
+    'That account is gone: it is no longer in this workspace’s CRM data. Check another with `/icp-check <company>`.',
+  );
 }
 
 /** Usage with examples. */
