@@ -8,7 +8,7 @@ import { listScores, rescoreAll } from '../../db/queries/scores.ts';
 import { accounts, deals } from '../../db/schema.ts';
 import { runCli } from '../../src/cli/icp.ts';
 import { driftWindows } from '../../src/drift/windows.ts';
-import { IcpProvider } from '../../src/icp/provider.ts';
+import { IcpProvider } from '../../src/usecases/icp-provider.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const T = 'T_TIERS';

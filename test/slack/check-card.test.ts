@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ScoredOutcome } from '../../src/check/check-company.ts';
 import { renderBlocks } from '../../src/console/render.ts';
 import { compileIcp } from '../../src/icp/engine.ts';
 import type { Facts } from '../../src/icp/types.ts';
 import { ActionIds, checkCard } from '../../src/slack/blocks/check.ts';
+import type { ScoredOutcome } from '../../src/usecases/check-company.ts';
 import { assertValidMessage } from '../helpers/blockkit.ts';
 import { baseSpec } from '../icp/helpers.ts';
 
