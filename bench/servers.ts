@@ -1,6 +1,6 @@
 /**
  * Child process for the HTTP benchmark: starts (a) a bare Bolt app that only acks /icp-check and
- * (b) the real app on the benchmark database, both against a local fake Slack API, then prints
+ * (b) the real app on the benchmark database (PostgreSQL or the embedded one), both against a local fake Slack API, then prints
  * their ports as one JSON line. Runs apart from the load generator so neither steals the other's CPU.
  */
 
@@ -13,7 +13,8 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createSlackApp } from '../src/slack/create-app.ts';
 
-const [databaseUrl, slackApiUrl, secret] = process.argv.slice(2) as [string, string, string];
+/** A postgres:// URL, or `pglite:<folder>` for the embedded database. */
+const [database, slackApiUrl, secret] = process.argv.slice(2) as [string, string, string];
 const identity = { botId: 'B0BENCH', botUserId: 'U0BENCHBOT' };
 const quiet = {
   debug() {},
@@ -38,7 +39,7 @@ bare.command('/icp-check', async ({ ack }) => {
 const bareServer = (await bare.start({ port: 0, host: '127.0.0.1' })) as Server;
 
 const config = loadConfig({
-  DATABASE_URL: databaseUrl,
+  ...(database.startsWith('pglite:') ? { DATA_DIR: database.slice('pglite:'.length) } : { DATABASE_URL: database }),
   SLACK_BOT_TOKEN: 'xoxb-bench',
   SLACK_SIGNING_SECRET: secret,
   SLACK_API_URL: slackApiUrl,
