@@ -14,7 +14,7 @@ import { runConsole } from './console/console.ts';
 import type { Deps } from './deps.ts';
 import { isAppError } from './errors.ts';
 import { type AppLogger, createLogger } from './logger.ts';
-import { createAppReminderScheduler } from './review/scheduler.ts';
+import { createAppReminderScheduler } from './review/cron.ts';
 import { createSlackApp } from './slack/create-app.ts';
 import { IcpProvider } from './usecases/icp-provider.ts';
 import { importFile } from './usecases/import-file.ts';

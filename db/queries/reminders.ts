@@ -7,9 +7,8 @@
  * through `takeDueOccurrences`, which locks with FOR UPDATE SKIP LOCKED, so no two instances work one row.
  * Every timestamp comes from the caller's clock (tests drive a fake one).
  */
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { queryRows } from '../raw.ts';
 import { reminderOccurrences, reviewSettings } from '../schema.ts';
 
 export type OccurrenceRow = typeof reminderOccurrences.$inferSelect;
@@ -133,48 +132,35 @@ export async function takeDueOccurrences(
   db: Db,
   o: { instanceId: string; now: Date; leaseMs: number; limit?: number },
 ): Promise<(OccurrenceRow & { previousStatus: string })[]> {
+  const r = reminderOccurrences;
   const staleBefore = new Date(o.now.getTime() - o.leaseMs);
-  const rows = await queryRows<Record<string, unknown>>(
-    db,
-    sql`
-    WITH picked AS (
-      SELECT id, status AS previous_status FROM reminder_occurrences
-      WHERE (status = 'retry' AND next_attempt_at <= ${o.now.toISOString()}::timestamptz)
-         OR (status IN ('claimed', 'sending') AND updated_at < ${staleBefore.toISOString()}::timestamptz)
-      ORDER BY id
-      LIMIT ${o.limit ?? 20}
-      FOR UPDATE SKIP LOCKED
-    )
-    UPDATE reminder_occurrences r
-    SET status = 'sending', claimed_by = ${o.instanceId}, attempts = r.attempts + 1,
-        next_attempt_at = NULL, updated_at = ${o.now.toISOString()}::timestamptz
-    FROM picked WHERE r.id = picked.id
-    RETURNING r.*, picked.previous_status`,
+  const picked = db.$with('picked').as(
+    db
+      .select({ id: r.id, previousStatus: sql<string>`${r.status}`.as('previous_status') })
+      .from(r)
+      .where(
+        or(
+          and(eq(r.status, 'retry'), lte(r.nextAttemptAt, o.now)),
+          and(inArray(r.status, ['claimed', 'sending']), lt(r.updatedAt, staleBefore)),
+        ),
+      )
+      .orderBy(r.id)
+      .limit(o.limit ?? 20)
+      .for('update', { skipLocked: true }),
   );
-  return rows.map(fromRaw);
-}
-
-const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string | Date));
-
-/** Raw rows are snake_case with driver-specific timestamp types; map them to the drizzle row shape. */
-function fromRaw(r: Record<string, unknown>): OccurrenceRow & { previousStatus: string } {
-  return {
-    id: Number(r.id),
-    teamId: String(r.team_id),
-    occurrenceKey: String(r.occurrence_key),
-    kind: String(r.kind),
-    status: String(r.status),
-    channelId: (r.channel_id as string | null) ?? null,
-    claimedBy: (r.claimed_by as string | null) ?? null,
-    attempts: Number(r.attempts),
-    nextAttemptAt: toDate(r.next_attempt_at),
-    messageTs: (r.message_ts as string | null) ?? null,
-    lastError: (r.last_error as string | null) ?? null,
-    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : (r.payload ?? null),
-    createdAt: toDate(r.created_at) as Date,
-    updatedAt: toDate(r.updated_at) as Date,
-    previousStatus: String(r.previous_status),
-  };
+  return db
+    .with(picked)
+    .update(r)
+    .set({
+      status: 'sending',
+      claimedBy: o.instanceId,
+      attempts: sql`${r.attempts} + 1`,
+      nextAttemptAt: null,
+      updatedAt: o.now,
+    })
+    .from(picked)
+    .where(eq(r.id, picked.id))
+    .returning({ ...getTableColumns(r), previousStatus: picked.previousStatus });
 }
 
 /** Every occurrence of a team, oldest first (tests, `icp remind` output). */

@@ -20,7 +20,8 @@ import { type StoredTier, storedTierLabels, storedTierText } from '../icp/types.
 import { parseStageMap } from '../import/stages.ts';
 import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
-import { createReminderClient, sendDueReminders } from '../review/scheduler.ts';
+import { sendDueReminders } from '../review/pass.ts';
+import { createReminderClient } from '../review/poster.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
 import { checkCompany } from '../usecases/check-company.ts';
 import { importFile } from '../usecases/import-file.ts';

@@ -9,16 +9,11 @@ import type { Deps } from '../../src/deps.ts';
 import { SEGMENTS } from '../../src/drift/report.ts';
 import type { DriftSeries } from '../../src/drift/series.ts';
 import { createLogger } from '../../src/logger.ts';
-import {
-  addDays,
-  type Composer,
-  createReminderClient,
-  createReminderScheduler,
-  REMINDER_EVENT_TYPE,
-  type ReminderScheduler,
-  type ReminderSchedulerOptions,
-  sendDueReminders,
-} from '../../src/review/scheduler.ts';
+import { addDays } from '../../src/review/calendar.ts';
+import { createReminderScheduler, type ReminderScheduler } from '../../src/review/cron.ts';
+import type { Composer } from '../../src/review/outbox.ts';
+import { type ReminderSchedulerOptions, sendDueReminders } from '../../src/review/pass.ts';
+import { createReminderClient, REMINDER_EVENT_TYPE } from '../../src/review/poster.ts';
 import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.ts';

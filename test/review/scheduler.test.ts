@@ -8,19 +8,18 @@ import type { Deps } from '../../src/deps.ts';
 import { SEGMENTS } from '../../src/drift/report.ts';
 import type { DriftSeries } from '../../src/drift/series.ts';
 import { createLogger } from '../../src/logger.ts';
+import { addDays, localClock } from '../../src/review/calendar.ts';
+import { createReminderScheduler } from '../../src/review/cron.ts';
+import type { Composer } from '../../src/review/outbox.ts';
 import {
-  addDays,
-  type Composer,
-  createReminderClient,
-  createReminderScheduler,
   type DriftState,
   driftEpisodeKey,
-  localClock,
   planReminders,
   type ReminderPlanInput,
   reminderSchedule,
   reviewedSignals,
-} from '../../src/review/scheduler.ts';
+} from '../../src/review/plan.ts';
+import { createReminderClient } from '../../src/review/poster.ts';
 import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.ts';
