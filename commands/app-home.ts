@@ -5,7 +5,7 @@ import { dataPresence } from '../db/queries/accounts.ts';
 import { recentChecks } from '../db/queries/checks.ts';
 import { firstAppliedAt, lastReview } from '../db/queries/reviews.ts';
 import type { Deps } from '../src/deps.ts';
-import { reviewStatus } from '../src/review/due.ts';
+import { reviewStatus } from '../src/review/calendar.ts';
 import { loadReviewSettings } from '../src/review/settings.ts';
 import { type HomeData, homeView, isPlaceholderUser } from '../src/slack/blocks/home.ts';
 import type { Block } from '../src/slack/blocks/types.ts';
@@ -62,6 +62,7 @@ export async function buildHome(
       remindDaysBefore: spec.review_remind_days_before,
       lastReviewedAt: last?.reviewedAt ?? null,
       firstAppliedAt: first ?? current.version.createdAt,
+      timezone: settings.timezone,
       now: new Date(deps.now()),
     }),
     recentChecks: checks,

@@ -77,3 +77,36 @@ export function reviewDates(a: {
     today: localClock(a.now, a.timezone).date,
   };
 }
+
+export interface ReviewStatus {
+  lastReviewedAt: Date | null;
+  /**
+   * The local due date in the workspace's timezone, as midnight UTC of that date: its ISO date
+   * ('YYYY-MM-DD') is the local date the reminders use. Not an instant to compare clocks with.
+   */
+  dueAt: Date;
+  /** Local dates from today to the due date; 0 on the due date, negative when overdue. */
+  daysLeft: number;
+  /** 'due_soon' exactly while the weekly due reminders run (from the first reminder date). */
+  state: 'ok' | 'due_soon' | 'overdue';
+}
+
+/** The review status the Home tab, `/icp-review` and the reminder message show, in the workspace's timezone. */
+export function reviewStatus(a: {
+  cadenceDays: number;
+  remindDaysBefore: number;
+  lastReviewedAt: Date | null;
+  firstAppliedAt: Date;
+  timezone: string;
+  now: Date;
+}): ReviewStatus {
+  const d = reviewDates({ ...a, cycleStart: a.lastReviewedAt ?? a.firstAppliedAt });
+  const daysLeft = daysBetween(d.today, d.dueDate);
+  const state = daysLeft < 0 ? 'overdue' : d.today >= d.firstReminderDate ? 'due_soon' : 'ok';
+  return {
+    lastReviewedAt: a.lastReviewedAt,
+    dueAt: new Date(`${d.dueDate}T00:00:00Z`),
+    daysLeft,
+    state,
+  };
+}

@@ -10,8 +10,9 @@ import type { Deps } from '../deps.ts';
 import type { DriftReport } from '../drift/report.ts';
 import { type ReminderKind, reminderMessage } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
+import { type ReviewStatus, reviewStatus } from './calendar.ts';
 import { type DriftSeries, getDriftReport, getDriftSeries } from './drift.ts';
-import { type ReviewStatus, reviewStatus } from './due.ts';
+import { loadReviewSettings } from './settings.ts';
 
 export interface ReviewContext {
   icp: { name: string; version: number; owners: string[]; reviewEvery: string };
@@ -23,7 +24,11 @@ export interface ReviewContext {
 /** The current ICP, its owners and its review status as of `asOf`. */
 export async function reviewContext(deps: Deps, teamId: string, asOf: Date): Promise<ReviewContext> {
   const current = await deps.icp.current(teamId);
-  const [last, first] = await Promise.all([lastReview(deps.db, teamId), firstAppliedAt(deps.db, teamId)]);
+  const [last, first, settings] = await Promise.all([
+    lastReview(deps.db, teamId),
+    firstAppliedAt(deps.db, teamId),
+    loadReviewSettings(deps.db, teamId),
+  ]);
   const spec = current.version.spec;
   const firstApplied = first ?? current.version.createdAt;
   const status = reviewStatus({
@@ -31,6 +36,7 @@ export async function reviewContext(deps: Deps, teamId: string, asOf: Date): Pro
     remindDaysBefore: spec.review_remind_days_before,
     lastReviewedAt: last?.reviewedAt ?? null,
     firstAppliedAt: firstApplied,
+    timezone: settings.timezone,
     now: asOf,
   });
   return {

@@ -123,7 +123,7 @@ describe(`composeReminder (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
     expect(series.winRate.tier1.reduce((s, m) => s + m.decided, 0)).toBeGreaterThan(120);
 
     const text = JSON.stringify(message.blocks);
-    expect(text).toContain('35 days overdue');
+    expect(text).toContain('34 days overdue'); // due 2017-11-28: 34 local dates before 2018-01-01
     expect(text).toMatch(/ICP lift .*not enough data \(n=12 &lt; 30\)/);
     expect(text).toContain('Tier 1 win rate');
     expect(text).toContain('33.3%');

@@ -3,7 +3,7 @@
  */
 import type { IcpSpec } from '../../icp/spec.ts';
 import { type StoredTier, storedTierLabels, tierLabels } from '../../icp/types.ts';
-import type { ReviewStatus } from '../../review/due.ts';
+import type { ReviewStatus } from '../../review/calendar.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import { homeCheckButton, viewCheckButton } from './home-check.ts';
 import type { Block, HomeView } from './types.ts';

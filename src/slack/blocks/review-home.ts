@@ -1,5 +1,5 @@
 /** The ICP review section of App Home. */
-import type { ReviewStatus } from '../../review/due.ts';
+import type { ReviewStatus } from '../../review/calendar.ts';
 import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
 import { day, ReviewActionIds } from './review-ids.ts';
 import { mention } from './review-message.ts';

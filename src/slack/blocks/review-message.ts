@@ -3,7 +3,7 @@
  * the short notices of the review flow. Pure builders, validated against the Block Kit schema in tests.
  */
 import type { DriftReport } from '../../drift/report.ts';
-import type { ReviewStatus } from '../../review/due.ts';
+import type { ReviewStatus } from '../../review/calendar.ts';
 import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
 import { wrongTierReasons } from './modals.ts';
 import { day, type ReminderKind, ReviewActionIds } from './review-ids.ts';
