@@ -64,16 +64,17 @@ export function driftReportFor(deps: Deps, teamId: string, asOf: Date, windowDay
 
 /**
  * Builds the reminder message for `kind` ('due': cadence, 'drift': early review, 'manual':
- * `/icp-review`) as of `asOf`, with the report and the chart series it was built from.
+ * `/icp-review`) as of `asOf`, with the report and the chart series it was built from. A report the
+ * caller already computed as of `asOf` (the reminder planner's, for a drift post) is used, not computed again.
  */
 export async function composeReminder(
   deps: Deps,
   teamId: string,
-  opts: { kind: 'due' | 'drift' | 'manual'; asOf: Date },
+  opts: { kind: 'due' | 'drift' | 'manual'; asOf: Date; report?: DriftReport | undefined },
 ): Promise<{ message: { text: string; blocks: Block[] }; report: DriftReport; series: DriftSeries }> {
   const ctx = await reviewContext(deps, teamId, opts.asOf);
   const [report, series, groups] = await Promise.all([
-    driftReportFor(deps, teamId, opts.asOf),
+    opts.report ?? driftReportFor(deps, teamId, opts.asOf),
     getDriftSeries(deps.db, { teamId, asOf: opts.asOf }),
     feedbackSummary(deps.db, teamId, ctx.since),
   ]);

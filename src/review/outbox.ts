@@ -42,7 +42,7 @@ export interface ComposedReminder {
 export type Composer = (
   deps: Deps,
   teamId: string,
-  opts: { kind: 'due' | 'drift' | 'manual'; asOf: Date },
+  opts: { kind: 'due' | 'drift' | 'manual'; asOf: Date; report?: DriftReport | undefined },
 ) => Promise<ComposedReminder>;
 
 /** What was stored at claim time and is posted on every attempt. */
@@ -81,8 +81,18 @@ export interface OutboxOptions {
 }
 
 export interface Outbox {
-  /** Claims a planned occurrence and, when this instance won it, composes and posts it. */
-  send(teamId: string, channelId: string, p: PlannedReminder, now: Date, result: TickResult): Promise<void>;
+  /**
+   * Claims a planned occurrence and, when this instance won it, composes and posts it. `report` is the
+   * drift report planning computed as of `now`, reused by the message (one drift report per post).
+   */
+  send(
+    teamId: string,
+    channelId: string,
+    p: PlannedReminder,
+    now: Date,
+    result: TickResult,
+    report?: DriftReport,
+  ): Promise<void>;
   /** Rows left for later (retry due, or a dead instance's lease expired), taken with SKIP LOCKED. */
   resume(now: Date, result: TickResult): Promise<void>;
 }
@@ -119,11 +129,11 @@ export function createOutbox(deps: Deps, o: OutboxOptions): Outbox {
     result.retrying.push(row.occurrenceKey);
   }
 
-  async function loadPayload(row: OccurrenceRow, now: Date): Promise<StoredPayload> {
+  async function loadPayload(row: OccurrenceRow, now: Date, report?: DriftReport): Promise<StoredPayload> {
     const stored = row.payload as StoredPayload | null;
     if (stored?.message) return stored;
     const kind = row.kind === 'drift' ? 'drift' : row.kind === 'manual' ? 'manual' : 'due';
-    const composed = await o.compose(deps, row.teamId, { kind, asOf: now });
+    const composed = await o.compose(deps, row.teamId, { kind, asOf: now, report });
     const payload: StoredPayload = { message: composed.message, series: composed.series ?? null };
     await savePayload(db, row.id, payload, now);
     return payload;
@@ -180,7 +190,7 @@ export function createOutbox(deps: Deps, o: OutboxOptions): Outbox {
   }
 
   return {
-    async send(teamId, channelId, p, now, result) {
+    async send(teamId, channelId, p, now, result, report) {
       const claimed = await claimOccurrence(db, {
         teamId,
         occurrenceKey: p.occurrenceKey,
@@ -192,7 +202,7 @@ export function createOutbox(deps: Deps, o: OutboxOptions): Outbox {
       if (!claimed) return;
       let payload: StoredPayload;
       try {
-        payload = await loadPayload(claimed, now);
+        payload = await loadPayload(claimed, now, report);
       } catch (err) {
         logger.error(`review reminder ${claimed.occurrenceKey}: composing failed`, err);
         const f: Failure = { kind: 'not_sent', retryable: true, error: `compose: ${errorText(err)}` };

@@ -85,7 +85,10 @@ export function createReminderRunner(deps: Deps, opts: ReminderSchedulerOptions)
           if (planned.get(team.teamId) === today) continue;
           const plan = await planTeam(deps, team, now, { evaluateDrift, ignoreTimeOfDay });
           if (!plan) continue;
-          for (const p of plan.planned) await outbox.send(team.teamId, team.channelId ?? '', p, now, result);
+          for (const p of plan.planned) {
+            const report = p.kind === 'drift' ? plan.report : undefined;
+            await outbox.send(team.teamId, team.channelId ?? '', p, now, result, report);
+          }
           planned.set(team.teamId, today);
         } catch (err) {
           deps.logger.error(`review reminders for ${team.teamId}: planning failed`, err);

@@ -163,11 +163,14 @@ export type DriftVerdict = Pick<DriftReport, 'driftDetected' | 'signals' | 'icpV
 
 export type EvaluateDrift = (deps: Deps, teamId: string, asOf: Date) => Promise<DriftVerdict>;
 
-/** A planned occurrence, with the drift verdict it was planned from (a drift post reuses it). */
+/** A workspace's planned occurrences, with the drift report they were planned from (a drift post reuses it). */
 export interface TeamPlan {
   planned: PlannedReminder[];
-  drift: DriftVerdict | undefined;
+  /** The full drift report, when planning evaluated one (a test's verdict-only stub gives none). */
+  report: DriftReport | undefined;
 }
+
+const isReport = (v: DriftVerdict): v is DriftReport => 'segments' in v && 'windows' in v;
 
 /**
  * One workspace's due occurrences as of `now` (drift evaluated only when a drift post is possible);
@@ -194,7 +197,7 @@ export async function planTeam(
     cycleStart: last?.reviewedAt ?? first ?? current.version.createdAt,
     ignoreTimeOfDay: opts.ignoreTimeOfDay,
   };
-  if (!reminderSchedule(base).checkDrift) return { planned: planReminders(base), drift: undefined };
+  if (!reminderSchedule(base).checkDrift) return { planned: planReminders(base), report: undefined };
   const verdict = await opts.evaluateDrift(deps, team.teamId, now);
   const drift: DriftState = {
     detected: verdict.driftDetected,
@@ -203,5 +206,5 @@ export async function planTeam(
     lastReviewId: last?.id ?? null,
     acknowledged: reviewedSignals(last, current.version.version),
   };
-  return { planned: planReminders({ ...base, drift }), drift: verdict };
+  return { planned: planReminders({ ...base, drift }), report: isReport(verdict) ? verdict : undefined };
 }

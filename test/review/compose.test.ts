@@ -106,6 +106,14 @@ describe(`composeReminder (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
     await t?.close();
   });
 
+  it('uses a drift report the caller already computed instead of computing it again', async () => {
+    const asOf = new Date('2018-01-01T09:00:00Z');
+    const first = await composeReminder(deps, T, { kind: 'drift', asOf });
+    const again = await composeReminder(deps, T, { kind: 'drift', asOf, report: first.report });
+    expect(again.report).toBe(first.report);
+    expect(again.message).toEqual(first.message);
+  });
+
   it('puts the drift figures, the cadence and the feedback since the last review into the reminder', async () => {
     const { message, report, series } = await composeReminder(deps, T, {
       kind: 'due',

@@ -6,7 +6,7 @@ import { reviewSettings } from '../../db/schema.ts';
 import { buildDeps } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';
-import { SEGMENTS } from '../../src/drift/report.ts';
+import { type DriftReport, SEGMENTS } from '../../src/drift/report.ts';
 import type { DriftSeries } from '../../src/drift/series.ts';
 import { createLogger } from '../../src/logger.ts';
 import { addDays } from '../../src/review/calendar.ts';
@@ -324,6 +324,33 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
     signals = [];
     await s.tick(at('2026-05-14T09:00:00Z'));
     expect(kinds()).toHaveLength(2);
+  });
+
+  it('composes an early-review reminder from the drift report planning computed (one report per post)', async () => {
+    await team('T0ONCE');
+    const report = {
+      driftDetected: true,
+      signals: ['tier1.winRate'],
+      icpVersion: 1,
+      segments: {},
+      windows: {},
+    } as unknown as DriftReport;
+    let evaluations = 0;
+    const given: unknown[] = [];
+    const s = scheduler(t, 'a', {
+      evaluateDrift: async () => {
+        evaluations++;
+        return report;
+      },
+      compose: async (deps, teamId, opts) => {
+        given.push(opts.report);
+        return stubCompose(deps, teamId, opts);
+      },
+    });
+    expect((await s.tick(at('2026-05-10T09:00:00Z'))).posted).toEqual([expect.stringMatching(/^drift:/)]);
+    expect(evaluations).toBe(1);
+    expect(given).toHaveLength(1);
+    expect(given[0]).toBe(report);
   });
 
   it(`three instances ticking concurrently post each occurrence exactly once (${usingRealPostgres ? 'three pools on one PostgreSQL database' : 'one PGlite database'})`, async () => {
