@@ -1,18 +1,24 @@
 /**
- * Reminder occurrences: the bookkeeping that makes a scheduled post exactly-once across replicas.
+ * Reminder occurrences: the rows behind the reminder outbox (src/review/outbox.ts).
  *
  * Life of a row: claimed (the INSERT that won the unique (team_id, occurrence_key)) → sending (attempts+1,
  * just before chat.postMessage) → sent (with the message ts). A failed post goes to retry (with
  * next_attempt_at) or, after the last attempt, failed. Rows are taken over by another instance only
- * through `takeDueOccurrences`, which locks with FOR UPDATE SKIP LOCKED, so no two instances work one row.
- * Every timestamp comes from the caller's clock (tests drive a fake one).
+ * through `takeDueOccurrence`, which locks with FOR UPDATE SKIP LOCKED, so no two instances work one row.
+ *
+ * Leases run on the database's clock: every write stamps `updated_at = now()` (the moment of the write,
+ * not the moment the caller's pass started), and a row is stale when `now() - updated_at` exceeds the
+ * lease, so replicas with different clocks and passes of any length agree on who holds a row. Retry
+ * times (`next_attempt_at`) are the caller's schedule, compared with the caller's clock.
  */
-import { and, eq, getTableColumns, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { reminderOccurrences, reviewSettings } from '../schema.ts';
+import { reminderOccurrences as r, reviewSettings } from '../schema.ts';
 
-export type OccurrenceRow = typeof reminderOccurrences.$inferSelect;
+export type OccurrenceRow = typeof r.$inferSelect;
 export type ReviewSettingsRow = typeof reviewSettings.$inferSelect;
+
+const dbNow = sql`now()`;
 
 /** Workspaces with a reminder channel configured. */
 export async function listReminderTeams(db: Db): Promise<ReviewSettingsRow[]> {
@@ -22,8 +28,8 @@ export async function listReminderTeams(db: Db): Promise<ReviewSettingsRow[]> {
 export async function getOccurrence(db: Db, teamId: string, occurrenceKey: string): Promise<OccurrenceRow | null> {
   const [row] = await db
     .select()
-    .from(reminderOccurrences)
-    .where(and(eq(reminderOccurrences.teamId, teamId), eq(reminderOccurrences.occurrenceKey, occurrenceKey)))
+    .from(r)
+    .where(and(eq(r.teamId, teamId), eq(r.occurrenceKey, occurrenceKey)))
     .limit(1);
   return row ?? null;
 }
@@ -34,10 +40,10 @@ export async function getOccurrence(db: Db, teamId: string, occurrenceKey: strin
  */
 export async function claimOccurrence(
   db: Db,
-  o: { teamId: string; occurrenceKey: string; kind: string; channelId: string; instanceId: string; now: Date },
+  o: { teamId: string; occurrenceKey: string; kind: string; channelId: string; instanceId: string },
 ): Promise<OccurrenceRow | null> {
   const [row] = await db
-    .insert(reminderOccurrences)
+    .insert(r)
     .values({
       teamId: o.teamId,
       occurrenceKey: o.occurrenceKey,
@@ -45,95 +51,87 @@ export async function claimOccurrence(
       status: 'claimed',
       channelId: o.channelId,
       claimedBy: o.instanceId,
-      createdAt: o.now,
-      updatedAt: o.now,
+      createdAt: dbNow,
+      updatedAt: dbNow,
     })
-    .onConflictDoNothing({ target: [reminderOccurrences.teamId, reminderOccurrences.occurrenceKey] })
+    .onConflictDoNothing({ target: [r.teamId, r.occurrenceKey] })
     .returning();
   return row ?? null;
 }
 
 /** Stores what will be posted, so a retry posts the same message (and chart) the first attempt composed. */
-export async function savePayload(db: Db, id: number, payload: unknown, now: Date): Promise<void> {
-  await db.update(reminderOccurrences).set({ payload, updatedAt: now }).where(eq(reminderOccurrences.id, id));
+export async function savePayload(db: Db, id: number, instanceId: string, payload: unknown): Promise<void> {
+  await db
+    .update(r)
+    .set({ payload, updatedAt: dbNow })
+    .where(and(eq(r.id, id), eq(r.claimedBy, instanceId)));
 }
 
 /**
  * claimed → sending, attempts+1, only while this instance still holds the row (a row taken over after
  * its lease expired belongs to the other instance). Returns the updated row or null.
  */
-export async function markSending(db: Db, id: number, instanceId: string, now: Date): Promise<OccurrenceRow | null> {
+export async function markSending(db: Db, id: number, instanceId: string): Promise<OccurrenceRow | null> {
   const [row] = await db
-    .update(reminderOccurrences)
-    .set({ status: 'sending', attempts: sql`${reminderOccurrences.attempts} + 1`, updatedAt: now })
-    .where(
-      and(
-        eq(reminderOccurrences.id, id),
-        eq(reminderOccurrences.claimedBy, instanceId),
-        sql`${reminderOccurrences.status} = 'claimed'`,
-      ),
-    )
+    .update(r)
+    .set({ status: 'sending', attempts: sql`${r.attempts} + 1`, updatedAt: dbNow })
+    .where(and(eq(r.id, id), eq(r.claimedBy, instanceId), eq(r.status, 'claimed')))
     .returning();
   return row ?? null;
 }
 
-/** Renews the lease of a row this instance is working on (before a slow step such as reconciling). */
-export async function touchOccurrence(db: Db, id: number, instanceId: string, now: Date): Promise<boolean> {
+/** Renews the lease of a row this instance is working on; false when it no longer holds it. */
+export async function renewLease(db: Db, id: number, instanceId: string): Promise<boolean> {
   const rows = await db
-    .update(reminderOccurrences)
-    .set({ updatedAt: now })
-    .where(
-      and(
-        eq(reminderOccurrences.id, id),
-        eq(reminderOccurrences.claimedBy, instanceId),
-        sql`${reminderOccurrences.status} = 'sending'`,
-      ),
-    )
-    .returning({ id: reminderOccurrences.id });
+    .update(r)
+    .set({ updatedAt: dbNow })
+    .where(and(eq(r.id, id), eq(r.claimedBy, instanceId), inArray(r.status, ['claimed', 'sending'])))
+    .returning({ id: r.id });
   return rows.length > 0;
 }
 
-export async function markSent(db: Db, id: number, messageTs: string, now: Date): Promise<void> {
+/** Posted (the ts is a fact whoever holds the row now, so it is recorded regardless). */
+export async function markSent(db: Db, id: number, messageTs: string): Promise<void> {
   await db
-    .update(reminderOccurrences)
-    .set({ status: 'sent', messageTs, nextAttemptAt: null, lastError: null, updatedAt: now })
-    .where(eq(reminderOccurrences.id, id));
+    .update(r)
+    .set({ status: 'sent', messageTs, nextAttemptAt: null, lastError: null, updatedAt: dbNow })
+    .where(eq(r.id, id));
 }
 
+/** Back to the queue at `nextAttemptAt`, only while this instance holds the row and it is not sent. */
 export async function markRetry(
   db: Db,
   id: number,
-  r: { error: string; nextAttemptAt: Date; now: Date },
+  o: { instanceId: string; error: string; nextAttemptAt: Date },
 ): Promise<void> {
   await db
-    .update(reminderOccurrences)
-    .set({ status: 'retry', lastError: r.error, nextAttemptAt: r.nextAttemptAt, updatedAt: r.now })
-    .where(and(eq(reminderOccurrences.id, id), sql`${reminderOccurrences.status} <> 'sent'`));
+    .update(r)
+    .set({ status: 'retry', lastError: o.error, nextAttemptAt: o.nextAttemptAt, updatedAt: dbNow })
+    .where(and(eq(r.id, id), eq(r.claimedBy, o.instanceId), ne(r.status, 'sent')));
 }
 
-export async function markFailed(db: Db, id: number, error: string, now: Date): Promise<void> {
+/** Given up, only while this instance holds the row and it is not sent. */
+export async function markFailed(db: Db, id: number, instanceId: string, error: string): Promise<void> {
   await db
-    .update(reminderOccurrences)
-    .set({ status: 'failed', lastError: error, nextAttemptAt: null, updatedAt: now })
-    .where(and(eq(reminderOccurrences.id, id), sql`${reminderOccurrences.status} <> 'sent'`));
+    .update(r)
+    .set({ status: 'failed', lastError: error, nextAttemptAt: null, updatedAt: dbNow })
+    .where(and(eq(r.id, id), eq(r.claimedBy, instanceId), ne(r.status, 'sent')));
 }
 
 /**
- * Takes over rows that need work, atomically and without waiting on other instances: 'retry' rows whose
- * next_attempt_at has passed, and 'claimed'/'sending' rows whose holder has not touched them for
- * `leaseMs` (a crashed or hung instance). Each taken row becomes 'sending', owned by `instanceId`, with
- * attempts+1. `FOR UPDATE SKIP LOCKED` makes concurrent takers split the rows instead of sharing them;
- * the fresh updated_at keeps them out of everyone else's stale set afterwards.
+ * Takes over one row that needs work, atomically and without waiting on other instances: a 'retry' row
+ * whose next_attempt_at has passed (`now`, the caller's clock), or a 'claimed'/'sending' row whose lease
+ * ran out by the database's clock (a crashed or hung instance). The row becomes 'sending', owned by
+ * `instanceId`, with attempts+1 and a fresh lease. `FOR UPDATE SKIP LOCKED` makes concurrent takers get
+ * different rows. One at a time: a row taken is worked on at once, under a lease this instance renews.
  *
  * `previousStatus` tells the caller whether a post may already have happened (anything but a stale
  * 'claimed' row, which never reached chat.postMessage).
  */
-export async function takeDueOccurrences(
+export async function takeDueOccurrence(
   db: Db,
-  o: { instanceId: string; now: Date; leaseMs: number; limit?: number },
-): Promise<(OccurrenceRow & { previousStatus: string })[]> {
-  const r = reminderOccurrences;
-  const staleBefore = new Date(o.now.getTime() - o.leaseMs);
+  o: { instanceId: string; now: Date; leaseMs: number },
+): Promise<(OccurrenceRow & { previousStatus: string }) | null> {
   const picked = db.$with('picked').as(
     db
       .select({ id: r.id, previousStatus: sql<string>`${r.status}`.as('previous_status') })
@@ -141,14 +139,17 @@ export async function takeDueOccurrences(
       .where(
         or(
           and(eq(r.status, 'retry'), lte(r.nextAttemptAt, o.now)),
-          and(inArray(r.status, ['claimed', 'sending']), lt(r.updatedAt, staleBefore)),
+          and(
+            inArray(r.status, ['claimed', 'sending']),
+            sql`${r.updatedAt} < now() - ${o.leaseMs} * interval '1 millisecond'`,
+          ),
         ),
       )
       .orderBy(r.id)
-      .limit(o.limit ?? 20)
+      .limit(1)
       .for('update', { skipLocked: true }),
   );
-  return db
+  const [row] = await db
     .with(picked)
     .update(r)
     .set({
@@ -156,15 +157,16 @@ export async function takeDueOccurrences(
       claimedBy: o.instanceId,
       attempts: sql`${r.attempts} + 1`,
       nextAttemptAt: null,
-      updatedAt: o.now,
+      updatedAt: dbNow,
     })
     .from(picked)
     .where(eq(r.id, picked.id))
     .returning({ ...getTableColumns(r), previousStatus: picked.previousStatus });
+  return row ?? null;
 }
 
 /** Every occurrence of a team, oldest first (tests, `icp remind` output). */
 export async function listOccurrences(db: Db, teamId?: string): Promise<OccurrenceRow[]> {
-  const q = db.select().from(reminderOccurrences);
-  return (teamId ? q.where(eq(reminderOccurrences.teamId, teamId)) : q).orderBy(reminderOccurrences.id);
+  const q = db.select().from(r);
+  return (teamId ? q.where(eq(r.teamId, teamId)) : q).orderBy(r.id);
 }

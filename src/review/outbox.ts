@@ -6,7 +6,11 @@
  *   compose   the message (and chart series) is stored on the row, so every attempt posts the same thing
  *   send      claimed → sending (attempts+1) → chat.postMessage → sent with the message ts
  *   retry     a failed post goes to retry (next_attempt_at) or, after the last attempt, failed
- *   lease     a claimed/sending row untouched for `leaseMs` belongs to a dead instance and is taken over
+ *   lease     a claimed/sending row is held under a lease on the database's clock (`now()` at each
+ *             write), renewed every third of `leaseMs` while the instance works on it (composing,
+ *             posting, reconciling); one not renewed for `leaseMs` belongs to a dead instance and is
+ *             taken over. The lease is longer than a post can take (the Slack client's timeout; it
+ *             makes no retries of its own), so even a missed renewal cannot hand over a post in flight.
  *   reconcile a post whose outcome is unknown (5xx, timeout, reset, a dead instance's 'sending' row) is
  *             looked for in the channel before any resend
  *
@@ -24,9 +28,9 @@ import {
   markSending,
   markSent,
   type OccurrenceRow,
+  renewLease,
   savePayload,
-  takeDueOccurrences,
-  touchOccurrence,
+  takeDueOccurrence,
 } from '../../db/queries/reminders.ts';
 import type { Deps } from '../deps.ts';
 import type { DriftReport } from '../drift/report.ts';
@@ -73,7 +77,7 @@ export interface OutboxOptions {
   instanceId: string;
   /** Attempts per occurrence before it is marked failed. */
   maxAttempts: number;
-  /** A 'claimed'/'sending' row untouched for this long belongs to a dead instance. */
+  /** A 'claimed'/'sending' row not renewed for this long (database clock) belongs to a dead instance. */
   leaseMs: number;
   /** First retry delay; doubles per attempt up to `maxBackoffMs`. */
   baseBackoffMs: number;
@@ -117,16 +121,38 @@ export function createOutbox(deps: Deps, o: OutboxOptions): Outbox {
   ): Promise<void> {
     const retryable = f.kind === 'ambiguous' || f.retryable;
     if (!retryable || attempts >= o.maxAttempts) {
-      await markFailed(db, row.id, `${f.error} (attempt ${attempts} of ${o.maxAttempts})`, now);
+      await markFailed(db, row.id, o.instanceId, `${f.error} (attempt ${attempts} of ${o.maxAttempts})`);
       logger.error(`review reminder ${row.occurrenceKey} for ${row.teamId} failed: ${f.error}`);
       result.failed.push(row.occurrenceKey);
       return;
     }
     const next = new Date(now.getTime() + backoffMs(attempts, f.kind === 'not_sent' ? f.retryAfterMs : 0));
     const error = f.kind === 'ambiguous' ? `ambiguous: ${f.error}` : f.error;
-    await markRetry(db, row.id, { error, nextAttemptAt: next, now });
+    await markRetry(db, row.id, { instanceId: o.instanceId, error, nextAttemptAt: next });
     logger.warn(`review reminder ${row.occurrenceKey} for ${row.teamId}: ${error}; retry at ${next.toISOString()}`);
     result.retrying.push(row.occurrenceKey);
+  }
+
+  /**
+   * Runs `work` on a row this instance holds, renewing its lease every third of `leaseMs` until the work
+   * is done, so a slow compose, post or reconcile is never mistaken for a dead instance.
+   */
+  async function holding<T>(row: OccurrenceRow, work: () => Promise<T>): Promise<T> {
+    let done = false;
+    const renew = () =>
+      renewLease(db, row.id, o.instanceId).then(
+        (held) => {
+          if (!held && !done) logger.warn(`review reminder ${row.occurrenceKey}: lease lost while working on it`);
+        },
+        (err: unknown) => logger.warn(`review reminder ${row.occurrenceKey}: lease renewal failed`, err),
+      );
+    const timer = setInterval(() => void renew(), Math.max(10, Math.floor(o.leaseMs / 3)));
+    try {
+      return await work();
+    } finally {
+      done = true;
+      clearInterval(timer);
+    }
   }
 
   async function loadPayload(row: OccurrenceRow, now: Date, report?: DriftReport): Promise<StoredPayload> {
@@ -135,7 +161,7 @@ export function createOutbox(deps: Deps, o: OutboxOptions): Outbox {
     const kind = row.kind === 'drift' ? 'drift' : row.kind === 'manual' ? 'manual' : 'due';
     const composed = await o.compose(deps, row.teamId, { kind, asOf: now, report });
     const payload: StoredPayload = { message: composed.message, series: composed.series ?? null };
-    await savePayload(db, row.id, payload, now);
+    await savePayload(db, row.id, o.instanceId, payload);
     return payload;
   }
 
@@ -160,18 +186,24 @@ export function createOutbox(deps: Deps, o: OutboxOptions): Outbox {
         return;
       }
       if (found) {
-        await markSent(db, row.id, found, now);
+        await markSent(db, row.id, found);
         logger.info(`review reminder ${row.occurrenceKey} for ${row.teamId} was already posted (ts ${found})`);
         result.reconciled.push(row.occurrenceKey);
         await o.poster.uploadChart(row, payload.series, found);
         return;
       }
       if (row.attempts > o.maxAttempts) {
-        await markFailed(db, row.id, `not posted after ${o.maxAttempts} attempts: ${row.lastError ?? ''}`, now);
+        await markFailed(
+          db,
+          row.id,
+          o.instanceId,
+          `not posted after ${o.maxAttempts} attempts: ${row.lastError ?? ''}`,
+        );
         result.failed.push(row.occurrenceKey);
         return;
       }
-      await touchOccurrence(db, row.id, o.instanceId, now);
+      // Reconciling took a while: post only while the row is still ours.
+      if (!(await renewLease(db, row.id, o.instanceId))) return;
     }
     let ts: string | undefined;
     try {
@@ -184,7 +216,7 @@ export function createOutbox(deps: Deps, o: OutboxOptions): Outbox {
       await recordFailure(row, row.attempts, { kind: 'ambiguous', error: 'no ts in the answer' }, now, result);
       return;
     }
-    await markSent(db, row.id, ts, now);
+    await markSent(db, row.id, ts);
     result.posted.push(row.occurrenceKey);
     await o.poster.uploadChart(row, payload.series, ts);
   }
@@ -197,37 +229,42 @@ export function createOutbox(deps: Deps, o: OutboxOptions): Outbox {
         kind: p.kind,
         channelId,
         instanceId: o.instanceId,
-        now,
       });
       if (!claimed) return;
-      let payload: StoredPayload;
-      try {
-        payload = await loadPayload(claimed, now, report);
-      } catch (err) {
-        logger.error(`review reminder ${claimed.occurrenceKey}: composing failed`, err);
-        const f: Failure = { kind: 'not_sent', retryable: true, error: `compose: ${errorText(err)}` };
-        await recordFailure(claimed, claimed.attempts + 1, f, now, result);
-        return;
-      }
-      const sending = await markSending(db, claimed.id, o.instanceId, now);
-      if (!sending) return; // another instance took it over after our lease ran out
-      await deliver(sending, payload, false, now, result);
+      await holding(claimed, async () => {
+        let payload: StoredPayload;
+        try {
+          payload = await loadPayload(claimed, now, report);
+        } catch (err) {
+          logger.error(`review reminder ${claimed.occurrenceKey}: composing failed`, err);
+          const f: Failure = { kind: 'not_sent', retryable: true, error: `compose: ${errorText(err)}` };
+          await recordFailure(claimed, claimed.attempts + 1, f, now, result);
+          return;
+        }
+        const sending = await markSending(db, claimed.id, o.instanceId);
+        if (!sending) return; // another instance took it over after our lease ran out
+        await deliver(sending, payload, false, now, result);
+      });
     },
 
     async resume(now, result) {
-      const rows = await takeDueOccurrences(db, { instanceId: o.instanceId, now, leaseMs: o.leaseMs });
-      for (const row of rows) {
-        try {
-          // attempts was incremented on take-over: above 1 means an earlier attempt may have reached Slack.
-          const mayHavePosted = row.previousStatus !== 'claimed' && row.attempts > 1;
-          const payload = await loadPayload(row, now);
-          await deliver(row, payload, mayHavePosted, now, result);
-        } catch (err) {
-          logger.error(`review reminder ${row.occurrenceKey}: retry failed`, err);
-          await recordFailure(row, row.attempts, { kind: 'ambiguous', error: errorText(err) }, now, result).catch(
-            () => undefined,
-          );
-        }
+      // One row at a time, each worked on as soon as it is taken; a bound keeps one pass finite.
+      for (let i = 0; i < 20; i++) {
+        const row = await takeDueOccurrence(db, { instanceId: o.instanceId, now, leaseMs: o.leaseMs });
+        if (!row) return;
+        await holding(row, async () => {
+          try {
+            // attempts was incremented on take-over: above 1 means an earlier attempt may have reached Slack.
+            const mayHavePosted = row.previousStatus !== 'claimed' && row.attempts > 1;
+            const payload = await loadPayload(row, now);
+            await deliver(row, payload, mayHavePosted, now, result);
+          } catch (err) {
+            logger.error(`review reminder ${row.occurrenceKey}: retry failed`, err);
+            await recordFailure(row, row.attempts, { kind: 'ambiguous', error: errorText(err) }, now, result).catch(
+              () => undefined,
+            );
+          }
+        });
       }
     },
   };

@@ -13,7 +13,7 @@ import { localClock } from './calendar.ts';
 import { composeReminder, driftReportFor } from './compose.ts';
 import { type Composer, createOutbox, emptyResult, type TickResult } from './outbox.ts';
 import { type EvaluateDrift, planTeam } from './plan.ts';
-import { appPosterOptions, createPoster } from './poster.ts';
+import { appPosterOptions, createPoster, DEFAULT_SLACK_TIMEOUT_MS } from './poster.ts';
 
 export interface ReminderSchedulerOptions {
   /**
@@ -39,8 +39,13 @@ export interface ReminderSchedulerOptions {
   ignoreTimeOfDay?: boolean;
   /** Attempts per occurrence before it is marked failed. Default 5. */
   maxAttempts?: number;
-  /** A 'claimed'/'sending' row untouched for this long belongs to a dead instance. Default 2 minutes. */
+  /**
+   * How long a row may go without its holder renewing it (database clock) before another instance takes
+   * it over. Default 2 minutes; must exceed `slackTimeoutMs`.
+   */
   leaseMs?: number;
+  /** The timeout `client` was built with (default 30 s): the longest a post can take, as it makes no retries. */
+  slackTimeoutMs?: number;
   /** First retry delay; doubles per attempt up to `maxBackoffMs`. Default 60 s. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
@@ -52,6 +57,12 @@ export interface ReminderRunner {
 }
 
 export function createReminderRunner(deps: Deps, opts: ReminderSchedulerOptions): ReminderRunner {
+  const leaseMs = opts.leaseMs ?? 2 * 60_000;
+  const slackTimeoutMs = opts.slackTimeoutMs ?? DEFAULT_SLACK_TIMEOUT_MS;
+  // A lease shorter than a post would let another instance take over a post still in flight.
+  if (leaseMs <= slackTimeoutMs) {
+    throw new Error(`reminder lease (${leaseMs} ms) must be longer than the Slack timeout (${slackTimeoutMs} ms)`);
+  }
   const poster = createPoster({
     client: opts.client,
     tokenFor: opts.tokenFor,
@@ -63,7 +74,7 @@ export function createReminderRunner(deps: Deps, opts: ReminderSchedulerOptions)
     compose: opts.compose ?? (composeReminder as Composer),
     instanceId: opts.instanceId,
     maxAttempts: opts.maxAttempts ?? 5,
-    leaseMs: opts.leaseMs ?? 2 * 60_000,
+    leaseMs,
     baseBackoffMs: opts.baseBackoffMs ?? 60_000,
     maxBackoffMs: opts.maxBackoffMs ?? 30 * 60_000,
   });

@@ -23,6 +23,9 @@ const FIRST = '2026-06-01'; // first reminder date of every test team (UTC, 09:0
 const at = (iso: string) => new Date(iso);
 const minutes = (d: Date, n: number) => new Date(d.getTime() + n * 60_000);
 const NINE = at(`${FIRST}T09:00:00Z`);
+// Leases run on the database's clock: the take-over tests wait one out, kept short through configuration.
+const LEASE_MS = 2000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function emptySeries(): DriftSeries {
   const winRate = {} as DriftSeries['winRate'];
@@ -93,7 +96,11 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
   ): ReminderScheduler {
     const { fetch: fetchFn, ...rest } = over;
     return createReminderScheduler(depsFor(handle), {
-      client: createReminderClient(TEST_BOT_TOKEN, { slackApiUrl: fake.url, ...(fetchFn ? { fetch: fetchFn } : {}) }),
+      client: createReminderClient(TEST_BOT_TOKEN, {
+        slackApiUrl: fake.url,
+        ...(fetchFn ? { fetch: fetchFn } : {}),
+        ...(rest.slackTimeoutMs ? { timeout: rest.slackTimeoutMs } : {}),
+      }),
       instanceId,
       compose: stubCompose,
       renderChart: null,
@@ -228,7 +235,7 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
     });
   }
 
-  it("takes over a dead instance's 'sending' row only after the lease, and reconciles it", async () => {
+  it("takes over a dead instance's 'sending' row only after the lease (database clock), and reconciles it", async () => {
     const channel = await team('T0DEAD');
     const key = 'due:2026-06-15:0';
     // Instance "dead" claimed, marked sending, posted, and crashed before recording the ts.
@@ -238,18 +245,20 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
       kind: 'due',
       channelId: channel,
       instanceId: 'dead',
-      now: NINE,
     });
-    await markSending(t.db, claimed!.id, 'dead', NINE);
+    await markSending(t.db, claimed!.id, 'dead');
     await createReminderClient(TEST_BOT_TOKEN, { slackApiUrl: fake.url }).chat.postMessage({
       channel,
       text: 'ICP review (due)',
       metadata: { event_type: REMINDER_EVENT_TYPE, event_payload: { occurrence_key: key } },
     });
-    const s = scheduler(t, 'b');
+    const s = scheduler(t, 'b', { leaseMs: LEASE_MS, slackTimeoutMs: LEASE_MS / 2 });
     expect(await s.tick(minutes(NINE, 1))).toMatchObject({ posted: [], reconciled: [] });
+    // The pass's clock moving on does not expire a lease; the database's clock does.
+    expect(await s.tick(minutes(NINE, 60))).toMatchObject({ posted: [], reconciled: [] });
     expect((await getOccurrence(t.db, 'T0DEAD', key))!.status).toBe('sending');
-    expect((await s.tick(minutes(NINE, 3))).reconciled).toEqual([key]);
+    await sleep(LEASE_MS + 100);
+    expect((await s.tick(minutes(NINE, 61))).reconciled).toEqual([key]);
     expect(fake.messages(channel)).toHaveLength(1);
     expect(await getOccurrence(t.db, 'T0DEAD', key)).toMatchObject({ status: 'sent', claimedBy: 'b' });
   });
@@ -263,10 +272,10 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
       kind: 'due',
       channelId: channel,
       instanceId: 'dead',
-      now: NINE,
     });
-    await markSending(t.db, claimed!.id, 'dead', NINE);
-    const s = scheduler(t, 'b');
+    await markSending(t.db, claimed!.id, 'dead');
+    const s = scheduler(t, 'b', { leaseMs: LEASE_MS, slackTimeoutMs: LEASE_MS / 2 });
+    await sleep(LEASE_MS + 100);
     expect((await s.tick(minutes(NINE, 3))).posted).toEqual([key]);
     await s.tick(minutes(NINE, 10));
     expect(fake.messages(channel)).toHaveLength(1);
