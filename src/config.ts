@@ -116,7 +116,13 @@ export interface Config {
  * Reads and validates the environment. Throws an AppError whose message is one readable line per
  * problem, naming the variable and what it is for.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  opts: { receivesSlackRequests?: boolean } = {},
+): Config {
+  // The CLI only calls the Web API: secrets that verify or accept Slack's requests are not asked of it.
+  const receives = opts.receivesSlackRequests ?? true;
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
@@ -131,22 +137,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const need = (key: keyof typeof describe, value: string | undefined, why: string) => {
     if (!value) problems.push(`${key} is required ${why} (${describe[key]})`);
   };
+  const needToReceive: typeof need = (key, value, why) => {
+    if (receives) need(key, value, why);
+  };
 
   let mode: SlackMode = 'console';
   if (e.SLACK_CLIENT_ID || e.SLACK_CLIENT_SECRET) {
     mode = 'oauth';
     need('SLACK_CLIENT_ID', e.SLACK_CLIENT_ID, 'for OAuth installs');
     need('SLACK_CLIENT_SECRET', e.SLACK_CLIENT_SECRET, 'for OAuth installs');
-    need('SLACK_STATE_SECRET', e.SLACK_STATE_SECRET, 'for OAuth installs');
-    need('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, 'for OAuth installs');
+    needToReceive('SLACK_STATE_SECRET', e.SLACK_STATE_SECRET, 'for OAuth installs');
+    needToReceive('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, 'for OAuth installs');
   } else if (e.SLACK_SOCKET_MODE || e.SLACK_APP_TOKEN) {
     mode = 'socket';
-    need('SLACK_APP_TOKEN', e.SLACK_APP_TOKEN, 'in Socket Mode');
+    needToReceive('SLACK_APP_TOKEN', e.SLACK_APP_TOKEN, 'in Socket Mode');
     need('SLACK_BOT_TOKEN', e.SLACK_BOT_TOKEN, 'in Socket Mode');
   } else if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET) {
     mode = 'http';
     need('SLACK_BOT_TOKEN', e.SLACK_BOT_TOKEN, 'in HTTP mode');
-    need('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, 'in HTTP mode');
+    needToReceive('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, 'in HTTP mode');
   }
   if (problems.length > 0) {
     throw new AppError(ErrorCode.ConfigInvalid, `Invalid configuration: ${problems.join('; ')}`);

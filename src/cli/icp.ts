@@ -21,7 +21,6 @@ import { parseStageMap } from '../import/stages.ts';
 import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
 import { sendDueReminders } from '../review/pass.ts';
-import { createReminderClient } from '../review/poster.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
 import { checkCompany } from '../usecases/check-company.ts';
 import { importFile } from '../usecases/import-file.ts';
@@ -275,10 +274,14 @@ export const commands: Record<string, Handler> = {
 
   async remind(ctx) {
     if (!ctx.flags.now) throw new AppError(ErrorCode.BadInput, 'Say `icp remind --now` to send the due reminders now.');
-    const client = createReminderClient(ctx.config.slack.botToken, {
-      ...(ctx.config.slack.apiUrl ? { slackApiUrl: ctx.config.slack.apiUrl } : {}),
-    });
-    const r = await sendDueReminders(ctx.deps, client, { now: new Date(ctx.deps.now()) });
+    if (ctx.config.slack.mode === 'console') {
+      throw new AppError(
+        ErrorCode.BadInput,
+        '`icp remind` posts to Slack: set SLACK_BOT_TOKEN (or, for OAuth installs, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET).',
+      );
+    }
+    // Posts as the running app does: its bot token, or each workspace's installed token (OAuth).
+    const r = await sendDueReminders(ctx.deps, undefined, { now: new Date(ctx.deps.now()) });
     print(ctx, r, () =>
       [
         `Posted ${r.posted.length}, reconciled ${r.reconciled.length}, retrying ${r.retrying.length}, failed ${r.failed.length}.`,
@@ -367,7 +370,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
   }
   let ownHandle: DbHandle | undefined;
   try {
-    const config = loadConfig(env);
+    const config = loadConfig(env, undefined, { receivesSlackRequests: false });
     const logger = createLogger({ level: 'warn', json: false, write: (l) => io.err(l) });
     if (!handle) ownHandle = await openDatabase(config, logger);
     const db = (handle ?? ownHandle)!;

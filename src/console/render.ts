@@ -18,6 +18,23 @@ export interface RenderedInput {
   optional: boolean;
   kind: string;
   options: { label: string; value: string }[];
+  /** The element's initial value (what Slack submits when the field is left as it is). */
+  initial: string | undefined;
+}
+
+/** An input element's initial value, whatever its kind calls it. */
+function initialOf(el: Record<string, unknown>): string | undefined {
+  for (const k of [
+    'initial_value',
+    'initial_time',
+    'initial_date',
+    'initial_conversation',
+    'initial_channel',
+    'initial_user',
+  ]) {
+    if (typeof el[k] === 'string') return el[k] as string;
+  }
+  return (el.initial_option as { value?: string } | undefined)?.value;
 }
 
 const emoji: Record<string, string> = {
@@ -139,6 +156,7 @@ export function renderBlocks(blocks: readonly AnyBlock[], startAt = 1): RenderRe
           optional: Boolean(b.optional),
           kind: String(el.type ?? 'plain_text_input'),
           options,
+          initial: initialOf(el),
         };
         inputs.push(input);
         lines.push(

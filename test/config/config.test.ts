@@ -31,6 +31,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SLACK_APP_TOKEN: 'xapp-1' })).toThrow(/SLACK_BOT_TOKEN is required in Socket Mode/);
   });
 
+  it('asks the command line for no secret that only receiving Slack requests needs', () => {
+    const cli = { receivesSlackRequests: false };
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }, '/srv/bot', cli).slack).toMatchObject({
+      mode: 'http',
+      botToken: 'xoxb-1',
+    });
+    expect(loadConfig({ SLACK_CLIENT_ID: 'id', SLACK_CLIENT_SECRET: 'cs' }, '/srv/bot', cli).slack.mode).toBe('oauth');
+    expect(() => loadConfig({ SLACK_CLIENT_ID: 'id' }, '/srv/bot', cli)).toThrow(/SLACK_CLIENT_SECRET is required/);
+  });
+
   it('names a malformed variable in one readable line', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be a whole number from 0 to 65535 \(HTTP port/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must start with postgres:\/\//);

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAccounts } from '../../db/queries/accounts.ts';
+import { applyIcp } from '../../db/queries/icp.ts';
 import { buildDeps } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createConsole, type LocalConsole } from '../../src/console/console.ts';
 import { createLogger } from '../../src/logger.ts';
+import { loadReviewSettings } from '../../src/review/settings.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
@@ -66,6 +69,30 @@ describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(text).toContain('Add missing details');
     expect(text).toContain('ICP check: Northwind Analytics');
     expect(text).toMatch(/Business model\*: B2B/);
+  });
+
+  it('saves reminder settings from a typed channel, time and timezone (an owner of the ICP)', async () => {
+    const source = readFileSync('db/seed/icp.default.yml', 'utf8').replace('U00000000AA', 'U0LOCALUSER');
+    await applyIcp(db.db, { teamId: 'T_LOCAL', source, createdBy: 'test' });
+    answers.length = 0;
+    answers.push('#local', '9:30', 'Europe/Berlin');
+    await c.handle('/icp-review settings');
+    const text = printed();
+    expect(text).not.toContain('✗');
+    expect(text).toContain('reminders will be posted in #C0LOCALCHAN at 09:30 (Europe/Berlin)');
+    expect(await loadReviewSettings(db.db, 'T_LOCAL')).toMatchObject({
+      channelId: 'C0LOCALCHAN',
+      timeOfDay: '09:30',
+      timezone: 'Europe/Berlin',
+    });
+    answers.push('', '10:00', '');
+    await c.handle('/icp-review settings');
+    expect(printed()).not.toContain('✗');
+    expect(await loadReviewSettings(db.db, 'T_LOCAL')).toMatchObject({
+      channelId: 'C0LOCALCHAN',
+      timeOfDay: '10:00',
+      timezone: 'Europe/Berlin',
+    });
   });
 
   it('explains what it understands when the input is not a command', async () => {

@@ -4,6 +4,7 @@ import { claimOccurrence, getOccurrence, listOccurrences, markSending } from '..
 import { recordReview } from '../../db/queries/reviews.ts';
 import { reviewSettings } from '../../db/schema.ts';
 import { buildDeps } from '../../src/app.ts';
+import { runCli } from '../../src/cli/icp.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';
 import { type DriftReport, SEGMENTS } from '../../src/drift/report.ts';
@@ -186,6 +187,20 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
     expect((await sendDueReminders(depsFor(t), client, { now: early, compose: stubCompose })).posted).toEqual([]);
     await scheduler(t, 'a').tick(NINE);
     expect(fake.messages(channel)).toHaveLength(1);
+  });
+
+  it('`icp remind --now` runs with the bot token alone (no signing secret: it receives nothing from Slack)', async () => {
+    const channel = await team('T0CLI');
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+    const env = { SLACK_BOT_TOKEN: TEST_BOT_TOKEN, SLACK_API_URL: fake.url, DEFAULT_TEAM_ID: 'T0CLI' };
+    expect(await runCli(['remind', '--now'], env, io, t)).toBe(0);
+    expect(err.join('\n')).toBe('');
+    expect(out.join('\n')).toContain('Posted 1');
+    expect(fake.messages(channel)).toHaveLength(1);
+    expect(await runCli(['remind', '--now'], { DEFAULT_TEAM_ID: 'T0CLI' }, io, t)).toBe(2);
+    expect(err.join('\n')).toContain('set SLACK_BOT_TOKEN');
   });
 
   it('retries after a 429 no sooner than Retry-After, and posts once', async () => {
