@@ -46,6 +46,27 @@ const stubCompose: Composer = async (_deps, teamId, { kind }) => ({
   series: emptySeries(),
 });
 
+const DUE_AT_ONCE = 60;
+// Production: posts up to Slack's 30 s client timeout, a 2-minute lease, 12–28 s posts seen. Here the same
+// proportions shrunk through configuration so the test takes seconds: a 2.5 s client timeout, a 3 s
+// lease; one replica's posts take 1.5–2 s (a slow path to Slack), the other two's 0.1–0.3 s. The slow
+// replica's pass runs well past the lease while the fast ones are already ticking again.
+const SLOW_SLACK_TIMEOUT_MS = 2500;
+const SLOW_LEASE_MS = 3000;
+const POST_MS: [number, number][] = [
+  [1500, 2000],
+  [100, 300],
+  [100, 300],
+];
+
+/** Slack that takes its time: the post lands (and shows in history) only when the answer comes. */
+const slowPosts =
+  ([min, max]: [number, number]): typeof fetch =>
+  async (input, init) => {
+    if (String(input).endsWith('/chat.postMessage')) await sleep(min + Math.random() * (max - min));
+    return fetch(input, init);
+  };
+
 /** A fetch that lets the fake post the message, then loses the answer (500 or a reset connection). */
 function lossyFetch(state: { lose: number; mode: '500' | 'reset' }): typeof fetch {
   return async (input, init) => {
@@ -110,9 +131,9 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
     });
   }
 
-  /** A workspace whose first reminder is FIRST at 09:00 UTC, posting to `channel`. */
-  async function team(teamId: string, channelId = `C${teamId.slice(1)}`) {
-    await t.db.insert(reviewSettings).values({ teamId, channelId, timeOfDay: '09:00', timezone: 'UTC' });
+  /** A workspace whose first reminder is `first` (FIRST) at `timeOfDay` (09:00) UTC, posting to `channel`. */
+  async function team(teamId: string, channelId = `C${teamId.slice(1)}`, first = FIRST, timeOfDay = '09:00') {
+    await t.db.insert(reviewSettings).values({ teamId, channelId, timeOfDay, timezone: 'UTC' });
     const icp = await depsFor(t).icp.current(teamId);
     await recordReview(t.db, {
       teamId,
@@ -121,7 +142,7 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
       icpChanged: false,
       icpVersion: icp.version.version,
       drift: null,
-      reviewedAt: at(`${addDays(FIRST, -166)}T12:00:00Z`),
+      reviewedAt: at(`${addDays(first, -166)}T12:00:00Z`),
     });
     return channelId;
   }
@@ -413,4 +434,46 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
       if (usingRealPostgres) await Promise.all(handles.map((h) => h.close()));
     }
   });
+
+  it(`three replicas under slow Slack post each of ${DUE_AT_ONCE} reminders due at once exactly once (${usingRealPostgres ? 'three pools' : 'one PGlite database'})`, async () => {
+    // Every workspace's first reminder is today (UTC) at 00:00, so all are due now.
+    const today = new Date().toISOString().slice(0, 10);
+    const channels: string[] = [];
+    for (let i = 0; i < DUE_AT_ONCE; i++) {
+      const n = String(i).padStart(2, '0');
+      channels.push(await team(`T0LEASE${n}`, `C0LEASE${n}`, today, '00:00'));
+    }
+    const handles: DbHandle[] = usingRealPostgres
+      ? await Promise.all([1, 2, 3].map(() => createDb({ databaseUrl: t.url, poolMax: 4 })))
+      : [t, t, t];
+    try {
+      const replicas = handles.map((h, i) =>
+        scheduler(h, `replica-${i + 1}`, {
+          fetch: slowPosts(POST_MS[i]!),
+          slackTimeoutMs: SLOW_SLACK_TIMEOUT_MS,
+          leaseMs: SLOW_LEASE_MS,
+          baseBackoffMs: 200,
+        }),
+      );
+      const deadline = Date.now() + 90_000;
+      const settled = async () => (await listOccurrences(t.db)).filter((r) => r.status === 'sent').length;
+      // Replicas tick on the real clock, a little apart, as cron on three machines would.
+      await Promise.all(
+        replicas.map(async (s, i) => {
+          await sleep(i * 300);
+          while (Date.now() < deadline && (await settled()) < DUE_AT_ONCE) {
+            await s.tick();
+            await sleep(100);
+          }
+        }),
+      );
+      for (const channel of channels) expect(fake.messages(channel), channel).toHaveLength(1);
+      const rows = await listOccurrences(t.db);
+      expect(rows).toHaveLength(DUE_AT_ONCE);
+      expect(rows.every((r) => r.status === 'sent' && r.messageTs)).toBe(true);
+      expect(new Set(rows.map((r) => r.claimedBy)).size).toBeGreaterThan(1);
+    } finally {
+      if (usingRealPostgres) await Promise.all(handles.map((h) => h.close()));
+    }
+  }, 120_000);
 });
