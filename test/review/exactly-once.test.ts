@@ -288,6 +288,9 @@ describe(`review reminders, exactly once (${DRIVER})`, () => {
       text: 'ICP review (due)',
       metadata: { event_type: REMINDER_EVENT_TYPE, event_payload: { occurrence_key: key } },
     });
+    expect(() => scheduler(t, 'b', { leaseMs: LEASE_MS, slackTimeoutMs: LEASE_MS })).toThrow(
+      /lease \(2000 ms\) must be longer than the Slack timeout/,
+    );
     const s = scheduler(t, 'b', { leaseMs: LEASE_MS, slackTimeoutMs: LEASE_MS / 2 });
     expect(await s.tick(minutes(NINE, 1))).toMatchObject({ posted: [], reconciled: [] });
     // The pass's clock moving on does not expire a lease; the database's clock does.
