@@ -18,12 +18,14 @@ import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode, formatRowError, ImportError, isAppError } from '../errors.ts';
 import { type StoredTier, storedTierLabels, storedTierText } from '../icp/types.ts';
 import { parseStageMap } from '../import/stages.ts';
+import { suggestionText } from '../learn/text.ts';
 import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
 import { sendDueReminders } from '../review/pass.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
 import { checkCompany } from '../usecases/check-company.ts';
 import { importFile } from '../usecases/import-file.ts';
+import { suggestIcp } from '../usecases/suggest-icp.ts';
 import { bullets, need, print, readFile, versionArg, versionCommands } from './common.ts';
 import { csvLine } from './csv.ts';
 import { PERSONAS_USAGE, personaCommands } from './personas.ts';
@@ -46,6 +48,9 @@ Data
   import accounts|deals|churn <file.csv> [--format auto|hubspot|salesforce|generic]
                                [--stage-map "Stage=won|lost|open,…"]   what your own deal stages mean
   rescore                      score every account under the current ICP and store tiers
+  suggest [--holdout-from YYYY-MM-DD] [--outcome win|churn] [--json]
+                               profile your accounts against won/lost deals (or churn), propose an ICP
+                               only where the data shows a signal, backtested out of time
   scores [--csv]               every account with its score and tier (to write back into the CRM)
 
 Checks
@@ -87,10 +92,10 @@ function windowArg(v: string | boolean | undefined): number | undefined {
   return days;
 }
 
-function dateArg(v: string): Date {
+function dateArg(v: string, flag = '--as-of'): Date {
   const d = /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(`${v.slice(0, 10)}T00:00:00Z`) : new Date(Number.NaN);
   if (Number.isNaN(d.getTime()))
-    throw new AppError(ErrorCode.BadInput, `--as-of must be a date such as 2017-12-31, got “${v}”.`);
+    throw new AppError(ErrorCode.BadInput, `${flag} must be a date such as 2017-12-31, got “${v}”.`);
   return d;
 }
 
@@ -165,6 +170,22 @@ export const commands: Record<string, Handler> = {
         .filter(Boolean)
         .join('\n'),
     );
+    return 0;
+  },
+
+  async suggest(ctx) {
+    const outcome = String(ctx.flags.outcome ?? 'win');
+    if (outcome !== 'win' && outcome !== 'churn')
+      throw new AppError(ErrorCode.BadInput, `--outcome must be win or churn, got “${outcome}”.`);
+    const from = ctx.flags['holdout-from'];
+    const holdoutFrom =
+      typeof from === 'string' ? dateArg(from, '--holdout-from').toISOString().slice(0, 10) : undefined;
+    const s = await suggestIcp(ctx.deps, {
+      teamId: ctx.teamId,
+      outcome,
+      ...(holdoutFrom ? { holdoutFrom } : {}),
+    });
+    print(ctx, s, () => suggestionText(s, s.currentVersion));
     return 0;
   },
 
@@ -347,6 +368,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
         version: { type: 'string' },
         window: { type: 'string' },
         'as-of': { type: 'string' },
+        'holdout-from': { type: 'string' },
+        outcome: { type: 'string' },
         for: { type: 'string' },
         now: { type: 'boolean' },
         note: { type: 'string' },

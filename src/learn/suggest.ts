@@ -124,7 +124,8 @@ function namesOf(values: readonly string[]): string {
 function noAttributeSentence(profiles: readonly AttributeProfile[], n: number, outcome: LearnOutcome): string {
   const w = WORDS[outcome];
   if (profiles.length === 0) return `In ${count(n)} ${w.units} there is no account attribute to compare.`;
-  const best = [...profiles].sort((a, b) => a.pValue - b.pValue)[0]!;
+  // Sectors are what a sales leader thinks in first; otherwise the attribute closest to significance.
+  const best = profiles.find((p) => p.field === 'industry') ?? [...profiles].sort((a, b) => a.pValue - b.pValue)[0]!;
   const rates = best.groups.filter((g) => g.rule.kind !== 'unknown' && g.n >= 30).map((g) => g.rate);
   const range =
     rates.length > 1

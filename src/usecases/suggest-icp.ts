@@ -1,0 +1,45 @@
+/**
+ * The "suggest an ICP from our own data" use case, shared by the CLI and (later) Slack: read the team's
+ * accounts with their outcome counts, profile, propose and backtest. Returns a plain object with the
+ * sentences, diff lines and backtest tables, so every surface only renders.
+ */
+import type { Db } from '../../db/client.ts';
+import { defaultHoldoutFrom, learnAccounts } from '../../db/queries/learn.ts';
+import { factsFromAccount } from '../icp/engine.ts';
+import type { IcpProvider } from '../icp/provider.ts';
+import type { LearnUnit } from '../learn/profile.ts';
+import { type LearnOutcome, type Suggestion, suggestFromUnits } from '../learn/suggest.ts';
+
+export interface SuggestIcpArgs {
+  teamId: string;
+  /** 'win' (default): win rate of decided deals; 'churn': customers who stayed vs churned. */
+  outcome?: LearnOutcome;
+  /** First date of the holdout (YYYY-MM-DD); omitted: the last 25% of decided deals by close date. */
+  holdoutFrom?: string;
+}
+
+export interface IcpSuggestion extends Suggestion {
+  /** The ICP version the proposal is compared with. */
+  currentVersion: number;
+}
+
+/** Profiles the team's data and proposes an ICP (or says plainly that the data shows no signal). */
+export async function suggestIcp(deps: { db: Db; icp: IcpProvider }, args: SuggestIcpArgs): Promise<IcpSuggestion> {
+  const outcome = args.outcome ?? 'win';
+  const current = await deps.icp.current(args.teamId);
+  const holdoutFrom = args.holdoutFrom ?? (await defaultHoldoutFrom(deps.db, args.teamId, outcome));
+  const rows = await learnAccounts(deps.db, { teamId: args.teamId, outcome, holdoutFrom });
+  const units: LearnUnit[] = rows.map((r) => ({
+    facts: factsFromAccount(r),
+    trainWon: r.trainWon,
+    trainLost: r.trainLost,
+    holdWon: r.holdWon,
+    holdLost: r.holdLost,
+  }));
+  const s = suggestFromUnits(units, {
+    outcome,
+    current: { spec: current.version.spec, version: current.version.version },
+    holdoutFrom,
+  });
+  return { ...s, currentVersion: current.version.version };
+}
