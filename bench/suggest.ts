@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import { createDb, type Db } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
-import { defaultHoldoutFrom } from '../db/queries/learn.ts';
+import { type AccountFactColumns, defaultHoldoutFrom } from '../db/queries/learn.ts';
 import { queryRows } from '../db/raw.ts';
 import { factsFromAccount } from '../src/icp/engine.ts';
 import { IcpProvider } from '../src/icp/provider.ts';
@@ -59,18 +59,7 @@ async function load(db: Db): Promise<void> {
 /** The naive way: every decided deal with its account's fields into JavaScript, counted there. */
 async function naiveSuggest(db: Db, icp: IcpProvider) {
   const holdoutFrom = await defaultHoldoutFrom(db, TEAM, 'win');
-  const rows = await queryRows<{
-    id: number;
-    outcome: string;
-    closed_on: string | null;
-    name: string;
-    domain: string | null;
-    industry: string | null;
-    employees: number | null;
-    revenue: number | null;
-    country: string | null;
-    attributes: unknown;
-  }>(
+  const rows = await queryRows<AccountFactColumns & { id: number; outcome: string; closed_on: string | null }>(
     db,
     sql`SELECT a.id, d.outcome, d.closed_on::text, a.name, a.domain, a.industry, a.employees, a.revenue, a.country,
           a.attributes

@@ -4,36 +4,27 @@
  * the team's deals grouped by account, so a million deals reach JavaScript as one row per account.
  */
 import { sql } from 'drizzle-orm';
+import type { factsFromAccount } from '../../src/icp/engine.ts';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
 
 export type LearnOutcomeKind = 'win' | 'churn';
 
+/** The account columns the engine reads facts from. */
+export type AccountFactColumns = Parameters<typeof factsFromAccount>[0];
+
 /** One account with its outcome counts; for churn, "won" is a customer who stayed and "lost" one who churned. */
-export interface LearnAccountRow {
+export interface LearnAccountRow extends AccountFactColumns {
   id: number;
-  name: string;
-  domain: string | null;
-  industry: string | null;
-  employees: number | null;
-  revenue: number | null;
-  country: string | null;
-  attributes: unknown;
   trainWon: number;
   trainLost: number;
   holdWon: number;
   holdLost: number;
 }
 
-interface RawRow {
+interface RawRow extends Omit<AccountFactColumns, 'revenue'> {
   id: number;
-  name: string;
-  domain: string | null;
-  industry: string | null;
-  employees: number | null;
   revenue: number | string | null;
-  country: string | null;
-  attributes: unknown;
   train_won: number | string;
   train_lost: number | string;
   hold_won: number | string;
