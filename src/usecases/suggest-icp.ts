@@ -6,9 +6,9 @@
 import type { Db } from '../../db/client.ts';
 import { defaultHoldoutFrom, learnAccounts } from '../../db/queries/learn.ts';
 import { factsFromAccount } from '../icp/engine.ts';
-import type { IcpProvider } from '../icp/provider.ts';
 import type { LearnUnit } from '../learn/profile.ts';
 import { type LearnOutcome, type Suggestion, suggestFromUnits } from '../learn/suggest.ts';
+import type { IcpProvider } from './icp-provider.ts';
 
 export interface SuggestIcpArgs {
   teamId: string;

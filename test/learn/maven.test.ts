@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IcpProvider } from '../../src/icp/provider.ts';
+import { IcpProvider } from '../../src/usecases/icp-provider.ts';
 import { importFile } from '../../src/usecases/import-file.ts';
 import { type IcpSuggestion, suggestIcp } from '../../src/usecases/suggest-icp.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { compileIcp } from '../../src/icp/engine.ts';
-import { readDefaultIcp } from '../../src/icp/provider.ts';
 import { parseIcpYaml } from '../../src/icp/spec.ts';
 import { aucOf, benjaminiHochberg, chiSquareGroups, trendTest } from '../../src/learn/stats.ts';
 import { suggestFromUnits } from '../../src/learn/suggest.ts';
+import { readDefaultIcp } from '../../src/usecases/icp-provider.ts';
 import { NOISE, PLANTED, type PlantedUnit, planted } from './planted.ts';
 
 const current = { spec: parseIcpYaml(readDefaultIcp()), version: 1 };
