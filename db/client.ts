@@ -30,13 +30,43 @@ export interface DbOptions {
   dataDir?: string | undefined;
   /** pg pool size. */
   poolMax?: number;
+  /** How long to wait for a connection (TCP + start-up) or a free pool client. Default 5 s. */
+  connectTimeoutMs?: number;
+  /**
+   * Longest a statement may run (server-side `statement_timeout`, and a client-side read timeout a bit
+   * longer for a server that no longer answers at all). Default: none (bulk work); the bot sets 10 s.
+   */
+  statementTimeoutMs?: number;
   onPoolError?: (err: Error) => void;
+}
+
+/** A transaction left open by a crashed request must not hold its locks (and a connection) for long. */
+const IDLE_IN_TRANSACTION_MS = 60_000;
+/** The client-side read timeout leaves the server this much time to cancel the statement itself. */
+const READ_TIMEOUT_MARGIN_MS = 2_000;
+
+/**
+ * node-postgres waits forever by default: a server that vanishes without closing TCP would leave every
+ * request (and /healthz) hanging. These bound connecting, each statement and idle transactions, and
+ * TCP keepalive notices a dead peer on idle connections.
+ */
+export function poolConfig(options: DbOptions): pg.PoolConfig {
+  const statement = options.statementTimeoutMs;
+  return {
+    connectionString: options.databaseUrl,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(statement ? { statement_timeout: statement, query_timeout: statement + READ_TIMEOUT_MARGIN_MS } : {}),
+  };
 }
 
 /** Creates the database handle. Never called at import time: the composition root and tests call it. */
 export async function createDb(options: DbOptions): Promise<DbHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolMax ?? 10 });
+    const pool = new pg.Pool(poolConfig(options));
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', (err) => options.onPoolError?.(err));
     const db = drizzlePg({ client: pool, schema }) as unknown as Db;
@@ -47,4 +77,24 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
   const client = await PGlite.create(dir, { extensions: { pg_trgm } });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return { db, driver: 'pglite', close: () => client.close() };
+}
+
+/**
+ * True when the database answers `select 1` within `timeoutMs`. /healthz uses it so a database that
+ * stopped answering turns the bot unhealthy within a second instead of hanging the probe.
+ */
+export async function databaseAnswers(db: Db, timeoutMs = 1_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const ping = db.execute('select 1' as never).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([ping, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -4,15 +4,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { createDb, type DbHandle } from '../db/client.ts';
+import { createDb, type DbHandle, type DbOptions } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { rescoreAll } from '../db/queries/scores.ts';
 import { queryRows } from '../db/raw.ts';
+import { explainDatabaseError } from '../db/startup-error.ts';
 import { createOpenAiLlm } from './ai/llm.ts';
 import { type Config, loadConfig } from './config.ts';
 import { runConsole } from './console/console.ts';
 import type { Deps } from './deps.ts';
-import { isAppError } from './errors.ts';
+import { AppError, ErrorCode, isAppError } from './errors.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { createAppReminderScheduler } from './review/cron.ts';
 import { createSlackApp } from './slack/create-app.ts';
@@ -22,15 +23,32 @@ import { PersonaProvider } from './usecases/persona-provider.ts';
 
 const demoAccountsPath = fileURLToPath(new URL('../db/seed/demo-accounts.csv', import.meta.url));
 
-/** Opens the database and applies migrations; shared by the app and the CLI. */
-export async function openDatabase(config: Config, logger: AppLogger): Promise<DbHandle> {
-  const handle = await createDb({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    onPoolError: (err) => logger.error('database pool error', err),
-  });
-  await migrateDb(handle);
-  return handle;
+/**
+ * Opens the database and applies pending migrations; shared by the app and the CLI (which allows
+ * longer statements for bulk imports). A failure is one line naming its real cause.
+ */
+export async function openDatabase(
+  config: Config,
+  logger: AppLogger,
+  overrides: Pick<DbOptions, 'statementTimeoutMs'> = {},
+): Promise<DbHandle> {
+  let handle: DbHandle | undefined;
+  try {
+    handle = await createDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      connectTimeoutMs: config.databaseTimeouts.connectMs,
+      statementTimeoutMs: config.databaseTimeouts.statementMs,
+      ...overrides,
+      onPoolError: (err) => logger.error('database pool error', err),
+    });
+    await migrateDb(handle);
+    return handle;
+  } catch (err) {
+    await handle?.close().catch(() => {});
+    if (isAppError(err)) throw err;
+    throw new AppError(ErrorCode.ConfigInvalid, explainDatabaseError(err, config.databaseUrl), { cause: err });
+  }
 }
 
 export function buildDeps(config: Config, handle: DbHandle, logger: AppLogger): Deps {

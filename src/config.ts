@@ -14,6 +14,8 @@ const optionalString = z
 const describe = {
   DATABASE_URL: 'PostgreSQL connection string; leave unset to use the embedded database',
   DATA_DIR: 'folder for the embedded database',
+  DATABASE_CONNECT_TIMEOUT_MS: 'how long to wait for a PostgreSQL connection',
+  DATABASE_STATEMENT_TIMEOUT_MS: 'longest a database statement may run while answering',
   PORT: 'HTTP port for Slack requests and /healthz',
   SLACK_BOT_TOKEN: 'bot token (xoxb-…) from the Slack app’s OAuth page',
   SLACK_SIGNING_SECRET: 'signing secret from the Slack app’s Basic Information page',
@@ -64,6 +66,8 @@ const EnvSchema = z.object({
     message: 'must start with postgres:// or postgresql://',
   }),
   DATA_DIR: optionalString,
+  DATABASE_CONNECT_TIMEOUT_MS: intIn(100, 60_000, 5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: intIn(100, 600_000, 10_000),
   PORT: intIn(0, 65535, 3000),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -92,6 +96,8 @@ export type SlackMode = 'http' | 'socket' | 'oauth' | 'console';
 
 export interface Config {
   databaseUrl: string | undefined;
+  /** PostgreSQL only: connect (and wait-for-a-client) and per-statement timeouts. */
+  databaseTimeouts: { connectMs: number; statementMs: number };
   dataDir: string;
   port: number;
   production: boolean;
@@ -164,6 +170,7 @@ export function loadConfig(
   const production = e.NODE_ENV === 'production';
   return {
     databaseUrl: e.DATABASE_URL,
+    databaseTimeouts: { connectMs: e.DATABASE_CONNECT_TIMEOUT_MS, statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS },
     dataDir: resolve(cwd, e.DATA_DIR ?? '.data/pglite'),
     port: e.PORT,
     production,
