@@ -84,6 +84,12 @@ export const accounts = pgTable(
      * every insert, update, delete and truncate, whatever wrote the deals.
      */
     firstWonOn: date('first_won_on', { mode: 'string' }),
+    /**
+     * When the account became a customer according to the CRM (signup date, HubSpot "Became a Customer
+     * Date", a Salesforce "Customer Since" field): subscription businesses keep customers in accounts,
+     * not deals. Drift counts a customer from the earlier of this and first_won_on.
+     */
+    customerSince: date('customer_since', { mode: 'string' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -101,13 +101,14 @@ export async function recordTierFeedback(
 
 /** Feedback since a moment, grouped by reason, for review reminders. */
 export async function feedbackSummary(db: Db, teamId: string, since: Date) {
-  const rows = await queryRows<{ reason: string; n: number; companies: string[] }>(
+  const rows = await queryRows<{ reason: string; n: number; companies: string[]; notes: string[] | null }>(
     db,
-    sql`SELECT reason, count(*)::int AS n, (array_agg(DISTINCT company_name))[1:5] AS companies
+    sql`SELECT reason, count(*)::int AS n, (array_agg(DISTINCT company_name))[1:5] AS companies,
+          (array_agg(note ORDER BY created_at DESC) FILTER (WHERE btrim(note) <> ''))[1:3] AS notes
           FROM tier_feedback WHERE team_id = ${teamId} AND created_at >= ${since.toISOString()}
          GROUP BY reason ORDER BY n DESC`,
   );
-  return rows;
+  return rows.map((r) => ({ ...r, notes: r.notes ?? [] }));
 }
 
 export async function feedbackSince(db: Db, teamId: string, since: Date) {

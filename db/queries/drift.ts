@@ -271,13 +271,14 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
   firsts AS (
     SELECT seg, ${grpOf(sql`seg`)} AS grp, fw, fc, n FROM (
       SELECT ${segFrom(sql`tier`, sql`ver`)} AS seg, fw, fc, n FROM (
-        SELECT a.tier, a.icp_version AS ver, a.first_won_on AS fw, fc.first_churn AS fc, count(*) AS n
+        SELECT a.tier, a.icp_version AS ver, least(a.first_won_on, a.customer_since) AS fw, fc.first_churn AS fc,
+          count(*) AS n
         FROM accounts a
         LEFT JOIN (
           SELECT account_id, min(churned_on) AS first_churn FROM churn_events
           WHERE team_id = ${teamId} GROUP BY account_id
         ) fc ON fc.account_id = a.id
-        WHERE a.team_id = ${teamId} AND a.first_won_on < ${w.recent.start}::date
+        WHERE a.team_id = ${teamId} AND least(a.first_won_on, a.customer_since) < ${w.recent.start}::date
         GROUP BY 1, 2, 3, 4
       ) f
     ) g
@@ -320,7 +321,7 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
       (SELECT min(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'lost'))::text AS deals_first,
     greatest((SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'won'),
       (SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'lost'))::text AS deals_last,
-    least((SELECT min(first_won_on) FROM accounts WHERE team_id = ${teamId}),
+    least((SELECT min(least(first_won_on, customer_since)) FROM accounts WHERE team_id = ${teamId}),
       (SELECT min(churned_on) FROM churn_events WHERE team_id = ${teamId}))::text AS churn_first,
     greatest((SELECT max(churned_on) FROM churn_events WHERE team_id = ${teamId}),
       (SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'won'),

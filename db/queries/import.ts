@@ -37,6 +37,7 @@ function upsertAccountsSql(teamId: string, source: string, batch: readonly Accou
       employees: r.employees,
       revenue: r.revenue,
       country: r.country,
+      customer_since: r.customerSince,
       attributes: r.attributes,
     })),
   );
@@ -44,11 +45,12 @@ function upsertAccountsSql(teamId: string, source: string, batch: readonly Accou
   return sql`
     WITH up AS (
       INSERT INTO accounts (team_id, external_id, source, name, normalized_name, domain, industry, employees,
-        revenue, country, attributes)
+        revenue, country, customer_since, attributes)
       SELECT ${teamId}, x.external_id, ${source}, x.name, x.normalized_name, x.domain, x.industry, x.employees,
-        x.revenue, x.country, coalesce(x.attributes, '{}'::jsonb)
+        x.revenue, x.country, x.customer_since, coalesce(x.attributes, '{}'::jsonb)
       FROM json_to_recordset(${json}::json) AS x(external_id text, name text, normalized_name text, domain text,
-        industry text, employees integer, revenue double precision, country text, attributes jsonb)
+        industry text, employees integer, revenue double precision, country text, customer_since date,
+        attributes jsonb)
       ON CONFLICT (team_id, external_id) DO UPDATE SET
         source = excluded.source,
         name = excluded.name,
@@ -58,15 +60,17 @@ function upsertAccountsSql(teamId: string, source: string, batch: readonly Accou
         employees = coalesce(excluded.employees, accounts.employees),
         revenue = coalesce(excluded.revenue, accounts.revenue),
         country = coalesce(excluded.country, accounts.country),
+        customer_since = coalesce(excluded.customer_since, accounts.customer_since),
         attributes = accounts.attributes || excluded.attributes,
         updated_at = now()
       -- A row the file does not change is left alone: a re-import rewrites (and re-indexes) only what changed.
       WHERE (accounts.source, accounts.name, accounts.normalized_name, accounts.domain, accounts.industry,
-          accounts.employees, accounts.revenue, accounts.country, accounts.attributes)
+          accounts.employees, accounts.revenue, accounts.country, accounts.customer_since, accounts.attributes)
         IS DISTINCT FROM (excluded.source, excluded.name, excluded.normalized_name,
           coalesce(excluded.domain, accounts.domain), coalesce(excluded.industry, accounts.industry),
           coalesce(excluded.employees, accounts.employees), coalesce(excluded.revenue, accounts.revenue),
-          coalesce(excluded.country, accounts.country), accounts.attributes || excluded.attributes)
+          coalesce(excluded.country, accounts.country), coalesce(excluded.customer_since, accounts.customer_since),
+          accounts.attributes || excluded.attributes)
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted FROM up`;

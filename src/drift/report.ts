@@ -10,7 +10,8 @@
  *   tier line: db/queries/scores.ts), and deals without an account are 'unscored'.
  * - Win rate: won / (won + lost) of deals closed in the window.
  * - Churn rate per window: churned customers / customers active at the window start. A customer is an
- *   account whose first won deal closed before the window start and that had not churned before it; it
+ *   account whose first won deal closed, or whose customer-since date (accounts.customer_since: signup
+ *   date, "Became a Customer Date") fell, before the window start, and that had not churned before it; it
  *   churned when its first churn event falls in the window. The baseline is floor(baselineDays /
  *   windowDays) windows of the same length, pooled: its rate is per window too, its n counts customers.
  *   With no churn event ever imported there is no churn figure at all ("no churn data"), not 0 %.

@@ -18,7 +18,8 @@ export type AccountField =
   | 'industry'
   | 'employees'
   | 'revenue'
-  | 'country';
+  | 'country'
+  | 'customerSince';
 export type DealField =
   | 'externalId'
   | 'name'
@@ -105,6 +106,18 @@ export const accountAliases: Record<AccountField, readonly string[]> = {
     'headquarterscountry',
     'countrycode',
     'officelocation',
+  ],
+  // When the account became a customer: a signup date (RavenStack), HubSpot's "Became a Customer Date"
+  // (hs_lifecyclestage_customer_date), the usual Salesforce custom fields (Customer Since / Customer_Since__c).
+  customerSince: [
+    'customersince',
+    'customersincedate',
+    'customersincec',
+    'becameacustomerdate',
+    'hslifecyclestagecustomerdate',
+    'signupdate',
+    'signedupon',
+    'customerstartdate',
   ],
 };
 

@@ -39,6 +39,8 @@ export interface AccountRecord {
   employees: number | null;
   revenue: number | null;
   country: string | null;
+  /** 'YYYY-MM-DD': when the account became a customer, if the file says. */
+  customerSince: string | null;
   attributes: Attributes;
 }
 
@@ -91,7 +93,7 @@ const DATE_SEPARATOR = /[-/.]/;
 
 /** Mapped fields whose column-wide number style or day/month order must be known before any row is read. */
 const NUMBER_FIELDS = new Set(['employees', 'revenue', 'amount']);
-const DATE_FIELDS = new Set(['createdOn', 'closedOn', 'churnedOn']);
+const DATE_FIELDS = new Set(['createdOn', 'closedOn', 'churnedOn', 'customerSince']);
 
 /** Running day/month-order evidence of one column (what detectDateOrder counts, one value at a time). */
 class DateOrderStats {
@@ -594,6 +596,7 @@ function buildAccount(
 
   const countryRaw = reader.text(row, fa('country'));
   const country = countryRaw ? countryOf(countryRaw) : null;
+  const customerSince = reader.date(row, fa('customerSince'));
   if (countryRaw && !country) attributes.country_raw = countryRaw;
 
   if (reader.errorCount > before || !name) return null;
@@ -609,6 +612,7 @@ function buildAccount(
       employees,
       revenue: revenueRaw === null ? null : Math.round(revenueRaw * revenueScale * 100) / 100,
       country,
+      customerSince,
       attributes,
     },
     countryUnknown: Boolean(countryRaw && !country),

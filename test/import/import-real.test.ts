@@ -136,9 +136,9 @@ describe.skipIf(!hasData)('importFile on the real shared data sets', () => {
       .select()
       .from(accounts)
       .where(and(eq(accounts.teamId, 'T1'), eq(accounts.externalId, 'A-2e4581')));
-    expect(first).toMatchObject({ name: 'Company_0', industry: 'EdTech', country: 'US' });
+    // signup_date says when the account became a customer: churn drift counts it from then (no deals needed).
+    expect(first).toMatchObject({ name: 'Company_0', industry: 'EdTech', country: 'US', customerSince: '2024-10-16' });
     expect(first!.attributes).toEqual({
-      signup_date: '2024-10-16',
       referral_source: 'partner',
       plan_tier: 'Basic',
       seats: 9,

@@ -277,10 +277,12 @@ describe('importFile on CRM-style exports', () => {
     const s = await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: file('late.csv', lines.join('\n')) });
     expect(s).toMatchObject({ inserted: 6000, updated: 0 });
     const [first] = await t.db
-      .select({ attributes: accounts.attributes })
+      .select({ attributes: accounts.attributes, customerSince: accounts.customerSince })
       .from(accounts)
       .where(and(eq(accounts.teamId, 'T1'), eq(accounts.externalId, 'A0')));
-    expect(first!.attributes).toMatchObject({ founded_on: '2020-02-01', signup_date: '2020-02-01' });
+    // signup_date is the customer-since column; founded_on stays an attribute. Both read day-first.
+    expect(first!.attributes).toMatchObject({ founded_on: '2020-02-01' });
+    expect(first!.customerSince).toBe('2020-02-01');
   });
 
   it('writes nothing when a row error comes after batches were already written, and caps the listed errors', async () => {

@@ -154,7 +154,12 @@ function reminderData(report: DriftReport, over: Partial<ReminderData> = {}): Re
     feedback: {
       since: new Date('2017-06-01T00:00:00Z'),
       groups: [
-        { reason: 'should_be_lower', n: 3, companies: ['Globex', 'Initech', 'Umbrella'] },
+        {
+          reason: 'should_be_lower',
+          n: 3,
+          companies: ['Globex', 'Initech', 'Umbrella'],
+          notes: ['Globex is 40 people', 'a', 'b', 'fourth note is not shown'],
+        },
         { reason: 'should_be_higher', n: 1, companies: ['Hooli'] },
       ],
     },
@@ -203,6 +208,8 @@ describe('review reminder blocks', () => {
     expect(t).toContain(report.summary[0]!.slice(0, 40));
     expect(t).toContain('4 reports');
     expect(t).toContain('Should be a lower tier: 3 (Globex, Initech, Umbrella)');
+    expect(t).toContain('_“Globex is 40 people”_');
+    expect(t).not.toContain('fourth note');
     expect(actionIds(msg)).toEqual([ReviewActionIds.markReviewed, ReviewActionIds.snooze, ReviewActionIds.details]);
     expect(msg.text).toContain('Early review recommended');
     expect(msg.text).not.toContain('*');

@@ -95,7 +95,10 @@ describe(`composeReminder (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
       icpVersion: v,
     });
     await recordTierFeedback(t.db, fb('Globex <!channel>', 'should_be_lower'));
-    await recordTierFeedback(t.db, fb('Initech', 'should_be_lower'));
+    await recordTierFeedback(t.db, {
+      ...fb('Initech', 'should_be_lower'),
+      note: 'They have 12 people, not 200 *really* <@U0BOSS> ' + 'x'.repeat(400),
+    });
     await recordTierFeedback(t.db, fb('Hooli', 'should_be_higher'));
     await t.db
       .insert(tierFeedback)
@@ -141,6 +144,11 @@ describe(`composeReminder (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
     expect(text).toContain('3 reports');
     expect(text).toContain('Should be a lower tier: 2');
     expect(text).toContain('Globex &lt;!channel&gt;');
+    // The rep's own words are shown to the owners: escaped, on one line, capped at 200 characters.
+    expect(text).toContain('They have 12 people, not 200');
+    expect(text).toContain('&lt;@U0BOSS&gt;');
+    expect(text).not.toContain('<@U0BOSS>');
+    expect(text).not.toContain('x'.repeat(200));
     expect(text).toContain('Hooli');
     expect(text).not.toContain('Old Feedback Inc');
     expect(text).not.toContain('Other Team Co');

@@ -4,7 +4,7 @@
  */
 import type { DriftReport } from '../../drift/report.ts';
 import type { ReviewStatus } from '../../review/calendar.ts';
-import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
+import { escapeMrkdwn, escapeMrkdwnStrict, plain, truncate } from '../mrkdwn.ts';
 import { wrongTierReasons } from './modals.ts';
 import { day, type ReminderKind, ReviewActionIds } from './review-ids.ts';
 import {
@@ -21,6 +21,8 @@ export interface FeedbackGroup {
   reason: string;
   n: number;
   companies: (string | null)[];
+  /** The reps' own words, newest first (a few per reason). */
+  notes?: string[];
 }
 
 export interface ReminderData {
@@ -75,7 +77,12 @@ export function feedbackText(feedback: ReminderData['feedback']): string {
   const lines = feedback.groups.slice(0, 6).map((g) => {
     const names = g.companies.filter((c): c is string => !!c).slice(0, 3);
     const list = names.map((n) => escapeMrkdwn(truncate(n, 60))).join(', ');
-    return `• ${escapeMrkdwn(reasonLabels[g.reason] ?? g.reason)}: ${g.n}${list ? ` (${list}${g.companies.length > names.length ? ', …' : ''})` : ''}`;
+    const head = `• ${escapeMrkdwn(reasonLabels[g.reason] ?? g.reason)}: ${g.n}${list ? ` (${list}${g.companies.length > names.length ? ', …' : ''})` : ''}`;
+    // Notes are free text from reps: one line each, escaped, capped (a few per reason, 200 characters).
+    const notes = (g.notes ?? [])
+      .slice(0, 3)
+      .map((n) => `    _“${escapeMrkdwnStrict(truncate(n.replace(/\s+/g, ' ').trim(), 200))}”_`);
+    return [head, ...notes].join('\n');
   });
   return `:speech_balloon: *"Wrong tier?" feedback since ${since}:* ${total} report${total === 1 ? '' : 's'}\n${lines.join('\n')}`;
 }
