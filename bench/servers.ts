@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { App } from '@slack/bolt';
+import { registerCommands } from '../commands/index.ts';
 import { buildDeps, openDatabase } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
@@ -51,6 +52,7 @@ const logger = createLogger({ level: 'error' });
 const handle = await openDatabase(config, logger);
 const deps = buildDeps(config, handle, logger);
 const full = await createSlackApp(deps, { botIdentity: identity, host: '127.0.0.1' });
+registerCommands(full.app, deps);
 const fullPort = await full.start();
 
 process.stdout.write(`${JSON.stringify({ bare: (bareServer.address() as AddressInfo).port, full: fullPort })}\n`);

@@ -1,5 +1,6 @@
 /** App Home: rebuilt and published each time a user opens it. */
 
+import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { dataPresence } from '../db/queries/accounts.ts';
 import { recentChecks } from '../db/queries/checks.ts';
@@ -9,7 +10,7 @@ import { reviewStatus } from '../src/review/calendar.ts';
 import { loadReviewSettings } from '../src/review/settings.ts';
 import { type HomeData, homeView, isPlaceholderUser } from '../src/slack/blocks/home.ts';
 import type { Block } from '../src/slack/blocks/types.ts';
-import type { Listeners } from '../src/slack/router.ts';
+import * as listen from '../src/slack/listen.ts';
 
 export const commandNames: string[] = [];
 
@@ -21,6 +22,11 @@ export type HomeSection = (deps: Deps, teamId: string, userId: string) => Promis
  * from the Home modal, a review, new reminder settings). Never throws: a failure is logged.
  */
 export type RefreshHome = (client: WebClient, teamId: string, userId: string) => Promise<void>;
+
+/** What listeners that change the Home tab get. */
+export interface Home {
+  refresh: RefreshHome;
+}
 
 export function homeRefresher(deps: Deps, sections: readonly HomeSection[]): RefreshHome {
   return async (client, teamId, userId) => {
@@ -81,10 +87,14 @@ export async function buildHome(
   return homeView(data);
 }
 
-export function register(app: Listeners, deps: Deps, sections: readonly HomeSection[] = []): void {
+export function register(app: App, deps: Deps, sections: readonly HomeSection[] = []): void {
   const publish = homeRefresher(deps, sections);
-  app.event('app_home_opened', async ({ event, body, client }) => {
-    if (event.tab && event.tab !== 'home') return;
-    await publish(client, (body as { team_id?: string }).team_id ?? '', event.user);
-  });
+  app.event(
+    'app_home_opened',
+    listen.event<'app_home_opened'>(deps, 'App Home', async ({ event, body, client }) => {
+      // The Messages tab opens this event too; only the Home tab is ours to draw.
+      if (event.tab && event.tab !== 'home') return;
+      await publish(client, (body as { team_id?: string }).team_id ?? '', event.user);
+    }),
+  );
 }

@@ -3,9 +3,9 @@
  * `/icp-check` card, and the personas section of App Home.
  * Listener → use case (src/personas) → pure Block Kit builder (src/slack/blocks/persona.ts) → ack / respond.
  */
-import type { RespondArguments, RespondFn } from '@slack/bolt';
+import type { App, BlockAction, RespondArguments } from '@slack/bolt';
 import type { Deps } from '../src/deps.ts';
-import { userMessageFor } from '../src/errors.ts';
+import { AppError, ErrorCode } from '../src/errors.ts';
 import { buyingRoleLabels, type Persona } from '../src/personas/spec.ts';
 import {
   type AccountContext,
@@ -35,8 +35,9 @@ import {
   unknownCompany,
 } from '../src/slack/blocks/persona.ts';
 import type { Block, Message } from '../src/slack/blocks/types.ts';
+import type { ActionArgs, CommandArgs, Policy } from '../src/slack/listen.ts';
+import * as listen from '../src/slack/listen.ts';
 import { escapeMrkdwn, truncate } from '../src/slack/mrkdwn.ts';
-import type { Listeners } from '../src/slack/router.ts';
 import type { HomeSection } from './app-home.ts';
 
 export const commandNames = ['/icp-persona'];
@@ -154,162 +155,137 @@ async function cardFor(
   });
 }
 
-const gone = notice('That persona is no longer in the persona file. Try `/icp-persona` for the list.');
-
-/** Sends an ephemeral reply; never throws (a failed respond is logged). */
-async function reply(deps: Deps, respond: RespondFn, msg: Message, replace = false): Promise<void> {
-  await respond({ response_type: 'ephemeral', replace_original: replace, ...msg } as RespondArguments).catch((err) =>
-    deps.logger.error('could not answer through response_url', err),
+export function register(app: App, deps: Deps): void {
+  app.command('/icp-persona', listen.command(deps, '/icp-persona', icpPersona(deps)));
+  app.action<BlockAction>(PersonaActionIds.open, listen.action(deps, 'persona open', openPersona(deps)));
+  app.action<BlockAction>(PersonaActionIds.more, listen.action(deps, 'persona more', morePersona(deps)));
+  app.action<BlockAction>(PersonaActionIds.share, listen.action(deps, 'persona share', sharePersona(deps)));
+  app.action<BlockAction>(PersonaActionIds.tailor, listen.action(deps, 'persona tailoring', tailor(deps)));
+  app.action<BlockAction>(ActionIds.personas, listen.action(deps, 'committee from check', committeeFromCheck(deps)));
+  app.action<BlockAction>(
+    new RegExp(`^${PersonaActionIds.pickCompany}_\\d+$`),
+    listen.action(deps, 'committee pick', pickCompany(deps)),
   );
 }
 
-export function register(app: Listeners, deps: Deps): void {
-  const { logger } = deps;
+function refOfAction(action: ActionArgs['action']): PersonaRef | null {
+  return decodeRef((action as { value?: string }).value);
+}
 
-  app.command('/icp-persona', async ({ command, ack, respond }) => {
-    const teamId = command.team_id;
-    const text = command.text ?? '';
-    const failure = { what: '/icp-persona', context: { teamId, query: text.slice(0, 200) } };
-    // Persona answers are database-only, so they normally go inside the ack.
-    await answerCommand({ ack, respond, logger }, failure, (answer) =>
+async function cardOrGone(
+  deps: Deps,
+  teamId: string,
+  ref: PersonaRef | null,
+  extra: { sharedBy?: string; interactive?: boolean } = {},
+): Promise<Message> {
+  const card = ref ? await cardFor(deps, teamId, ref, extra) : null;
+  if (!card) throw new AppError(ErrorCode.PersonaGone);
+  return card;
+}
+
+/** Persona answers are database-only, so they normally go inside the ack. */
+export const icpPersona =
+  (deps: Deps) =>
+  async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+    await answerCommand({ ack, respond }, (answer) =>
       answer.within(
-        personaQuery(deps, teamId, text).then((r) => r.message),
+        personaQuery(deps, command.team_id, command.text ?? '').then((r) => r.message),
         ':hourglass_flowing_sand: Looking up personas…',
       ),
     );
-  });
+  };
 
-  // Open a card from the list, the picker or a committee: a new ephemeral message, the list stays.
-  app.action(PersonaActionIds.open, async ({ ack, body, action, respond }) => {
-    await ack();
-    const teamId = body.team?.id ?? '';
-    const ref = decodeRef((action as { value?: string }).value);
-    try {
-      const card = ref ? await cardFor(deps, teamId, { ...ref, full: false }) : null;
-      await reply(deps, respond, card ?? gone);
-    } catch (err) {
-      logger.error('persona open failed', { teamId }, err);
-      await reply(deps, respond, notice(userMessageFor(err), ':warning:'));
-    }
-  });
+/** Open a card from the list, the picker or a committee: a new ephemeral message, the list stays. */
+export const openPersona =
+  (deps: Deps) =>
+  async ({ body, action, tell }: ActionArgs & Policy): Promise<void> => {
+    const ref = refOfAction(action);
+    await tell(await cardOrGone(deps, body.team?.id ?? '', ref && { ...ref, full: false }));
+  };
 
-  // More / Less: the same card, full or compact, in place.
-  app.action(PersonaActionIds.more, async ({ ack, body, action, respond }) => {
-    await ack();
-    const teamId = body.team?.id ?? '';
-    const ref = decodeRef((action as { value?: string }).value);
-    try {
-      const card = ref ? await cardFor(deps, teamId, ref) : null;
-      await reply(deps, respond, card ?? gone, card !== null);
-    } catch (err) {
-      logger.error('persona more failed', { teamId }, err);
-      await reply(deps, respond, notice(userMessageFor(err), ':warning:'));
-    }
-  });
+/** More / Less: the same card, full or compact, in place. */
+export const morePersona =
+  (deps: Deps) =>
+  async ({ body, action, respond }: ActionArgs): Promise<void> => {
+    const card = await cardOrGone(deps, body.team?.id ?? '', refOfAction(action));
+    await respond({ response_type: 'ephemeral', replace_original: true, ...card } as RespondArguments);
+  };
 
-  // Share: the card in the channel without buttons, crediting who asked. response_url posts work in any
-  // channel the command was used in, without the bot being a member.
-  app.action(PersonaActionIds.share, async ({ ack, body, action, respond }) => {
-    await ack();
-    const teamId = body.team?.id ?? '';
-    const ref = decodeRef((action as { value?: string }).value);
+/**
+ * Share: the card in the channel without buttons, crediting who asked. response_url posts work in any
+ * channel the command was used in, without the bot being a member.
+ */
+export const sharePersona =
+  (deps: Deps) =>
+  async ({ body, action, respond }: ActionArgs): Promise<void> => {
     const sharer = USER_ID.test(body.user.id) ? body.user.id : undefined;
-    try {
-      const card = ref
-        ? await cardFor(deps, teamId, ref, { interactive: false, ...(sharer ? { sharedBy: sharer } : {}) })
-        : null;
-      if (!card) return await reply(deps, respond, gone);
-      await respond({ response_type: 'in_channel', replace_original: false, ...card } as RespondArguments);
-    } catch (err) {
-      logger.error('persona share failed', { teamId }, err);
-      await reply(deps, respond, notice(userMessageFor(err), ':warning:'));
-    }
-  });
+    const card = await cardOrGone(deps, body.team?.id ?? '', refOfAction(action), {
+      interactive: false,
+      ...(sharer ? { sharedBy: sharer } : {}),
+    });
+    await respond({ response_type: 'in_channel', replace_original: false, ...card } as RespondArguments);
+  };
 
-  // Tailoring calls the model, which may be slow: ack at once, answer through response_url.
-  app.action(PersonaActionIds.tailor, async ({ ack, body, action, respond }) => {
-    await ack();
+/** Tailoring calls the model, which may be slow: the click is acked at once, the answer follows. */
+export const tailor =
+  (deps: Deps) =>
+  async ({ body, action, tell }: ActionArgs & Policy): Promise<void> => {
     const teamId = body.team?.id ?? '';
-    const ref = decodeRef((action as { value?: string }).value);
-    try {
-      if (!deps.llm) {
-        await reply(
-          deps,
-          respond,
-          notice(
-            'Tailoring needs AI, which is off in this workspace (no OpenAI key configured). The persona card still applies.',
-          ),
-        );
-        return;
-      }
-      const loaded = ref ? await loadRef(deps, teamId, ref) : null;
-      if (!loaded?.persona) return await reply(deps, respond, gone);
-      if (!loaded.account) {
-        await reply(
-          deps,
-          respond,
-          notice(
-            'Tailoring needs an account: open the persona from `/icp-persona for <company>` or the Personas button of a check.',
-          ),
-        );
-        return;
-      }
-      const timeout = deps.config.openai?.timeoutMs;
-      const r = await tailorPersona(deps.llm, loaded.persona, loaded.account, timeout ? { timeoutMs: timeout } : {});
-      if (!r.ok) {
-        logger.warn('persona tailoring fell back', { teamId, persona: loaded.persona.id, reason: r.reason });
-        await reply(
-          deps,
-          respond,
-          notice(`Could not tailor this card: ${r.reason}. The persona card above still applies.`, ':warning:'),
-        );
-        return;
-      }
-      await reply(
-        deps,
-        respond,
-        tailoredCard(loaded.persona, accountFacts(loaded.account), r.value, ref ?? { persona: '' }),
+    const ref = refOfAction(action);
+    if (!deps.llm) {
+      await tell(
+        notice(
+          'Tailoring needs AI, which is off in this workspace (no OpenAI key configured). The persona card still applies.',
+        ),
       );
-    } catch (err) {
-      logger.error('persona tailoring failed', { teamId }, err);
-      await reply(deps, respond, notice(userMessageFor(err), ':warning:'));
+      return;
     }
-  });
+    const loaded = ref ? await loadRef(deps, teamId, ref) : null;
+    if (!loaded?.persona) throw new AppError(ErrorCode.PersonaGone);
+    if (!loaded.account) {
+      await tell(
+        notice(
+          'Tailoring needs an account: open the persona from `/icp-persona for <company>` or the Personas button of a check.',
+        ),
+      );
+      return;
+    }
+    const timeout = deps.config.openai?.timeoutMs;
+    const r = await tailorPersona(deps.llm, loaded.persona, loaded.account, timeout ? { timeoutMs: timeout } : {});
+    if (!r.ok) {
+      deps.logger.warn('persona tailoring fell back', { teamId, persona: loaded.persona.id, reason: r.reason });
+      await tell(notice(`Could not tailor this card: ${r.reason}. The persona card above still applies.`, ':warning:'));
+      return;
+    }
+    await tell(tailoredCard(loaded.persona, accountFacts(loaded.account), r.value, ref ?? { persona: '' }));
+  };
 
-  // The Personas button of an /icp-check card (value = check id): that account's buying committee.
-  app.action(ActionIds.personas, async ({ ack, body, action, respond }) => {
-    await ack();
+/** The Personas button of an /icp-check card (value = check id): that account's buying committee. */
+export const committeeFromCheck =
+  (deps: Deps) =>
+  async ({ body, action, tell }: ActionArgs & Policy): Promise<void> => {
     const teamId = body.team?.id ?? '';
     const checkId = Number((action as { value?: string }).value);
-    try {
-      const account =
-        Number.isInteger(checkId) && checkId > 0 ? await loadAccountContext(deps, teamId, { check: checkId }) : null;
-      if (!account) return await reply(deps, respond, notice('That check is no longer available.'));
-      await reply(deps, respond, await committeeMessage(deps, teamId, account));
-    } catch (err) {
-      logger.error('committee from check failed', { teamId, checkId }, err);
-      await reply(deps, respond, notice(userMessageFor(err), ':warning:'));
-    }
-  });
+    const account =
+      Number.isInteger(checkId) && checkId > 0 ? await loadAccountContext(deps, teamId, { check: checkId }) : null;
+    if (!account) throw new AppError(ErrorCode.CheckGone);
+    await tell(await committeeMessage(deps, teamId, account));
+  };
 
-  // A company picked among several for `/icp-persona for …`.
-  app.action(new RegExp(`^${PersonaActionIds.pickCompany}_\\d+$`), async ({ ack, body, action, respond }) => {
-    await ack();
+/** A company picked among several for `/icp-persona for …`: its committee replaces the picker. */
+export const pickCompany =
+  (deps: Deps) =>
+  async ({ body, action, respond }: ActionArgs): Promise<void> => {
     const teamId = body.team?.id ?? '';
     const accountId = Number((action as { value?: string }).value);
-    try {
-      const account =
-        Number.isInteger(accountId) && accountId > 0
-          ? await loadAccountContext(deps, teamId, { account: accountId })
-          : null;
-      if (!account) return await reply(deps, respond, notice('That company is no longer in your CRM data.'));
-      await reply(deps, respond, await committeeMessage(deps, teamId, account), true);
-    } catch (err) {
-      logger.error('committee pick failed', { teamId, accountId }, err);
-      await reply(deps, respond, notice(userMessageFor(err), ':warning:'));
-    }
-  });
-}
+    const account =
+      Number.isInteger(accountId) && accountId > 0
+        ? await loadAccountContext(deps, teamId, { account: accountId })
+        : null;
+    if (!account) throw new AppError(ErrorCode.CompanyGone);
+    const msg = await committeeMessage(deps, teamId, account);
+    await respond({ response_type: 'ephemeral', replace_original: true, ...msg } as RespondArguments);
+  };
 
 async function committeeMessage(deps: Deps, teamId: string, account: AccountContext): Promise<Message> {
   const current = await deps.personas.current(teamId);

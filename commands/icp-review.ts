@@ -3,12 +3,11 @@
  * Details) and the review and settings modals. Listener → use case (src/review) → pure builders
  * (src/slack/blocks/review.ts) → ack / respond.
  */
-import type { RespondArguments } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import type { App, BlockAction, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
 import { lastReview, listReviews, recordReview } from '../db/queries/reviews.ts';
 import type { Deps } from '../src/deps.ts';
-import { userMessageFor } from '../src/errors.ts';
+import { AppError, ErrorCode, userMessageFor } from '../src/errors.ts';
 import { composeReminder, composeReviewed, driftReportFor, reviewContext } from '../src/review/compose.ts';
 import {
   COMMON_TIMEZONES,
@@ -39,8 +38,9 @@ import {
   settingsSaved,
 } from '../src/slack/blocks/review.ts';
 import type { Block, Message, ModalView } from '../src/slack/blocks/types.ts';
-import type { Listeners } from '../src/slack/router.ts';
-import type { RefreshHome } from './app-home.ts';
+import type { ActionArgs, CommandArgs, Policy, ViewArgs } from '../src/slack/listen.ts';
+import * as listen from '../src/slack/listen.ts';
+import type { Home } from './app-home.ts';
 
 export const commandNames = ['/icp-review'];
 
@@ -75,40 +75,40 @@ async function settingsFor(
   return { ok: true, view: settingsModal(await loadReviewSettings(deps.db, teamId), COMMON_TIMEZONES) };
 }
 
-/**
- * Answers a button click privately: via response_url when there is one, else chat.postEphemeral in
- * its channel, else (a button in App Home) a direct message.
- */
-async function tellUser(
-  respond: (m: RespondArguments) => Promise<unknown>,
-  client: WebClient,
-  body: { response_url?: string; channel?: { id?: string }; user: { id: string } },
-  msg: Message,
-): Promise<void> {
-  if (body.response_url) {
-    await respond({ response_type: 'ephemeral', replace_original: false, ...msg } as RespondArguments);
-    return;
-  }
-  if (body.channel?.id) await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, ...msg });
-  else await client.chat.postMessage({ channel: body.user.id, ...msg });
-}
-
 const kinds = new Set<ReminderKind>(['due', 'drift', 'manual']);
 
-export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHome }): void {
-  const { logger } = deps;
+export function register(app: App, deps: Deps, home: Home): void {
+  app.command('/icp-review', listen.command(deps, '/icp-review', icpReview(deps)));
+  app.action<BlockAction>(ReviewActionIds.markReviewed, listen.action(deps, 'mark reviewed', openMarkReviewed(deps)));
+  app.view<ViewSubmitAction>(
+    ReviewCallbackIds.markReviewed,
+    listen.view(deps, 'mark reviewed submission', submitMarkReviewed(deps, home)),
+  );
+  app.action<BlockAction>(ReviewActionIds.snooze, listen.action(deps, 'snooze reminders', snooze(deps)));
+  app.action<BlockAction>(ReviewActionIds.details, listen.action(deps, 'review details', details(deps)));
+  app.action<BlockAction>(ReviewActionIds.homeReport, listen.action(deps, 'drift report modal', homeReport(deps)));
+  app.action<BlockAction>(
+    ReviewActionIds.homeSettings,
+    listen.action(deps, 'settings from App Home', homeSettings(deps)),
+  );
+  app.view<ViewSubmitAction>(
+    ReviewCallbackIds.settings,
+    listen.view(deps, 'settings submission', submitSettings(deps, home)),
+  );
+}
 
-  app.command('/icp-review', async ({ command, ack, respond, client }) => {
+export const icpReview =
+  (deps: Deps) =>
+  async ({ command, ack, respond, client }: CommandArgs): Promise<void> => {
     const teamId = command.team_id;
-    const userId = command.user_id;
     const sub = parseReviewText(command.text ?? '');
-    await answerCommand({ ack, respond, logger }, { what: '/icp-review', context: { teamId, sub } }, async (answer) => {
+    await answerCommand({ ack, respond }, async (answer) => {
       if (sub === 'help' || sub === 'unknown') {
         await answer.send(reviewHelp());
         return;
       }
       if (sub === 'settings') {
-        const settings = await settingsFor(deps, teamId, userId);
+        const settings = await settingsFor(deps, teamId, command.user_id);
         if (!settings.ok) {
           await answer.send(settings.refusal);
           return;
@@ -125,40 +125,42 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
           : composeReminder(deps, teamId, { kind: 'manual', asOf: new Date(deps.now()) }).then((r) => r.message);
       await answer.within(work, ':hourglass_flowing_sand: Computing the drift report…');
     });
-  });
+  };
 
-  app.action(ReviewActionIds.markReviewed, async ({ ack, body, action, client, respond }) => {
-    await ack();
-    const b = body as typeof body & {
-      trigger_id?: string;
-      response_url?: string;
-      container?: { channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
-      channel?: { id?: string };
-      message?: { ts?: string };
-    };
+function triggerOf(body: { trigger_id?: string }): string {
+  if (!body.trigger_id) throw new AppError(ErrorCode.NoTrigger);
+  return body.trigger_id;
+}
+
+export const openMarkReviewed =
+  (deps: Deps) =>
+  async ({ body, action, client, tell }: ActionArgs & Policy): Promise<void> => {
     const teamId = body.team?.id ?? '';
     const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
     if (!isOwner(ctx.icp.owners, body.user.id)) {
-      await tellUser(respond, client, b, refusal(ctx.icp.owners, 'mark the ICP reviewed'));
+      await tell(refusal(ctx.icp.owners, 'mark the ICP reviewed'));
       return;
     }
-    if (!b.trigger_id) return;
+    const triggerId = triggerOf(body);
     const value = (action as { value?: string }).value as ReminderKind | undefined;
-    const channel = b.container?.channel_id ?? b.channel?.id;
-    const ts = b.container?.message_ts ?? b.message?.ts;
+    const container = body.container as { channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
+    const channel = container.channel_id ?? body.channel?.id;
+    const ts = container.message_ts ?? body.message?.ts;
     // An ephemeral message cannot be chat.update'd: it is replaced through its response_url instead.
     const meta: MarkReviewedMetadata = {
       ...(value && kinds.has(value) ? { kind: value } : {}),
-      ...(b.container?.is_ephemeral || !ts || !channel
-        ? b.response_url
-          ? { responseUrl: b.response_url }
+      ...(container.is_ephemeral || !ts || !channel
+        ? body.response_url
+          ? { responseUrl: body.response_url }
           : {}
         : { channel, ts }),
     };
-    await client.views.open({ trigger_id: b.trigger_id, view: markReviewedModal(meta, ctx.icp.name) as never });
-  });
+    await client.views.open({ trigger_id: triggerId, view: markReviewedModal(meta, ctx.icp.name) as never });
+  };
 
-  app.view(ReviewCallbackIds.markReviewed, async ({ ack, body, view, client }) => {
+export const submitMarkReviewed =
+  (deps: Deps, home: Home) =>
+  async ({ ack, body, view, client }: ViewArgs): Promise<void> => {
     const teamId = body.team?.id ?? '';
     const userId = body.user.id;
     const now = new Date(deps.now());
@@ -178,6 +180,7 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
     try {
       meta = JSON.parse(view.private_metadata || '{}') as MarkReviewedMetadata;
     } catch {
+      // The review is still recorded; only the reminder it came from is not updated.
       meta = {};
     }
     const parsed = parseMarkReviewedSubmission(view.state.values as never);
@@ -191,7 +194,7 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
       drift: report,
       reviewedAt: now,
     });
-    logger.info('ICP review recorded', { teamId, reviewId: row.id, icpChanged: parsed.icpChanged });
+    deps.logger.info('ICP review recorded', { teamId, reviewId: row.id, icpChanged: parsed.icpChanged });
     const msg = await composeReviewed(deps, teamId, {
       kind: meta.kind && kinds.has(meta.kind) ? meta.kind : 'due',
       report,
@@ -211,79 +214,72 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
         });
       }
     } catch (err) {
-      logger.warn('review stored but the reminder could not be updated', err);
+      deps.logger.warn('review stored but the reminder could not be updated', err);
     }
-    await home?.refresh(client, teamId, userId); // "Last reviewed" and the due date moved
-  });
+    await home.refresh(client, teamId, userId); // "Last reviewed" and the due date moved
+  };
 
-  app.action(ReviewActionIds.snooze, async ({ ack, body, client, respond }) => {
-    await ack();
+export const snooze =
+  (deps: Deps) =>
+  async ({ body, tell }: ActionArgs & Policy): Promise<void> => {
     const teamId = body.team?.id ?? '';
     const now = new Date(deps.now());
     const ctx = await reviewContext(deps, teamId, now);
-    const b = body as typeof body & { response_url?: string; channel?: { id?: string } };
     if (!isOwner(ctx.icp.owners, body.user.id)) {
-      await tellUser(respond, client, b, refusal(ctx.icp.owners, 'snooze ICP review reminders'));
+      await tell(refusal(ctx.icp.owners, 'snooze ICP review reminders'));
       return;
     }
     const until = await snoozeReminders(deps.db, teamId, body.user.id, now);
-    logger.info('review reminders snoozed', { teamId, until: until.toISOString() });
-    await tellUser(
-      respond,
-      client,
-      b,
-      notice(`Review reminders snoozed until ${until.toISOString().slice(0, 10)}.`, ':zzz:'),
-    );
-  });
+    deps.logger.info('review reminders snoozed', { teamId, until: until.toISOString() });
+    await tell(notice(`Review reminders snoozed until ${until.toISOString().slice(0, 10)}.`, ':zzz:'));
+  };
 
-  app.action(ReviewActionIds.details, async ({ ack, body, action, client, respond }) => {
-    await ack();
-    const teamId = body.team?.id ?? '';
+export const details =
+  (deps: Deps) =>
+  async ({ body, action, tell }: ActionArgs & Policy): Promise<void> => {
     const value = (action as { value?: string }).value ?? '';
     // The button carries the report's as-of date, so Details shows the figures the reminder showed.
     const asOf = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(deps.now());
-    const b = body as typeof body & { response_url?: string; channel?: { id?: string } };
-    try {
-      const report = await driftReportFor(deps, teamId, asOf);
-      await tellUser(respond, client, b, driftDetailsMessage(report));
-    } catch (err) {
-      logger.error('review details failed', { teamId }, err);
-      await tellUser(respond, client, b, notice(userMessageFor(err), ':warning:')).catch(() => undefined);
-    }
-  });
+    await tell(driftDetailsMessage(await driftReportFor(deps, body.team?.id ?? '', asOf)));
+  };
 
-  // App Home: the drift report in a modal. The holding view opens at once (a trigger_id lives 3 s),
-  // and the report replaces it when computed.
-  app.action(ReviewActionIds.homeReport, async ({ ack, body, client }) => {
-    await ack();
-    const triggerId = (body as { trigger_id?: string }).trigger_id;
-    if (!triggerId) return;
+/**
+ * App Home: the drift report in a modal. The holding view opens at once (a trigger_id lives 3 s), and
+ * the report replaces it when computed.
+ */
+export const homeReport =
+  (deps: Deps) =>
+  async ({ body, client }: ActionArgs): Promise<void> => {
+    const triggerId = triggerOf(body);
     const teamId = body.team?.id ?? '';
     const report = composeReminder(deps, teamId, { kind: 'manual', asOf: new Date(deps.now()) }).then(
       (r) => r.message,
       (err: unknown) => {
-        logger.error('drift report for App Home failed', { teamId }, err);
+        deps.logger.error('drift report for App Home failed', { teamId }, err);
         return notice(userMessageFor(err), ':warning:');
       },
     );
     const opened = await client.views.open({ trigger_id: triggerId, view: reportModal(null) as never });
     const viewId = opened.view?.id;
     if (viewId) await client.views.update({ view_id: viewId, view: reportModal(await report) as never });
-  });
+  };
 
-  // App Home (owners): the reminder settings modal, as `/icp-review settings` opens it.
-  app.action(ReviewActionIds.homeSettings, async ({ ack, body, client, respond }) => {
-    await ack();
-    const triggerId = (body as { trigger_id?: string }).trigger_id;
+/** App Home (owners): the reminder settings modal, as `/icp-review settings` opens it. */
+export const homeSettings =
+  (deps: Deps) =>
+  async ({ body, client, tell }: ActionArgs & Policy): Promise<void> => {
     const settings = await settingsFor(deps, body.team?.id ?? '', body.user.id);
     if (!settings.ok) {
-      await tellUser(respond, client, body, settings.refusal);
+      await tell(settings.refusal);
       return;
     }
-    if (triggerId) await client.views.open({ trigger_id: triggerId, view: settings.view as never });
-  });
+    await client.views.open({ trigger_id: triggerOf(body), view: settings.view as never });
+  };
 
-  app.view(ReviewCallbackIds.settings, async ({ ack, body, view, client }) => {
+export const submitSettings =
+  (deps: Deps, home: Home) =>
+  async ({ ack, body, view, client }: ViewArgs): Promise<void> => {
+    const { logger } = deps;
     const teamId = body.team?.id ?? '';
     const userId = body.user.id;
     const ctx = await reviewContext(deps, teamId, new Date(deps.now()));
@@ -307,15 +303,8 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
       await ack({ response_action: 'errors', errors });
       return;
     }
-    // One small upsert: saved before the ack so a failure can be shown in the modal.
-    let saved: Awaited<ReturnType<typeof saveReviewSettings>>;
-    try {
-      saved = await saveReviewSettings(deps.db, teamId, checked.value, userId);
-    } catch (err) {
-      logger.error('could not save review settings', { teamId }, err);
-      await ack({ response_action: 'errors', errors: { [ReviewInputIds.channel.block]: userMessageFor(err) } });
-      return;
-    }
+    // One small upsert, saved before the ack: a failure is shown in the modal by the listener wrapper.
+    const saved = await saveReviewSettings(deps.db, teamId, checked.value, userId);
     await ack();
     logger.info('review settings saved', { teamId, channelId: saved.channelId });
     // Reminders are reconciled through the channel's history (chat.postMessage has no idempotency key),
@@ -329,14 +318,10 @@ export function register(app: Listeners, deps: Deps, home?: { refresh: RefreshHo
       );
     }
     await client.chat
-      .postMessage({
-        channel: userId,
-        ...settingsSaved(saved),
-      })
+      .postMessage({ channel: userId, ...settingsSaved(saved) })
       .catch((err) => logger.warn('could not confirm settings', err));
-    await home?.refresh(client, teamId, userId); // the reminder channel and time shown there
-  });
-}
+    await home.refresh(client, teamId, userId); // the reminder channel and time shown there
+  };
 
 /** App Home: last review, due date, reminder channel (or that none is set), snooze. */
 export async function homeSection(deps: Deps, teamId: string, userId: string): Promise<Block[]> {

@@ -1,8 +1,8 @@
-/** Every listener the bot has: one file per command or surface, each with its own `register`. */
+/** Every listener the bot has: one file per command or surface, each registering on Bolt with its own `register`. */
 import type { App } from '@slack/bolt';
 import type { Deps } from '../src/deps.ts';
-import { ListenerRouter, type Listeners } from '../src/slack/router.ts';
 import * as appHome from './app-home.ts';
+import * as checkAnywhere from './check-anywhere.ts';
 import * as icpCheck from './icp-check.ts';
 import * as icpPersona from './icp-persona.ts';
 import * as icpReview from './icp-review.ts';
@@ -12,12 +12,12 @@ interface CommandModule {
   commandNames: readonly string[];
   /** Callback ids of the shortcuts it handles, if any. */
   shortcutNames?: readonly string[];
-  register(app: Listeners, deps: Deps, home: { refresh: appHome.RefreshHome }): void;
+  register(app: App, deps: Deps, home: appHome.Home): void;
   /** Optional section this feature adds to App Home. */
   homeSection?: appHome.HomeSection;
 }
 
-const modules: CommandModule[] = [icpCheck, icpPersona, icpReview, lifecycle];
+const modules: CommandModule[] = [icpCheck, checkAnywhere, icpPersona, icpReview, lifecycle];
 
 /** Slash commands with a handler (a test checks this list against manifest.yml). */
 export const handledCommands: string[] = modules.flatMap((m) => m.commandNames);
@@ -25,12 +25,10 @@ export const handledCommands: string[] = modules.flatMap((m) => m.commandNames);
 /** Shortcut callback ids with a handler (checked against manifest.yml the same way). */
 export const handledShortcuts: string[] = modules.flatMap((m) => m.shortcutNames ?? []);
 
-/** Registers every listener on one router and installs it on the Bolt app (src/slack/router.ts says why). */
+/** Registers every listener on the Bolt app; the composition root calls it once per app. */
 export function registerCommands(app: App, deps: Deps): void {
-  const router = new ListenerRouter();
   const sections = modules.flatMap((m) => (m.homeSection ? [m.homeSection] : []));
   const home = { refresh: appHome.homeRefresher(deps, sections) };
-  for (const m of modules) m.register(router.listeners, deps, home);
-  appHome.register(router.listeners, deps, sections);
-  router.install(app);
+  for (const m of modules) m.register(app, deps, home);
+  appHome.register(app, deps, sections);
 }

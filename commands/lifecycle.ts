@@ -3,29 +3,36 @@
  * app is uninstalled or its tokens are revoked (Slack's security guidance).
  */
 
+import type { App } from '@slack/bolt';
 import { deleteInstallations } from '../db/queries/installations.ts';
 import type { Deps } from '../src/deps.ts';
-import type { Listeners } from '../src/slack/router.ts';
+import * as listen from '../src/slack/listen.ts';
 
 export const commandNames: string[] = [];
 
-export function register(app: Listeners, deps: Deps): void {
-  app.event('app_uninstalled', async ({ body }) => {
-    const b = body as { team_id?: string; enterprise_id?: string; is_enterprise_install?: boolean };
-    const removed = await deleteInstallations(
-      deps.db,
-      b.is_enterprise_install && b.enterprise_id
-        ? { enterpriseId: b.enterprise_id }
-        : { ...(b.team_id ? { teamId: b.team_id } : {}) },
-    );
-    deps.logger.info('app uninstalled: tokens deleted', { teamId: b.team_id, removed });
-  });
+export function register(app: App, deps: Deps): void {
+  app.event(
+    'app_uninstalled',
+    listen.event<'app_uninstalled'>(deps, 'app_uninstalled', async ({ body }) => {
+      const b = body as { team_id?: string; enterprise_id?: string; is_enterprise_install?: boolean };
+      const removed = await deleteInstallations(
+        deps.db,
+        b.is_enterprise_install && b.enterprise_id
+          ? { enterpriseId: b.enterprise_id }
+          : { ...(b.team_id ? { teamId: b.team_id } : {}) },
+      );
+      deps.logger.info('app uninstalled: tokens deleted', { teamId: b.team_id, removed });
+    }),
+  );
 
-  app.event('tokens_revoked', async ({ body, event }) => {
-    const b = body as { team_id?: string; enterprise_id?: string };
-    // Only the bot token matters to us; a revoked user token leaves the installation in place.
-    if ((event.tokens.bot ?? []).length === 0) return;
-    const removed = await deleteInstallations(deps.db, { ...(b.team_id ? { teamId: b.team_id } : {}) });
-    deps.logger.info('tokens revoked: installation deleted', { teamId: b.team_id, removed });
-  });
+  app.event(
+    'tokens_revoked',
+    listen.event<'tokens_revoked'>(deps, 'tokens_revoked', async ({ body, event }) => {
+      const b = body as { team_id?: string; enterprise_id?: string };
+      // Only the bot token matters to us; a revoked user token leaves the installation in place.
+      if ((event.tokens.bot ?? []).length === 0) return;
+      const removed = await deleteInstallations(deps.db, { ...(b.team_id ? { teamId: b.team_id } : {}) });
+      deps.logger.info('tokens revoked: installation deleted', { teamId: b.team_id, removed });
+    }),
+  );
 }

@@ -1,9 +1,10 @@
 /**
- * Composition root: config → database → migrations → deps → Slack app (or the local console when no
- * Slack credentials are configured) → scheduled jobs → start. Stops everything cleanly on SIGTERM.
+ * Composition root: config → database → migrations → deps → Slack app with every listener (or the local
+ * console when no Slack credentials are configured) → scheduled jobs → start. Stops everything cleanly on SIGTERM.
  */
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
+import { registerCommands } from '../commands/index.ts';
 import { createDb, type DbHandle, type DbOptions } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { rescoreAll } from '../db/queries/scores.ts';
@@ -96,12 +97,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     await deps.icp.current(config.defaultTeamId);
     await seedDemoData(deps);
     logger.info('no Slack credentials configured: starting the local console');
-    await runConsole(deps);
+    await runConsole(deps, registerCommands);
     await handle.close();
     return;
   }
 
   const slack = await createSlackApp(deps);
+  registerCommands(slack.app, deps);
   await slack.start();
   logger.info(
     `Slack app started in ${config.slack.mode} mode${config.slack.mode === 'socket' ? '' : ` on port ${config.port}`}`,

@@ -12,6 +12,12 @@ export const ErrorCode = {
   BadInput: 'bad_input',
   NotAllowed: 'not_allowed',
   AiUnavailable: 'ai_unavailable',
+  CheckGone: 'check_gone',
+  PersonaGone: 'persona_gone',
+  CompanyGone: 'company_gone',
+  FormStale: 'form_stale',
+  NoTrigger: 'no_trigger',
+  SlackApi: 'slack_api',
   Unexpected: 'unexpected',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -26,6 +32,12 @@ const friendly: Record<ErrorCode, string> = {
   bad_input: 'I could not understand that input.',
   not_allowed: 'You are not allowed to do that.',
   ai_unavailable: 'AI assistance is not available right now.',
+  check_gone: 'That check is no longer available.',
+  persona_gone: 'That persona is no longer in the persona file. Try `/icp-persona` for the list.',
+  company_gone: 'That company is no longer in your CRM data.',
+  form_stale: 'That form is out of date; please start again from the message it came from.',
+  no_trigger: 'Slack did not send what I need to open that form; please click the button again.',
+  slack_api: 'Slack did not accept what I tried to show you; please try again in a moment.',
   unexpected: 'Something went wrong on our side. The error was logged; please try again.',
 };
 
@@ -97,7 +109,19 @@ export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
 
+/** The sentence users see for `code`. */
+export function sentenceFor(code: ErrorCode): string {
+  return friendly[code];
+}
+
+/** A Web API failure (@slack/web-api sets `code` to one of its slack_webapi_* codes). */
+export function isSlackApiError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('slack_webapi_');
+}
+
 /** The sentence to show a user for any thrown value; never leaks internals of unexpected errors. */
 export function userMessageFor(err: unknown): string {
-  return isAppError(err) ? err.userMessage : friendly.unexpected;
+  if (isAppError(err)) return err.userMessage;
+  return isSlackApiError(err) ? friendly.slack_api : friendly.unexpected;
 }

@@ -6,7 +6,6 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { renderOutcome } from '../../commands/icp-check.ts';
 import type { DbHandle } from '../../db/client.ts';
 import { applyIcp, diffIcpVersions, getIcpVersion, listIcpVersions, rollbackIcp } from '../../db/queries/icp.ts';
 import { recordReview } from '../../db/queries/reviews.ts';
@@ -22,6 +21,7 @@ import { suggestionText } from '../learn/text.ts';
 import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
 import { sendDueReminders } from '../review/pass.ts';
+import { renderOutcome } from '../slack/blocks/outcome.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
 import { checkCompany } from '../usecases/check-company.ts';
 import { importFile } from '../usecases/import-file.ts';

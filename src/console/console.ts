@@ -4,6 +4,7 @@
  * what you see here is exactly what the bot would send to Slack.
  */
 import { createInterface } from 'node:readline';
+import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.ts';
 import { createSlackApp, InProcessReceiver } from '../slack/create-app.ts';
 import { mrkdwnToText, type RenderedButton, type RenderedInput, renderBlocks } from './render.ts';
@@ -59,7 +60,10 @@ export interface LocalConsole {
   close(): Promise<void>;
 }
 
-export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalConsole> {
+/** Registers the bot's listeners on an app (the composition root passes commands/ registerCommands). */
+export type RegisterListeners = (app: App, deps: Deps) => void;
+
+export async function createConsole(deps: Deps, io: ConsoleIo, register: RegisterListeners): Promise<LocalConsole> {
   const state: ConsoleState = {
     buttons: [],
     surface: { kind: 'message' },
@@ -142,7 +146,9 @@ export async function createConsole(deps: Deps, io: ConsoleIo): Promise<LocalCon
   }
 
   const receiver = new InProcessReceiver();
-  const slack = await createSlackApp({ ...deps, fetch: consoleFetch }, { receiver, fetch: consoleFetch });
+  const consoleDeps = { ...deps, fetch: consoleFetch };
+  const slack = await createSlackApp(consoleDeps, { receiver, fetch: consoleFetch });
+  register(slack.app, consoleDeps);
 
   const showAck = (acked: unknown) => {
     if (acked && typeof acked === 'object' && ('blocks' in acked || 'text' in acked)) {
@@ -362,7 +368,7 @@ export function consoleHelp(): string {
 }
 
 /** Runs the console on stdin/stdout until `exit` or end of input. */
-export async function runConsole(deps: Deps): Promise<void> {
+export async function runConsole(deps: Deps, register: RegisterListeners): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   const lines: string[] = [];
   const waiters: ((l: string | null) => void)[] = [];
@@ -383,7 +389,7 @@ export async function runConsole(deps: Deps): Promise<void> {
     if (ended) return Promise.resolve(null);
     return new Promise<string | null>((r) => waiters.push(r));
   };
-  const c = await createConsole(deps, { write: (t) => process.stdout.write(t), ask: next });
+  const c = await createConsole(deps, { write: (t) => process.stdout.write(t), ask: next }, register);
   process.stdout.write(consoleHelp());
   for (;;) {
     const line = await next('icp> ');

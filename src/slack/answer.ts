@@ -3,9 +3,7 @@
  * time (one message, no "loading" flicker), otherwise a holding line in the ack and the answer
  * through response_url, replacing it. Every path acks exactly once.
  */
-import type { AckFn, Logger, RespondArguments, RespondFn } from '@slack/bolt';
-import { userMessageFor } from '../errors.ts';
-import { notice } from './blocks/check.ts';
+import type { AckFn, RespondArguments, RespondFn } from '@slack/bolt';
 import type { Message } from './blocks/types.ts';
 
 /** Slack wants the ack within 3 s; an answer not ready by this budget follows the holding line. */
@@ -31,15 +29,14 @@ export interface CommandAnswer {
 }
 
 /**
- * Runs a slash command's answer under the ack rules above. A thrown error is logged as
- * "`what` failed" with `context`, and the user gets its friendly sentence (src/errors.ts).
+ * Runs a slash command's answer under the ack rules above. A thrown error propagates to the listener
+ * wrapper (src/slack/listen.ts), which answers with its sentence through the ack or respond().
  */
 export async function answerCommand(
-  io: { ack: AckFn<string | RespondArguments>; respond: RespondFn; logger: Logger },
-  failure: { what: string; context: Record<string, unknown> },
+  io: { ack: AckFn<string | RespondArguments>; respond: RespondFn },
   run: (answer: CommandAnswer) => Promise<void>,
 ): Promise<void> {
-  const { ack, respond, logger } = io;
+  const { ack, respond } = io;
   let acked = false;
   const answer: CommandAnswer = {
     async send(msg) {
@@ -62,10 +59,5 @@ export async function answerCommand(
       await answer.send(first ? first.m : await work);
     },
   };
-  try {
-    await run(answer);
-  } catch (err) {
-    logger.error(`${failure.what} failed`, failure.context, err);
-    await answer.send(notice(userMessageFor(err), ':warning:')).catch((e) => logger.error('could not answer', e));
-  }
+  await run(answer);
 }

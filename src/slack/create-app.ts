@@ -1,12 +1,11 @@
 /**
- * Builds the Bolt app for the configured mode. The receiver only carries transport; every listener
- * is registered by `commands/` with the same deps whichever mode is used.
+ * Builds the Bolt app for the configured mode. The receiver only carries transport; the composition
+ * root registers the listeners (commands/index.ts registerCommands) on the app this returns.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import { registerCommands } from '../../commands/index.ts';
 import { databaseAnswers } from '../../db/client.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
@@ -126,7 +125,6 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
   app.error(async (error) => {
     logger.error('unhandled error in a listener', error);
   });
-  registerCommands(app, deps);
 
   return {
     app,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerCommands } from '../../commands/index.ts';
 import { insertAccounts } from '../../db/queries/accounts.ts';
 import { applyIcp } from '../../db/queries/icp.ts';
 import { buildDeps } from '../../src/app.ts';
@@ -29,10 +30,14 @@ describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
     out = [];
     answers = [];
     const deps = buildDeps(loadConfig({}), db, createLogger({ write: () => undefined }));
-    c = await createConsole(deps, {
-      write: (t) => out.push(t),
-      ask: async () => answers.shift() ?? null,
-    });
+    c = await createConsole(
+      deps,
+      {
+        write: (t) => out.push(t),
+        ask: async () => answers.shift() ?? null,
+      },
+      registerCommands,
+    );
   });
   afterAll(async () => {
     await c?.close();

@@ -2,6 +2,7 @@
  * The real composition (config → deps → createSlackApp → commands) on an ephemeral port, pointed at
  * the fake Slack Web API and optionally a fake OpenAI server. Requests are signed like Slack's.
  */
+import { registerCommands } from '../../commands/index.ts';
 import { buildDeps } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';
@@ -47,6 +48,7 @@ export async function startRealApp(
     clientOptions: { retryConfig: { retries: 3, minTimeout: 0, maxTimeout: 1 } },
     host: '127.0.0.1',
   });
+  registerCommands(slack.app, deps);
   const port = await slack.start();
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -3,7 +3,7 @@
  * friendly sentence from src/errors.ts, and the failure is logged, never shown raw.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ShortcutIds } from '../../commands/icp-check.ts';
+import { ShortcutIds } from '../../commands/check-anywhere.ts';
 import type { Db } from '../../db/client.ts';
 import { HomeCheckIds } from '../../src/slack/blocks/home-check.ts';
 import { assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ShortcutIds } from '../../commands/icp-check.ts';
+import { ShortcutIds } from '../../commands/check-anywhere.ts';
 import { insertAccounts } from '../../db/queries/accounts.ts';
 import { queryRows } from '../../db/raw.ts';
 import { checks, installations, tierFeedback } from '../../db/schema.ts';

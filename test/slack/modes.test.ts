@@ -6,10 +6,12 @@
  *   exchanged on the fake Web API), its installation lands in the database, and its requests then run
  *   with its own bot token; a workspace that never installed gets nothing.
  */
+
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { registerCommands } from '../../commands/index.ts';
 import { insertAccounts } from '../../db/queries/accounts.ts';
 import { checks, installations } from '../../db/schema.ts';
 import { buildDeps } from '../../src/app.ts';
@@ -104,10 +106,12 @@ describe(`Socket Mode end to end (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'}
     const config = loadConfig({ SLACK_BOT_TOKEN: TEST_BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.url });
     expect(config.slack.mode).toBe('socket');
     const logger = createLogger({ level: 'debug', write: (l) => logs.push(l) });
-    slack = await createSlackApp(buildDeps(config, db, logger), {
+    const deps = buildDeps(config, db, logger);
+    slack = await createSlackApp(deps, {
       botIdentity: { botId: FAKE_BOT_ID, botUserId: FAKE_BOT_USER_ID },
       clientOptions: { retryConfig: { retries: 0 } },
     });
+    registerCommands(slack.app, deps);
     await slack.start();
     await ws.connected;
   });
@@ -223,10 +227,12 @@ describe(`OAuth installs end to end (${usingRealPostgres ? 'PostgreSQL' : 'PGlit
     });
     expect(config.slack.mode).toBe('oauth');
     const logger = createLogger({ level: 'debug', write: (l) => logs.push(l) });
-    slack = await createSlackApp(buildDeps(config, db, logger), {
+    const deps = buildDeps(config, db, logger);
+    slack = await createSlackApp(deps, {
       clientOptions: { retryConfig: { retries: 0 } },
       host: '127.0.0.1',
     });
+    registerCommands(slack.app, deps);
     url = `http://127.0.0.1:${await slack.start()}`;
   });
   afterAll(async () => {
