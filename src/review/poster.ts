@@ -12,7 +12,6 @@ import type { DriftSeries } from '../../db/queries/drift.ts';
 import { findInstallation } from '../../db/queries/installations.ts';
 import type { Deps } from '../deps.ts';
 import type { AppLogger } from '../logger.ts';
-import { renderDriftChart } from './chart.ts';
 
 export const REMINDER_EVENT_TYPE = 'icp_review_reminder';
 
@@ -108,7 +107,11 @@ export interface ReminderPoster {
 
 export function createPoster(opts: PosterOptions): ReminderPoster {
   const { client, logger } = opts;
-  const renderChart = opts.renderChart === undefined ? (s: DriftSeries) => renderDriftChart(s) : opts.renderChart;
+  // vega, vega-lite and resvg (~40 MB) load with the first chart, not with the bot.
+  const renderChart =
+    opts.renderChart === undefined
+      ? async (s: DriftSeries) => (await import('./chart.ts')).renderDriftChart(s)
+      : opts.renderChart;
   const tokenArg = async (teamId: string): Promise<{ token?: string }> => {
     const token = opts.tokenFor ? await opts.tokenFor(teamId) : undefined;
     return token ? { token } : {};
