@@ -4,12 +4,11 @@
  * as one `Db` type, so every query in `db/queries` runs unchanged on either.
  */
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { setFlagsFromString } from 'node:v8';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { claimDataDir, type EmbeddedRole, SOCKET_PORT, serveEmbedded } from './embedded.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -38,7 +37,21 @@ export interface DbOptions {
    */
   statementTimeoutMs?: number;
   onPoolError?: (err: Error) => void;
+  /**
+   * Who opens an embedded data folder: a `bot` takes it and serves it to the command line; the `cli`
+   * takes it or works through the bot that has it (db/embedded.ts). Unset: no lock (tests, benchmarks).
+   */
+  embeddedRole?: EmbeddedRole;
 }
+
+/**
+ * PostgreSQL settings for the embedded database. PostgreSQL touches all of shared_buffers at start,
+ * so the default 128 MB is resident from the first second; 16 MB holds the bot's working set (the
+ * accounts, their trigram index and the check log of a typical CRM are a few MB) and the operating
+ * system's file cache keeps the rest close. maintenance_work_mem bounds what an index build or
+ * VACUUM may take: WASM memory, once grown, is never given back.
+ */
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'maintenance_work_mem=16MB'];
 
 /** A transaction left open by a crashed request must not hold its locks (and a connection) for long. */
 const IDLE_IN_TRANSACTION_MS = 60_000;
@@ -74,9 +87,56 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
   }
   const dir = options.dataDir && options.dataDir !== 'memory://' ? options.dataDir : undefined;
   if (dir) mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir, { extensions: { pg_trgm } });
-  const db = drizzlePglite({ client, schema }) as unknown as Db;
-  return { db, driver: 'pglite', close: () => client.close() };
+  const claim = dir && options.embeddedRole ? await claimDataDir(dir, options.embeddedRole) : undefined;
+  if (claim?.kind === 'client') {
+    // The bot has this folder: work on its database through its socket. One connection, and no
+    // session settings: the connection shares the bot's PostgreSQL session.
+    const pool = new pg.Pool({
+      host: claim.socketDir,
+      port: SOCKET_PORT,
+      user: 'postgres',
+      database: 'postgres',
+      max: 1,
+      idleTimeoutMillis: 0, // one connection for the whole command (see below)
+    });
+    pool.on('error', (err) => options.onPoolError?.(err));
+    // Named statements outlive a connection in the shared session: start clean.
+    await pool.query('DEALLOCATE ALL');
+    const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+    return { db, driver: 'postgres', close: () => pool.end() };
+  }
+  // Loaded only for the embedded database: a PostgreSQL deployment never pays for the WASM build.
+  const [{ PGlite }, { pg_trgm }, { drizzle: drizzlePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('drizzle-orm/pglite'),
+  ]);
+  // Compile PostgreSQL's WASM with V8's baseline compiler only. By default V8 also recompiles the
+  // whole module with its optimising compiler in the background: measured here, that doubles the
+  // CPU time of opening the database (1.6 s → 3.5 s) and keeps ~60 MB of extra machine code
+  // resident, while lookups ran no faster (BENCHMARKS.md, "embedded database memory").
+  setFlagsFromString('--liftoff-only');
+  let client: InstanceType<typeof PGlite>;
+  try {
+    client = await PGlite.create(dir, {
+      extensions: { pg_trgm },
+      startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+    });
+  } catch (err) {
+    if (claim?.kind === 'owner') claim.release();
+    throw err;
+  }
+  const served = claim?.kind === 'owner' && claim.serveOn ? await serveEmbedded(client, claim.serveOn) : undefined;
+  const db = drizzlePglite({ client: served?.db ?? client, schema }) as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    async close() {
+      await served?.stop();
+      await client.close();
+      if (claim?.kind === 'owner') claim.release();
+    },
+  };
 }
 
 /**

@@ -31,7 +31,7 @@ const demoAccountsPath = fileURLToPath(new URL('../db/seed/demo-accounts.csv', i
 export async function openDatabase(
   config: Config,
   logger: AppLogger,
-  overrides: Pick<DbOptions, 'statementTimeoutMs'> = {},
+  overrides: Pick<DbOptions, 'statementTimeoutMs' | 'embeddedRole'> = {},
 ): Promise<DbHandle> {
   let handle: DbHandle | undefined;
   try {
@@ -40,6 +40,7 @@ export async function openDatabase(
       dataDir: config.dataDir,
       connectTimeoutMs: config.databaseTimeouts.connectMs,
       statementTimeoutMs: config.databaseTimeouts.statementMs,
+      embeddedRole: 'bot',
       ...overrides,
       onPoolError: (err) => logger.error('database pool error', err),
     });

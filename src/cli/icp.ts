@@ -396,7 +396,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     const config = loadConfig(env, undefined, { receivesSlackRequests: false });
     const logger = createLogger({ level: 'warn', json: false, write: (l) => io.err(l) });
     // Imports and rescoring of a large CRM run longer than an interactive answer may.
-    if (!handle) ownHandle = await openDatabase(config, logger, { statementTimeoutMs: 30 * 60_000 });
+    if (!handle)
+      ownHandle = await openDatabase(config, logger, { statementTimeoutMs: 30 * 60_000, embeddedRole: 'cli' });
     const db = (handle ?? ownHandle)!;
     const deps = buildDeps(config, db, logger);
     const ctx: Ctx = {
