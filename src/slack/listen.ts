@@ -111,13 +111,12 @@ async function run<A>(deps: ListenDeps, r: Run<A>, handler: Handler<A>): Promise
     const sentence = userMessageFor(err);
     try {
       if (!r.acked() && r.failBeforeAck) await r.failBeforeAck(sentence);
-      else {
-        await r.finish();
-        await r.tell(notice(sentence, refused ? ':information_source:' : ':warning:'));
-      }
+      else await r.tell(notice(sentence, refused ? ':information_source:' : ':warning:'));
     } catch (e) {
       deps.logger.error(`${r.what}: could not tell the user`, r.context, e);
     }
+    // Whatever happened above, Slack still gets its one ack.
+    await r.finish().catch((e) => deps.logger.error(`${r.what}: could not ack`, r.context, e));
   } finally {
     deps.observe?.(r.surface, outcome, (performance.now() - started) / 1000);
   }
