@@ -1,126 +1,31 @@
 /**
  * `/icp-persona <name | role | title> [for <company>]`, its buttons, the Personas button of the
- * `/icp-check` card, and the personas section of App Home.
- * Listener → use case (src/personas) → pure Block Kit builder (src/slack/blocks/persona.ts) → ack / respond.
+ * `/icp-check` card.
+ * Listener → use case (src/usecases/personas.ts) → pure Block Kit builder (src/slack/blocks/persona*.ts) → ack / respond.
  */
 import type { App, BlockAction, RespondArguments } from '@slack/bolt';
 import type { Deps } from '../src/deps.ts';
 import { AppError, ErrorCode } from '../src/errors.ts';
-import { buyingRoleLabels, type Persona } from '../src/personas/spec.ts';
-import {
-  type AccountContext,
-  type AccountRef,
-  answerPersonaQuery,
-  committeeFor,
-  loadAccountContext,
-  type PersonaAnswer,
-  tailorPersona,
-} from '../src/personas/tailor.ts';
+import { type AccountContext, type AccountRef, committeeFor, tailorPersona } from '../src/personas/tailor.ts';
 import { answerCommand } from '../src/slack/answer.ts';
 import { ActionIds, notice } from '../src/slack/blocks/check.ts';
 import {
-  type AccountFacts,
   committeeCard,
-  companyPicker,
   decodeRef,
-  type Freshness,
   PersonaActionIds,
   type PersonaRef,
   personaCard,
-  personaHelp,
-  personaList,
-  personaPicker,
-  staleness,
   tailoredCard,
-  unknownCompany,
 } from '../src/slack/blocks/persona.ts';
-import type { Block, Message } from '../src/slack/blocks/types.ts';
+import { accountFacts } from '../src/slack/blocks/persona-answer.ts';
+import type { Message } from '../src/slack/blocks/types.ts';
 import type { ActionArgs, CommandArgs, Policy } from '../src/slack/listen.ts';
 import * as listen from '../src/slack/listen.ts';
-import { escapeMrkdwn, truncate } from '../src/slack/mrkdwn.ts';
-import type { HomeSection } from './app-home.ts';
+import { freshness, loadAccountContext, personaQuery } from '../src/usecases/personas.ts';
 
 export const commandNames = ['/icp-persona'];
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-
-/** Staleness is measured against the current ICP's review cadence. */
-async function freshness(deps: Deps, teamId: string): Promise<Freshness> {
-  const icp = await deps.icp.current(teamId);
-  return { reviewEveryDays: icp.version.spec.review_every_days, today: new Date(deps.now()) };
-}
-
-function refOf(account: AccountContext | undefined): { account?: number; check?: number } {
-  return account ? { ...account.ref } : {};
-}
-
-export function accountFacts(a: AccountContext): AccountFacts {
-  return {
-    name: a.name,
-    domain: a.domain,
-    tier: a.tier,
-    score: a.score,
-    industry: a.industry,
-    segment: a.segment,
-    employees: a.employees,
-    country: a.country,
-    icpVersion: a.icpVersion,
-    lines: a.lines,
-  };
-}
-
-export interface RenderContext {
-  freshness: Freshness;
-  version: number;
-  canTailor: boolean;
-}
-
-/** The message for a use-case answer. */
-export function renderPersonaAnswer(answer: PersonaAnswer, rc: RenderContext): Message {
-  const { freshness: f, version } = rc;
-  switch (answer.kind) {
-    case 'help':
-      return personaHelp();
-    case 'one':
-      return personaCard(answer.persona, {
-        freshness: f,
-        version,
-        canTailor: rc.canTailor,
-        ...(answer.account ? { account: { ref: refOf(answer.account), name: answer.account.name } } : {}),
-      });
-    case 'several':
-      return personaPicker(answer.query, answer.personas, f, refOf(answer.account));
-    case 'list':
-      return personaList(answer.personas, {
-        freshness: f,
-        version,
-        ref: refOf(answer.account),
-        ...(answer.query !== undefined ? { query: answer.query } : {}),
-      });
-    case 'committee':
-      return committeeCard(accountFacts(answer.account), answer.committee, {
-        ref: refOf(answer.account),
-        freshness: f,
-        version,
-      });
-    case 'ambiguous':
-      return companyPicker(answer.query, answer.candidates, answer.reason);
-    case 'unknown':
-      return unknownCompany(answer.query, answer.suggestions);
-  }
-}
-
-/** Runs a query end to end (Slack and the CLI): current personas, the answer, and how to render it. */
-export async function personaQuery(deps: Deps, teamId: string, text: string) {
-  const current = await deps.personas.current(teamId);
-  const answer = await answerPersonaQuery(deps, current.spec, teamId, text);
-  const rc: RenderContext = {
-    freshness: await freshness(deps, teamId),
-    version: current.version,
-    canTailor: deps.llm !== undefined,
-  };
-  return { answer, current, message: renderPersonaAnswer(answer, rc), rc };
-}
 
 function accountRef(ref: PersonaRef): AccountRef | null {
   if (ref.check) return { check: ref.check };
@@ -295,39 +200,3 @@ async function committeeMessage(deps: Deps, teamId: string, account: AccountCont
     version: current.version,
   });
 }
-
-function homeLine(p: Persona, f: Freshness): string {
-  const stale = staleness(p, f)?.stale ? ' :warning: _needs review_' : '';
-  return `• *${escapeMrkdwn(p.name)}* · ${buyingRoleLabels[p.buying_role]}${stale}`;
-}
-
-/** App Home: the personas on file, with their buying role and a marker when one needs a review. */
-export const homeSection: HomeSection = async (deps, teamId) => {
-  const current = await deps.personas.current(teamId);
-  const f = await freshness(deps, teamId);
-  const lines = current.spec.personas.map((p) => homeLine(p, f));
-  const blocks: Block[] = [
-    { type: 'divider' },
-    { type: 'header', text: { type: 'plain_text', text: 'Buyer personas' } },
-  ];
-  // Packed into as few sections as fit 3000 characters each.
-  let chunk = '';
-  for (const l of lines) {
-    if (chunk && chunk.length + l.length + 1 > 2900) {
-      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-      chunk = '';
-    }
-    chunk = chunk ? `${chunk}\n${l}` : truncate(l, 2900);
-  }
-  if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-  blocks.push({
-    type: 'context',
-    elements: [
-      {
-        type: 'mrkdwn',
-        text: `Personas v${current.version} · \`/icp-persona cfo\` for a cheat sheet, \`/icp-persona for acme.com\` for a buying committee`,
-      },
-    ],
-  });
-  return blocks;
-};

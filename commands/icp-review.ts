@@ -5,7 +5,7 @@
  */
 import type { App, BlockAction, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
-import { lastReview, listReviews, recordReview } from '../db/queries/reviews.ts';
+import { listReviews } from '../db/queries/reviews.ts';
 import type { Deps } from '../src/deps.ts';
 import { AppError, ErrorCode, userMessageFor } from '../src/errors.ts';
 import { composeReminder, composeReviewed, driftReportFor, reviewContext } from '../src/review/compose.ts';
@@ -33,13 +33,13 @@ import {
   ReviewInputIds,
   reportModal,
   reviewHelp,
-  reviewHomeSection,
   settingsModal,
   settingsSaved,
 } from '../src/slack/blocks/review.ts';
-import type { Block, Message, ModalView } from '../src/slack/blocks/types.ts';
+import type { Message, ModalView } from '../src/slack/blocks/types.ts';
 import type { ActionArgs, CommandArgs, Policy, ViewArgs } from '../src/slack/listen.ts';
 import * as listen from '../src/slack/listen.ts';
+import { markReviewed } from '../src/usecases/mark-reviewed.ts';
 import type { Home } from './app-home.ts';
 
 export const commandNames = ['/icp-review'];
@@ -184,23 +184,13 @@ export const submitMarkReviewed =
       meta = {};
     }
     const parsed = parseMarkReviewedSubmission(view.state.values as never);
-    const report = await driftReportFor(deps, teamId, now);
-    const row = await recordReview(deps.db, {
-      teamId,
-      reviewedBy: userId,
-      note: parsed.note,
-      icpChanged: parsed.icpChanged,
-      icpVersion: ctx.icp.version,
-      drift: report,
-      reviewedAt: now,
-    });
-    deps.logger.info('ICP review recorded', { teamId, reviewId: row.id, icpChanged: parsed.icpChanged });
+    const { report, since } = await markReviewed(deps, { teamId, reviewedBy: userId, ...parsed, now });
     const msg = await composeReviewed(deps, teamId, {
       kind: meta.kind && kinds.has(meta.kind) ? meta.kind : 'due',
       report,
       by: userId,
       at: now,
-      feedbackSince: ctx.since,
+      feedbackSince: since,
     });
     try {
       if (meta.channel && meta.ts) {
@@ -322,23 +312,3 @@ export const submitSettings =
       .catch((err) => logger.warn('could not confirm settings', err));
     await home.refresh(client, teamId, userId); // the reminder channel and time shown there
   };
-
-/** App Home: last review, due date, reminder channel (or that none is set), snooze. */
-export async function homeSection(deps: Deps, teamId: string, userId: string): Promise<Block[]> {
-  const now = new Date(deps.now());
-  const [ctx, settings, last] = await Promise.all([
-    reviewContext(deps, teamId, now),
-    loadReviewSettings(deps.db, teamId),
-    lastReview(deps.db, teamId),
-  ]);
-  return reviewHomeSection({
-    status: ctx.status,
-    lastReview: last ? { by: last.reviewedBy, at: last.reviewedAt, icpChanged: last.icpChanged } : null,
-    channelId: settings.channelId,
-    timeOfDay: settings.timeOfDay,
-    timezone: settings.timezone,
-    snoozedUntil: settings.snoozedUntil,
-    now,
-    owner: isOwner(ctx.icp.owners, userId),
-  });
-}

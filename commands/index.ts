@@ -13,11 +13,9 @@ interface CommandModule {
   /** Callback ids of the shortcuts it handles, if any. */
   shortcutNames?: readonly string[];
   register(app: App, deps: Deps, home: appHome.Home): void;
-  /** Optional section this feature adds to App Home. */
-  homeSection?: appHome.HomeSection;
 }
 
-const modules: CommandModule[] = [icpCheck, checkAnywhere, icpPersona, icpReview, lifecycle];
+const modules: CommandModule[] = [icpCheck, checkAnywhere, icpPersona, icpReview, lifecycle, appHome];
 
 /** Slash commands with a handler (a test checks this list against manifest.yml). */
 export const handledCommands: string[] = modules.flatMap((m) => m.commandNames);
@@ -27,8 +25,6 @@ export const handledShortcuts: string[] = modules.flatMap((m) => m.shortcutNames
 
 /** Registers every listener on the Bolt app; the composition root calls it once per app. */
 export function registerCommands(app: App, deps: Deps): void {
-  const sections = modules.flatMap((m) => (m.homeSection ? [m.homeSection] : []));
-  const home = { refresh: appHome.homeRefresher(deps, sections) };
+  const home = { refresh: appHome.homeRefresher(deps) };
   for (const m of modules) m.register(app, deps, home);
-  appHome.register(app, deps, sections);
 }

@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DbHandle } from '../../db/client.ts';
 import { applyIcp, diffIcpVersions, getIcpVersion, listIcpVersions, rollbackIcp } from '../../db/queries/icp.ts';
-import { recordReview } from '../../db/queries/reviews.ts';
 import { listScores, rescoreAll } from '../../db/queries/scores.ts';
 import { buildDeps, openDatabase } from '../app.ts';
 import { type Config, loadConfig } from '../config.ts';
@@ -25,6 +24,7 @@ import { renderOutcome } from '../slack/blocks/outcome.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
 import { checkCompany } from '../usecases/check-company.ts';
 import { importFile } from '../usecases/import-file.ts';
+import { markReviewed } from '../usecases/mark-reviewed.ts';
 import { suggestIcp } from '../usecases/suggest-icp.ts';
 import { bullets, need, print, readFile, versionArg, versionCommands } from './common.ts';
 import { csvLine } from './csv.ts';
@@ -314,17 +314,13 @@ export const commands: Record<string, Handler> = {
 
   async review(ctx) {
     const now = new Date(ctx.deps.now());
-    const current = await ctx.deps.icp.current(ctx.teamId);
-    const report = await driftReportFor(ctx.deps, ctx.teamId, now);
     const note = typeof ctx.flags.note === 'string' && ctx.flags.note.trim() !== '' ? ctx.flags.note.trim() : null;
-    const row = await recordReview(ctx.deps.db, {
+    const { review: row } = await markReviewed(ctx.deps, {
       teamId: ctx.teamId,
       reviewedBy: ctx.userId,
       note,
       icpChanged: Boolean(ctx.flags.changed),
-      icpVersion: current.version.version,
-      drift: report,
-      reviewedAt: now,
+      now,
     });
     const { status } = await reviewContext(ctx.deps, ctx.teamId, now);
     print(

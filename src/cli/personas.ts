@@ -2,7 +2,6 @@
  * `icp personas apply|show|versions|diff|rollback` and `icp persona "<query>" [--for <company>]`: persona
  * files and cheat sheets from the command line, spread into the `icp` command table by src/cli/icp.ts.
  */
-import { personaQuery } from '../../commands/icp-persona.ts';
 import {
   applyPersonas,
   diffPersonaVersions,
@@ -14,8 +13,8 @@ import { renderBlocks } from '../console/render.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { summaryLine } from '../personas/match.ts';
 import { daysSinceReview, type Persona } from '../personas/spec.ts';
-import type { PersonaAnswer } from '../personas/tailor.ts';
 import { personaCard } from '../slack/blocks/persona.ts';
+import { type PersonaAnswer, personaQuery } from '../usecases/personas.ts';
 import { bullets, type CliCtx, type CliHandler, need, print, readFile, versionArg, versionCommands } from './common.ts';
 
 export const PERSONAS_USAGE = `Personas

@@ -1,22 +1,15 @@
 /**
- * Personas for one account: the account's context from our own data (a stored check or the account row,
- * scored under the current ICP), its buying committee, and AI tailoring of one persona to it.
+ * Personas for one account, without the database: the account's context (src/usecases/personas.ts loads
+ * it), its buying committee, and AI tailoring of one persona to it.
  *
  * Tailoring is grounded: the prompt carries only the stored account facts, its score lines and the persona.
  * Account text is untrusted (it came from a CRM export or a user), so it sits in a delimited data section
  * the model is told to treat as data, and nothing the model says is ever shown as a fact.
  */
 import { z } from 'zod';
-import type { Db } from '../../db/client.ts';
-import { getAccount } from '../../db/queries/accounts.ts';
 import type { Llm, LlmResult } from '../ai/llm.ts';
-import { factsFromAccount } from '../icp/engine.ts';
 import type { CriterionLine, Facts, FactValue, ScoreResult } from '../icp/types.ts';
-import { loadCheck } from '../usecases/check-company.ts';
-import { type AccountSummary, resolveCompany } from '../usecases/find-company.ts';
-import type { IcpProvider } from '../usecases/icp-provider.ts';
 import { type Committee, resolveCommittee } from './committee.ts';
-import { listPersonas, matchPersonas } from './match.ts';
 import { buyingRoleLabels, type Persona, seniorityLabels } from './spec.ts';
 
 /** Where an account's facts come from: a logged check (Personas button) or the account row. */
@@ -38,16 +31,12 @@ export interface AccountContext {
   lines: CriterionLine[];
 }
 
-export interface ContextDeps {
-  db: Db;
-  icp: IcpProvider;
-}
-
 const str = (v: FactValue | null | undefined): string | null =>
   typeof v === 'string' && v.trim() ? v : typeof v === 'number' ? String(v) : null;
 const num = (v: FactValue | null | undefined): number | null => (typeof v === 'number' ? v : null);
 
-function build(
+/** An account context from its facts and score (stored check or account row: the use case decides). */
+export function buildAccountContext(
   ref: AccountRef,
   name: string,
   domain: string | null,
@@ -68,48 +57,6 @@ function build(
     facts,
     lines: result.lines,
   };
-}
-
-/**
- * The account's context, scoped to the workspace; null when the check or account does not exist there.
- * A check keeps the tier it was given (what the rep saw on the card); an account is scored now.
- */
-export async function loadAccountContext(
-  deps: ContextDeps,
-  teamId: string,
-  ref: AccountRef,
-): Promise<AccountContext | null> {
-  if ('check' in ref) {
-    const loaded = await loadCheck(deps, teamId, ref.check);
-    if (!loaded) return null;
-    const { company, result } = loaded.outcome;
-    const account = company.accountId !== null ? await getAccount(deps.db, teamId, company.accountId) : null;
-    const base: Facts = account
-      ? factsFromAccount(account)
-      : { name: company.name, ...(company.domain ? { domain: company.domain } : {}) };
-    const facts = { ...base, ...(loaded.logged.inline ?? {}) };
-    return build(ref, company.name, company.domain, facts, result);
-  }
-  const account = await getAccount(deps.db, teamId, ref.account);
-  if (!account) return null;
-  const facts = factsFromAccount(account);
-  const current = await deps.icp.current(teamId);
-  return build(ref, account.name, account.domain, facts, current.compiled.score(facts));
-}
-
-export type CompanyLookup =
-  | { kind: 'found'; context: AccountContext }
-  | { kind: 'ambiguous'; query: string; candidates: AccountSummary[]; reason: string }
-  | { kind: 'unknown'; query: string; suggestions: AccountSummary[] };
-
-/** Finds the company a rep typed, like `/icp-check` does: one match, several to choose from, or none. */
-export async function findCompany(deps: ContextDeps, teamId: string, text: string): Promise<CompanyLookup> {
-  const query = text.trim();
-  const r = await resolveCompany(deps.db, teamId, query);
-  if (r.kind === 'ambiguous') return { kind: 'ambiguous', query, candidates: r.candidates, reason: r.reason };
-  if (r.kind !== 'match') return { kind: 'unknown', query, suggestions: r.suggestions };
-  const context = await loadAccountContext(deps, teamId, { account: r.account.id });
-  return context ? { kind: 'found', context } : { kind: 'unknown', query, suggestions: [] };
 }
 
 /** The buying committee for the account's tier and segment (industry when no segment is stored). */
@@ -251,40 +198,4 @@ export function parsePersonaText(text: string): PersonaQuery {
   const m = /^(?:(.*?)\s+)?for\s+(.+)$/i.exec(t);
   if (m?.[2]) return { persona: (m[1] ?? '').trim(), company: m[2].trim(), help: false };
   return { persona: t, company: null, help: false };
-}
-
-export type PersonaAnswer =
-  | { kind: 'help' }
-  | { kind: 'list'; personas: Persona[]; query?: string; account?: AccountContext }
-  | { kind: 'one'; persona: Persona; account?: AccountContext }
-  | { kind: 'several'; query: string; personas: Persona[]; account?: AccountContext }
-  | { kind: 'committee'; account: AccountContext; committee: Committee }
-  | Exclude<CompanyLookup, { kind: 'found' }>;
-
-/**
- * Answers `/icp-persona` (and `icp persona`) from the database only: one persona, several to pick from,
- * the list, or an account's buying committee. Company lookups behave like `/icp-check`.
- */
-export async function answerPersonaQuery(
-  deps: ContextDeps,
-  spec: Parameters<typeof resolveCommittee>[0],
-  teamId: string,
-  text: string,
-): Promise<PersonaAnswer> {
-  const q = parsePersonaText(text);
-  if (q.help) return { kind: 'help' };
-  let account: AccountContext | undefined;
-  if (q.company) {
-    const found = await findCompany(deps, teamId, q.company);
-    if (found.kind !== 'found') return found;
-    account = found.context;
-    if (!q.persona) return { kind: 'committee', account, committee: committeeFor(spec, account) };
-  }
-  const extra = account ? { account } : {};
-  if (!q.persona) return { kind: 'list', personas: listPersonas(spec), ...extra };
-  const m = matchPersonas(spec, q.persona);
-  if (m.kind === 'one') return { kind: 'one', persona: m.persona, ...extra };
-  if (m.kind === 'several')
-    return { kind: 'several', query: q.persona, personas: m.personas.map((r) => r.persona), ...extra };
-  return { kind: 'list', personas: m.all, query: q.persona, ...extra };
 }

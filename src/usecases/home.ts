@@ -1,0 +1,86 @@
+/**
+ * App Home for one user: the current ICP, when it is due for review, their recent checks, the setup
+ * checklist, the buyer personas and the review status. Rebuilt each time the tab opens or changes.
+ */
+import { dataPresence } from '../../db/queries/accounts.ts';
+import { recentChecks } from '../../db/queries/checks.ts';
+import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
+import type { Deps } from '../deps.ts';
+import { reviewStatus } from '../review/calendar.ts';
+import { reviewContext } from '../review/compose.ts';
+import { isOwner, loadReviewSettings } from '../review/settings.ts';
+import { type HomeData, homeView, isPlaceholderUser } from '../slack/blocks/home.ts';
+import { personasHomeSection } from '../slack/blocks/home-personas.ts';
+import { reviewHomeSection } from '../slack/blocks/review.ts';
+import type { Block } from '../slack/blocks/types.ts';
+import { freshness } from './personas.ts';
+
+/** The personas on file, with their buying role and a marker when one needs a review. */
+async function personasSection(deps: Deps, teamId: string): Promise<Block[]> {
+  const current = await deps.personas.current(teamId);
+  return personasHomeSection(current.spec.personas, await freshness(deps, teamId), current.version);
+}
+
+/** Last review, due date, reminder channel (or that none is set), snooze; owners get its buttons. */
+async function reviewSection(deps: Deps, teamId: string, userId: string): Promise<Block[]> {
+  const now = new Date(deps.now());
+  const [ctx, settings, last] = await Promise.all([
+    reviewContext(deps, teamId, now),
+    loadReviewSettings(deps.db, teamId),
+    lastReview(deps.db, teamId),
+  ]);
+  return reviewHomeSection({
+    status: ctx.status,
+    lastReview: last ? { by: last.reviewedBy, at: last.reviewedAt, icpChanged: last.icpChanged } : null,
+    channelId: settings.channelId,
+    timeOfDay: settings.timeOfDay,
+    timezone: settings.timezone,
+    snoozedUntil: settings.snoozedUntil,
+    now,
+    owner: isOwner(ctx.icp.owners, userId),
+  });
+}
+
+export async function buildHome(deps: Deps, teamId: string, userId: string) {
+  const current = await deps.icp.current(teamId);
+  const [last, first, checks, present, settings, personas, review] = await Promise.all([
+    lastReview(deps.db, teamId),
+    firstAppliedAt(deps.db, teamId),
+    recentChecks(deps.db, teamId, userId, 5),
+    dataPresence(deps.db, teamId),
+    loadReviewSettings(deps.db, teamId),
+    personasSection(deps, teamId),
+    reviewSection(deps, teamId, userId),
+  ]);
+  const spec = current.version.spec;
+  const data: HomeData = {
+    icp: {
+      version: current.version.version,
+      name: current.version.name,
+      spec,
+      appliedAt: current.version.createdAt,
+      appliedBy: current.version.createdBy,
+    },
+    review: reviewStatus({
+      cadenceDays: spec.review_every_days,
+      remindDaysBefore: spec.review_remind_days_before,
+      lastReviewedAt: last?.reviewedAt ?? null,
+      firstAppliedAt: first ?? current.version.createdAt,
+      timezone: settings.timezone,
+      now: new Date(deps.now()),
+    }),
+    recentChecks: checks,
+    extra: [...personas, ...review],
+    setup: {
+      teamId,
+      userId,
+      // The example ICP the bot starts with is stored with origin 'default'; anything applied since is theirs.
+      icpApplied: current.version.origin !== 'default',
+      ownersSet: spec.owners.length > 0 && !spec.owners.some(isPlaceholderUser),
+      accounts: present.accounts,
+      deals: present.deals,
+      reminderChannel: settings.channelId !== null,
+    },
+  };
+  return homeView(data);
+}
