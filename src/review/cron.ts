@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { Deps } from '../deps.ts';
+import { countReminders } from '../metrics.ts';
 import type { TickResult } from './outbox.ts';
 import { createReminderRunner, type ReminderSchedulerOptions } from './pass.ts';
 import { appPosterOptions } from './poster.ts';
@@ -44,7 +45,7 @@ export function createReminderScheduler(deps: Deps, opts: ReminderSchedulerOptio
         opts.cronExpression ?? '* * * * *',
         async () => {
           try {
-            await tick();
+            countReminders(await tick());
           } catch (err) {
             deps.logger.error('review reminder tick failed', err);
           }

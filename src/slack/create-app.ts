@@ -4,11 +4,12 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import { App, type LogLevel, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { databaseAnswers } from '../../db/client.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
+import { registry } from '../metrics.ts';
 import { createInstallationStore } from './installation-store.ts';
 
 /** Must equal oauth_config.scopes.bot in manifest.yml (a test checks). */
@@ -55,6 +56,16 @@ function healthRoute(deps: Deps) {
   };
 }
 
+/** Prometheus scrapes this: request counts and answer latency, reminders, import rows (src/metrics.ts). */
+const metricsRoute = {
+  path: '/metrics',
+  method: ['GET'],
+  handler: async (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': registry.contentType });
+    res.end(await registry.metrics());
+  },
+};
+
 /** Looks the bot up once at start-up so no request ever waits on auth.test. */
 async function botIdentity(token: string, apiUrl: string | undefined, fetchFn?: typeof fetch) {
   const client = new WebClient(token, {
@@ -77,7 +88,8 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   };
   // No listener keeps conversation state: skip Bolt's per-request conversation-store middleware.
-  const common = { convoStore: false as const, clientOptions, logger };
+  // Bolt resets a custom logger to INFO unless it is given the level: LOG_LEVEL=debug then really is debug.
+  const common = { convoStore: false as const, clientOptions, logger, logLevel: config.logLevel as LogLevel };
   let app: App;
   if (opts.receiver) {
     app = new App({
@@ -95,7 +107,7 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
       scopes: botScopes,
       installationStore: createInstallationStore(deps.db),
       installerOptions: { directInstall: true },
-      customRoutes: [healthRoute(deps)],
+      customRoutes: [healthRoute(deps), metricsRoute],
       ...common,
       port: config.port,
     });
@@ -114,7 +126,7 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
       signingSecret: s.signingSecret!,
       token: s.botToken!,
       ...identity,
-      customRoutes: [healthRoute(deps)],
+      customRoutes: [healthRoute(deps), metricsRoute],
       ...common,
       port: config.port,
     });

@@ -4,7 +4,8 @@
  * here so that, whatever happens inside it:
  * - Slack gets exactly one ack (a second call is a no-op, and a path that never acked is acked here);
  * - the user gets a sentence (src/errors.ts) when it fails, where they clicked or typed;
- * - one log line names what failed, with the workspace, the user and the cause attached.
+ * - one log line names what failed, with the workspace, the user and the cause attached;
+ * - /metrics counts it by surface and outcome, and times the answer.
  * A listener that cannot act says why by throwing an AppError (or calling `tell`), never by returning.
  */
 import type {
@@ -23,6 +24,7 @@ import type {
 import type { WebClient } from '@slack/web-api';
 import { isAppError, userMessageFor } from '../errors.ts';
 import type { AppLogger } from '../logger.ts';
+import { observeRequest } from '../metrics.ts';
 import { notice } from './blocks/check.ts';
 import type { Message } from './blocks/types.ts';
 
@@ -41,10 +43,9 @@ export interface Policy {
   tell(msg: Message): Promise<void>;
 }
 
-/** What the wrapper needs: where to log, and (optionally) where to count. */
+/** What the wrapper needs: where to log. */
 export interface ListenDeps {
   logger: AppLogger;
-  observe?: (surface: Surface, outcome: Outcome, seconds: number) => void;
 }
 
 type Handler<A> = (args: A & Policy) => Promise<void>;
@@ -118,7 +119,7 @@ async function run<A>(deps: ListenDeps, r: Run<A>, handler: Handler<A>): Promise
     // Whatever happened above, Slack still gets its one ack.
     await r.finish().catch((e) => deps.logger.error(`${r.what}: could not ack`, r.context, e));
   } finally {
-    deps.observe?.(r.surface, outcome, (performance.now() - started) / 1000);
+    observeRequest(r.surface, outcome, (performance.now() - started) / 1000);
   }
 }
 
