@@ -53,6 +53,25 @@ export function truncate(text: string, max: number): string {
   return text.slice(0, cut) + ELLIPSIS;
 }
 
+/** How much of a user's input a message repeats back (a name, a query): enough to recognise it. */
+export const ECHO_MAX = 100;
+
+/** User input as repeated back inside a sentence: cut to `max` before escaping, so 1 MB never comes back. */
+export function echo(input: string, max = ECHO_MAX): string {
+  return escapeMrkdwn(truncate(input, max));
+}
+
+/** Slack shows a message's fallback `text` in notifications; a few hundred characters is all that is seen. */
+export const FALLBACK_MAX = 500;
+
+/**
+ * A message's fallback `text` from raw (unescaped) text. Slack parses it as mrkdwn in notifications, so it
+ * is escaped exactly like block text (no `<!here>` or `<@U…>` from a name), and capped.
+ */
+export function fallbackText(raw: string, max = FALLBACK_MAX): string {
+  return truncate(escapeMrkdwn(raw), max);
+}
+
 export interface PlainTextObject {
   type: 'plain_text';
   text: string;

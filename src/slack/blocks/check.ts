@@ -7,7 +7,7 @@ import { countryName } from '../../icp/geo.ts';
 import { type CriterionLine, type ScoreResult, type Tier, tierLabels, tierText } from '../../icp/types.ts';
 import type { AccountSummary } from '../../lookup/resolve.ts';
 import type { CheckOutcome } from '../../usecases/check-company.ts';
-import { bar, escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { bar, ECHO_MAX, escapeMrkdwn, fallbackText, truncate } from '../mrkdwn.ts';
 import type { Block, Message } from './types.ts';
 
 export const ActionIds = {
@@ -102,7 +102,9 @@ export function checkFallbackText(outcome: Extract<CheckOutcome, { kind: 'scored
   const excl = r.exclusions[0] ? ` (excluded: ${r.exclusions[0].label})` : '';
   const known = r.tierRange ? ' on the known data' : '';
   // Fallback text is read as mrkdwn (notifications): escape what came from users or data.
-  return escapeMrkdwn(`${outcome.company.name}: ${tierHeadline(r)}, score ${r.score}/100${known}${excl}`);
+  return fallbackText(
+    `${truncate(outcome.company.name, ECHO_MAX)}: ${tierHeadline(r)}, score ${r.score}/100${known}${excl}`,
+  );
 }
 
 /** The explained score card. */
@@ -250,7 +252,7 @@ function candidateSection(c: AccountSummary): Block {
 export function ambiguousCard(query: string, candidates: AccountSummary[], reason: string): Message {
   const shown = candidates.slice(0, 10);
   return {
-    text: escapeMrkdwn(`Several companies match “${query}”: which one did you mean?`),
+    text: fallbackText(`Several companies match “${truncate(query, ECHO_MAX)}”: which one did you mean?`),
     blocks: [
       {
         type: 'section',
@@ -328,7 +330,7 @@ export function unknownCard(
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '*Did you mean one of these?*' } });
     blocks.push(...suggestions.slice(0, 5).map(candidateSection));
   }
-  return { text: escapeMrkdwn(`${name} is not in your CRM data`), blocks };
+  return { text: fallbackText(`${truncate(name, ECHO_MAX)} is not in your CRM data`), blocks };
 }
 
 /** A picked account that is not (or no longer) in the workspace's data: say so, never an empty card. */
@@ -365,7 +367,7 @@ export function checkHelp(): Message {
 /** A short message (errors, confirmations), always with fallback text. */
 export function notice(text: string, emoji = ':information_source:'): Message {
   return {
-    text: escapeMrkdwn(text),
+    text: fallbackText(text, 3000),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(`${emoji} ${escapeMrkdwn(text)}`, 2900) } }],
   };
 }

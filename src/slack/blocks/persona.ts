@@ -10,7 +10,7 @@ import type { Committee } from '../../personas/committee.ts';
 import { summaryLine } from '../../personas/match.ts';
 import { buyingRoleLabels, daysSinceReview, type Persona, seniorityLabels } from '../../personas/spec.ts';
 import { blocksTextLength, LIMITS } from '../limits.ts';
-import { bar, escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { bar, ECHO_MAX, escapeMrkdwn, fallbackText, truncate } from '../mrkdwn.ts';
 import type { Block, Message } from './types.ts';
 
 export const PersonaActionIds = {
@@ -239,8 +239,8 @@ export function personaCard(p: Persona, o: PersonaCardOptions = {}): Message {
     }
     blocks.push({ type: 'actions', block_id: 'icp_persona_actions', elements: buttons });
   }
-  const fallback = `${p.name}: ${buyingRoleLabels[p.buying_role]}, ${p.role}`;
-  return { text: truncate(fallback, 3000), blocks: fitText(blocks) };
+  const fallback = `${truncate(p.name, ECHO_MAX)}: ${buyingRoleLabels[p.buying_role]}, ${truncate(p.role, ECHO_MAX)}`;
+  return { text: fallbackText(fallback), blocks: fitText(blocks) };
 }
 
 function openButton(p: Persona, ref: Omit<PersonaRef, 'persona'> = {}, label = 'Open card'): Block {
@@ -287,8 +287,9 @@ export function personaList(
       `Try \`/icp-persona cfo\`, \`/icp-persona for acme.com\` or \`/icp-persona help\`${o.version ? ` · personas v${o.version}` : ''}`,
     ),
   );
-  const text = o.query !== undefined ? `No persona matches “${o.query}”` : `${personas.length} buyer personas`;
-  return { text: truncate(text, 3000), blocks };
+  const text =
+    o.query !== undefined ? `No persona matches “${truncate(o.query, ECHO_MAX)}”` : `${personas.length} buyer personas`;
+  return { text: fallbackText(text), blocks };
 }
 
 /** Several personas fit the query: one button each, best first. */
@@ -300,7 +301,7 @@ export function personaPicker(
 ): Message {
   const blocks: Block[] = [section(`Several personas match “${e(query, 200)}”. Which one?`)];
   for (const p of personas) blocks.push(personaRow(p, f, '', ref));
-  return { text: truncate(`Several personas match “${query}”`, 3000), blocks };
+  return { text: fallbackText(`Several personas match “${truncate(query, ECHO_MAX)}”`), blocks };
 }
 
 const tierIcon: Record<Tier, string> = {
@@ -352,7 +353,7 @@ export function committeeCard(
     blocks.push(
       section(`:no_entry: ${escapeMrkdwn(committee.emptyReason ?? 'No buying committee for this account.')}`),
     );
-    return { text: truncate(`${account.name}: no buying committee`, 3000), blocks };
+    return { text: fallbackText(`${truncate(account.name, ECHO_MAX)}: no buying committee`), blocks };
   }
   blocks.push(
     context(`:busts_in_silhouette: In engagement order: ${basisText[committee.basis](committee.matchedSegment)}.`),
@@ -361,8 +362,8 @@ export function committeeCard(
     blocks.push(personaRow(m.persona, o.freshness, `${i + 1}. `, o.ref));
   });
   blocks.push(context(`ICP v${account.icpVersion}${o.version ? ` · personas v${o.version}` : ''}`));
-  const names = committee.members.map((m) => m.persona.name).join(', ');
-  return { text: truncate(`${account.name} (${tierLabels[account.tier]}): ${names}`, 3000), blocks };
+  const names = committee.members.map((m) => truncate(m.persona.name, ECHO_MAX)).join(', ');
+  return { text: fallbackText(`${truncate(account.name, ECHO_MAX)} (${tierLabels[account.tier]}): ${names}`), blocks };
 }
 
 /** Several accounts match `/icp-persona for …`: ask which, like `/icp-check`. */
@@ -384,7 +385,7 @@ export function companyPicker(query: string, candidates: readonly AccountSummary
       },
     });
   }
-  return { text: truncate(`Several companies match “${query}”`, 3000), blocks };
+  return { text: fallbackText(`Several companies match “${truncate(query, ECHO_MAX)}”`), blocks };
 }
 
 /** The company is not in the CRM data: say so, never guess a committee. */
@@ -408,7 +409,7 @@ export function unknownCompany(query: string, suggestions: readonly AccountSumma
       ),
     );
   }
-  return { text: truncate(`${query} is not in your CRM data`, 3000), blocks };
+  return { text: fallbackText(`${truncate(query, ECHO_MAX)} is not in your CRM data`), blocks };
 }
 
 /** Model output for one persona at one account (already validated against the zod schema). */
@@ -463,7 +464,12 @@ export function tailoredCard(p: Persona, account: AccountFacts, notes: TailoredN
       ],
     },
   ];
-  return { text: truncate(`${p.name} at ${account.name}: AI-generated talking points`, 3000), blocks };
+  return {
+    text: fallbackText(
+      `${truncate(p.name, ECHO_MAX)} at ${truncate(account.name, ECHO_MAX)}: AI-generated talking points`,
+    ),
+    blocks,
+  };
 }
 
 /** Usage with examples. */
