@@ -18,6 +18,7 @@ export const ErrorCode = {
   FormStale: 'form_stale',
   NoTrigger: 'no_trigger',
   SlackApi: 'slack_api',
+  NotInstalled: 'not_installed',
   Unexpected: 'unexpected',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -38,6 +39,8 @@ const friendly: Record<ErrorCode, string> = {
   form_stale: 'That form is out of date; please start again from the message it came from.',
   no_trigger: 'Slack did not send what I need to open that form; please click the button again.',
   slack_api: 'Slack did not accept what I tried to show you; please try again in a moment.',
+  not_installed:
+    'ICP Coach is not installed in this workspace (or its installation was removed). Ask a Slack admin to install it.',
   unexpected: 'Something went wrong on our side. The error was logged; please try again.',
 };
 

@@ -4,13 +4,15 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type LogLevel, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import { App, ErrorCode as BoltErrorCode, type LogLevel, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { databaseAnswers } from '../../db/client.ts';
 import type { Deps } from '../deps.ts';
-import { AppError, ErrorCode } from '../errors.ts';
+import { AppError, ErrorCode, sentenceFor } from '../errors.ts';
 import { registry } from '../metrics.ts';
+import { notice } from './blocks/check.ts';
 import { createInstallationStore } from './installation-store.ts';
+import { createHttpReceiver } from './receiver.ts';
 
 /** Must equal oauth_config.scopes.bot in manifest.yml (a test checks). */
 export const botScopes = [
@@ -66,6 +68,24 @@ const metricsRoute = {
   },
 };
 
+/**
+ * OAuth mode, a request from a workspace with no installation (never installed, or uninstalled): Bolt
+ * runs no listener and acks empty. Its response_url needs no token, so the user still gets a sentence.
+ */
+async function tellNotInstalled(deps: Deps, body: unknown): Promise<void> {
+  const b = (body ?? {}) as { response_url?: unknown; team_id?: unknown; team?: { id?: unknown } };
+  const teamId = typeof b.team_id === 'string' ? b.team_id : b.team?.id;
+  deps.logger.warn('request from a workspace where the app is not installed', { teamId });
+  if (typeof b.response_url !== 'string') return;
+  const f = deps.fetch ?? globalThis.fetch;
+  await f(b.response_url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ response_type: 'ephemeral', ...notice(sentenceFor(ErrorCode.NotInstalled)) }),
+    signal: AbortSignal.timeout(10_000),
+  }).catch((err) => deps.logger.warn('could not tell a workspace it is not installed', { teamId }, err));
+}
+
 /** Looks the bot up once at start-up so no request ever waits on auth.test. */
 async function botIdentity(token: string, apiUrl: string | undefined, fetchFn?: typeof fetch) {
   const client = new WebClient(token, {
@@ -89,7 +109,14 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
   };
   // No listener keeps conversation state: skip Bolt's per-request conversation-store middleware.
   // Bolt resets a custom logger to INFO unless it is given the level: LOG_LEVEL=debug then really is debug.
-  const common = { convoStore: false as const, clientOptions, logger, logLevel: config.logLevel as LogLevel };
+  const common = {
+    convoStore: false as const,
+    clientOptions,
+    logger,
+    logLevel: config.logLevel as LogLevel,
+    // The error handler gets the request body: a workspace without an installation can then be told so.
+    extendedErrorHandler: true,
+  };
   let app: App;
   if (opts.receiver) {
     app = new App({
@@ -99,18 +126,21 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
       ...common,
     });
   } else if (s.mode === 'oauth') {
-    app = new App({
+    const receiver = createHttpReceiver({
       signingSecret: s.signingSecret!,
       clientId: s.clientId!,
       clientSecret: s.clientSecret!,
       stateSecret: s.stateSecret!,
       scopes: botScopes,
       installationStore: createInstallationStore(deps.db),
-      installerOptions: { directInstall: true },
+      installerOptions: { directInstall: true, clientOptions },
       customRoutes: [healthRoute(deps), metricsRoute],
-      ...common,
+      logger,
+      logLevel: common.logLevel,
       port: config.port,
     });
+    // Authorization comes from the receiver's installer (the installation store).
+    app = new App({ receiver, ...common });
   } else if (s.mode === 'socket') {
     const identity = opts.botIdentity ?? (await botIdentity(s.botToken!, s.apiUrl, opts.fetch));
     app = new App({
@@ -122,19 +152,24 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
     });
   } else if (s.mode === 'http') {
     const identity = opts.botIdentity ?? (await botIdentity(s.botToken!, s.apiUrl, opts.fetch));
-    app = new App({
+    const receiver = createHttpReceiver({
       signingSecret: s.signingSecret!,
-      token: s.botToken!,
-      ...identity,
       customRoutes: [healthRoute(deps), metricsRoute],
-      ...common,
+      logger,
+      logLevel: common.logLevel,
       port: config.port,
     });
+    app = new App({ receiver, token: s.botToken!, ...identity, ...common });
   } else {
     throw new AppError(ErrorCode.ConfigInvalid, 'No Slack credentials: use the local console instead.');
   }
 
-  app.error(async (error) => {
+  app.error(async ({ error, body }: { error: Error & { code: string }; body: unknown }) => {
+    if (error.code === BoltErrorCode.AuthorizationError) {
+      // Not awaited: Bolt acks after this handler returns, and the ack must not wait on the post.
+      void tellNotInstalled(deps, body);
+      return;
+    }
     logger.error('unhandled error in a listener', error);
   });
 

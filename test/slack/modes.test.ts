@@ -328,6 +328,28 @@ describe(`OAuth installs end to end (${usingRealPostgres ? 'PostgreSQL' : 'PGlit
     expect((await db.db.select().from(checks)).map((c) => c.teamId)).toEqual([INSTALLED]);
   });
 
+  it('tells a user in a workspace without an installation, in a sentence, instead of logging an unhandled error', async () => {
+    logs.length = 0;
+    const res = await postToApp(
+      url,
+      '/slack/events',
+      slashCommandBody({
+        command: '/icp-check',
+        text: 'northwind-analytics.se',
+        team_id: 'T0STRANGER',
+        response_url: fake.responseUrl('stranger'),
+      }),
+      { secret: TEST_SIGNING_SECRET },
+    );
+    expect(res.status).toBe(200);
+    const [told] = await waitForResponses(fake, 'stranger', 1);
+    const msg = told!.body as unknown as Msg;
+    assertValidMessage(msg);
+    expect(msg.text).toContain('not installed in this workspace');
+    expect(logs.join('\n')).not.toContain('unhandled error');
+    expect(logs.join('\n')).toContain('not installed');
+  });
+
   it('refuses a callback without a code', async () => {
     const res = await fetch(`${url}/slack/oauth_redirect`, { redirect: 'manual' });
     expect(res.status).toBeGreaterThanOrEqual(400);
