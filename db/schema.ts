@@ -34,7 +34,7 @@ export const icpVersions = pgTable(
     spec: jsonb('spec').notNull(),
     /** Text diff against the previous version ('' for the first). */
     diff: text('diff').notNull().default(''),
-    /** 'default' | 'apply' | 'rollback' */
+    /** 'default' | 'apply' | 'rollback' | 'suggestion' (approved in Slack from `/icp-review suggest`) */
     origin: text('origin').notNull(),
     /** For rollbacks: the version that was restored. */
     restoredFrom: integer('restored_from'),
@@ -263,6 +263,42 @@ export const icpReviews = pgTable(
   },
   (t) => [index('icp_reviews_team_idx').on(t.teamId, t.reviewedAt)],
 );
+
+/**
+ * ICP proposals computed from a workspace's own data (`/icp-review suggest`), kept so Slack buttons carry
+ * only an id (never the YAML) and so a dismissal is remembered for that exact proposal. One row per
+ * (team, proposal key): the key hashes the proposed spec's substance, so the same proposal computed again
+ * updates its row, and a dismissed one stays dismissed until the data changes the proposal itself.
+ */
+export const icpSuggestions = pgTable(
+  'icp_suggestions',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    /** sha256 of the canonical proposed spec without its prose description (src/learn/proposal-key.ts). */
+    proposalKey: text('proposal_key').notNull(),
+    /** 'win' | 'churn' */
+    outcome: text('outcome').notNull(),
+    /** The ICP version the proposal was last computed against: applying checks it is still current. */
+    baseVersion: integer('base_version').notNull(),
+    yaml: text('yaml').notNull(),
+    summary: text('summary').notNull(),
+    /** One sentence per criterion and exclusion. */
+    reasons: jsonb('reasons').notNull(),
+    /** Lines of change against the base version. */
+    diff: jsonb('diff').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+    dismissedBy: text('dismissed_by'),
+    dismissedAt: timestamp('dismissed_at', { withTimezone: true }),
+    dismissReason: text('dismiss_reason'),
+    appliedBy: text('applied_by'),
+    appliedAt: timestamp('applied_at', { withTimezone: true }),
+    appliedVersion: integer('applied_version'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('icp_suggestions_team_key_uq').on(t.teamId, t.proposalKey)],
+);
+export type IcpSuggestionRow = typeof icpSuggestions.$inferSelect;
 
 /** Per-workspace reminder settings (channel, local time, timezone, snooze). */
 export const reviewSettings = pgTable('review_settings', {

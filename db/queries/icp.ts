@@ -63,6 +63,9 @@ export const ensureIcp = icp.ensure;
 /** Validates and applies an ICP file as a new version. Throws AppError(IcpInvalid) with path-level details. */
 export const applyIcp = icp.apply;
 
+/** Applies a file as version `base + 1` only while `base` is current (see versioned.ts `applyOnto`). */
+export const applyIcpOnto = icp.applyOnto;
+
 /** Restores an earlier version by applying its exact file again as a new version. */
 export const rollbackIcp = icp.rollback;
 

@@ -158,6 +158,42 @@ export function versionedQueries<Spec, Row, V extends StoredVersion<Spec>>(doc: 
     return { version, unchanged: false, changes: lines(version.diff) };
   }
 
+  /**
+   * Applies a file only on top of version `base`: when another version was applied since (or is applied
+   * concurrently; the unique index on (team, version) decides), nothing is stored and the version now
+   * current is returned. An approval computed against `base` never overwrites a change it did not see.
+   */
+  async function applyOnto(
+    db: Db,
+    args: { teamId: string; source: string; createdBy: string; base: number; origin: string },
+  ): Promise<{ ok: true; result: ApplyResult<V> } | { ok: false; current: number | null }> {
+    const spec = doc.parse(args.source);
+    const now = await current(db, args.teamId);
+    if (!now || now.version !== args.base) return { ok: false, current: now?.version ?? null };
+    const diff = doc.diff(now.spec, spec).join('\n');
+    try {
+      const rows = await db
+        .insert(table)
+        .values({
+          ...columnsOf(spec),
+          teamId: args.teamId,
+          source: args.source,
+          spec,
+          origin: args.origin,
+          restoredFrom: null,
+          createdBy: args.createdBy,
+          version: args.base + 1,
+          diff,
+        })
+        .returning();
+      const version = toVersions(rows)[0]!;
+      return { ok: true, result: { version, unchanged: false, changes: lines(version.diff) } };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      return { ok: false, current: await currentNumber(db, args.teamId) };
+    }
+  }
+
   /** Restores an earlier version by applying its exact file again as a new version. */
   async function rollback(
     db: Db,
@@ -203,5 +239,5 @@ export function versionedQueries<Spec, Row, V extends StoredVersion<Spec>>(doc: 
     return { from: fromV?.version ?? null, to: toV.version, changes: doc.diff(fromV?.spec ?? null, toV.spec) };
   }
 
-  return { current, currentNumber, get, all, ensure, apply, rollback, diff };
+  return { current, currentNumber, get, all, ensure, apply, applyOnto, rollback, diff };
 }
