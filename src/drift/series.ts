@@ -1,7 +1,29 @@
 /** The chart's monthly series, shaped from counts (db/queries/drift.ts getDriftSeriesRows). Pure. */
 import { wilson } from './stats.ts';
-import { SEGMENTS, type Segment } from './types.ts';
-import { toIsoDate } from './windows.ts';
+import { type DriftReport, SEGMENTS, type Segment, TIERS } from './types.ts';
+import { type DayRange, toIsoDate } from './windows.ts';
+
+/**
+ * A month with fewer decided deals than this is "too few to read": a '·' in the text trend, a hollow,
+ * faded point off the line in the chart. One rule for both, so they never disagree.
+ */
+export const LOW_N_MONTH = 5;
+
+type Tier = (typeof TIERS)[number];
+
+/** What the report adds to the chart: where the recent window is and each tier's baseline level. */
+export interface SeriesContext {
+  /** The report's recent window (its first and last day). */
+  recent: DayRange;
+  /** Each tier's baseline win rate (null: no decided deal in the baseline). */
+  baselineWinRate: Partial<Record<Tier, number | null>>;
+  /**
+   * Each tier's baseline churn as churned customers per month (30.44 days): churned customer-periods over
+   * the churn baseline's days, so it sits on the same scale as the monthly churn bars. Absent without
+   * churn data.
+   */
+  baselineChurnPerMonth?: Partial<Record<Tier, number | null>>;
+}
 
 export interface MonthlyWinRate {
   /** 'YYYY-MM' */
@@ -18,6 +40,34 @@ export interface DriftSeries {
   winRate: Record<Segment, MonthlyWinRate[]>;
   /** Churn events by month, per segment of the churned account ('unscored' for unlinked events). */
   churn: Record<Segment, { month: string; churned: number }[]>;
+  /** Added from the report (`withReportContext`); reminders stored before it have none. */
+  context?: SeriesContext;
+}
+
+const DAYS_PER_MONTH = 365.25 / 12;
+
+/** The series with the report's recent window and each tier's baseline level, for the chart. */
+export function withReportContext(series: DriftSeries, report: DriftReport): DriftSeries {
+  const baselineWinRate: SeriesContext['baselineWinRate'] = {};
+  const baselineChurnPerMonth: NonNullable<SeriesContext['baselineChurnPerMonth']> = {};
+  for (const tier of TIERS) {
+    const m = report.segments[tier];
+    baselineWinRate[tier] = m.winRate.baseline.n > 0 ? m.winRate.baseline.value : null;
+    const b = m.churnRate.baseline;
+    const exposure = b.exposure ?? b.n;
+    baselineChurnPerMonth[tier] =
+      b.value === null || exposure === 0
+        ? null
+        : (b.value * exposure * DAYS_PER_MONTH) / report.windows.churnBaseline.days;
+  }
+  return {
+    ...series,
+    context: {
+      recent: report.windows.recent,
+      baselineWinRate,
+      ...(report.hasChurnData ? { baselineChurnPerMonth } : {}),
+    },
+  };
 }
 
 /**

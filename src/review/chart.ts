@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import type { DriftSeries } from '../drift/series.ts';
+import { type DriftSeries, LOW_N_MONTH } from '../drift/series.ts';
 import { tierLabels } from '../icp/types.ts';
 
 const FONT_CANDIDATES = [
@@ -36,29 +36,71 @@ export function chartFontFiles(): string[] {
 }
 
 const TIERS = ['tier1', 'tier2', 'tier3', 'no_fit'] as const;
+type Tier = (typeof TIERS)[number];
+
+/**
+ * Okabe–Ito colours (distinguishable with the common colour-vision deficiencies): blue, bluish green,
+ * orange, reddish purple, hues at least 35° apart, so Tier 1 and Tier 2 are never two greens.
+ */
+export const TIER_COLOURS: Record<Tier, string> = {
+  tier1: '#0072B2',
+  tier2: '#009E73',
+  tier3: '#E69F00',
+  no_fit: '#CC79A7',
+};
+const UNSCORED = { label: 'Unscored', colour: '#999999' };
 
 interface WinRow {
-  month: string;
   label: string;
   tier: string;
   rate: number;
   n: number;
+  lo: number;
+  hi: number;
+  /** Fewer than LOW_N_MONTH decided deals: drawn hollow and faded, off the line (the text trend's '·'). */
+  lowN: boolean;
 }
 
 function winRows(series: DriftSeries): WinRow[] {
   const rows: WinRow[] = [];
   for (const tier of TIERS) {
     for (const m of series.winRate[tier] ?? []) {
-      if (m.rate !== null && m.decided > 0) {
-        rows.push({ month: m.month, label: monthLabel(m.month), tier: tierLabels[tier], rate: m.rate, n: m.decided });
-      }
+      if (m.rate === null || m.decided <= 0) continue;
+      const [lo, hi] = m.ci ?? [m.rate, m.rate];
+      rows.push({
+        label: monthLabel(m.month),
+        tier: tierLabels[tier],
+        rate: m.rate,
+        n: m.decided,
+        lo,
+        hi,
+        lowN: m.decided < LOW_N_MONTH,
+      });
     }
   }
   return rows;
 }
 
-function churnRows(series: DriftSeries): { month: string; label: string; churned: number }[] {
-  return (series.churn.all ?? []).map((c) => ({ month: c.month, label: monthLabel(c.month), churned: c.churned }));
+/** Churned customers per month and tier; unscored accounts only when they churned at all. */
+function churnRows(series: DriftSeries): { label: string; tier: string; churned: number }[] {
+  const rows: { label: string; tier: string; churned: number }[] = [];
+  for (const tier of TIERS) {
+    for (const c of series.churn[tier] ?? [])
+      rows.push({ label: monthLabel(c.month), tier: tierLabels[tier], churned: c.churned });
+  }
+  const unscored = series.churn.unscored ?? [];
+  if (unscored.some((c) => c.churned > 0)) {
+    for (const c of unscored) rows.push({ label: monthLabel(c.month), tier: UNSCORED.label, churned: c.churned });
+  }
+  return rows;
+}
+
+/** Baseline levels as rule rows: one per tier with a level. */
+function levelRows(levels: Partial<Record<Tier, number | null>> | undefined): { tier: string; level: number }[] {
+  return TIERS.flatMap((t) => {
+    const v = levels?.[t];
+    return v === null || v === undefined ? [] : [{ tier: tierLabels[t], level: v }];
+  });
 }
 
 const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -69,24 +111,44 @@ function monthLabel(month: string): string {
   return `${MONTH_NAMES[Number(m) - 1] ?? m} ${y?.slice(2) ?? ''}`;
 }
 
-/** The vega-lite spec; exported for tests and for anyone who wants the chart elsewhere. */
+/** Months of the series that overlap the recent window (its first day's month to the last month). */
+function recentMonths(series: DriftSeries): string[] {
+  const recent = series.context?.recent;
+  if (!recent) return [];
+  const from = recent.start.slice(0, 7);
+  const to = recent.end.slice(0, 7);
+  return series.months.filter((m) => m >= from && m <= to).map(monthLabel);
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/**
+ * The vega-lite spec; exported for tests and for anyone who wants the chart elsewhere. It answers "is
+ * Tier 1 still winning more than non-fit, and since when did that change?": one colour per tier, each
+ * tier's baseline win rate as a dashed rule, the recent window shaded, points sized by decided deals with
+ * their 95% Wilson interval, and months with too few deals hollow and off the line. Churned customers per
+ * month by tier (grouped bars, baseline level dashed) form a second panel when the workspace has churn data.
+ */
 export function driftChartSpec(series: DriftSeries, width: number, height: number): vegaLite.TopLevelSpec {
   const wins = winRows(series);
   const churn = churnRows(series);
-  const hasChurn = churn.some((c) => c.churned > 0);
+  const hasChurn =
+    series.context?.baselineChurnPerMonth !== undefined || (series.churn.all ?? []).some((c) => c.churned > 0);
   const config = {
     font: FONT_STACK,
     background: 'white',
     view: { stroke: null },
     axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
+    // Same width for both panels' y axes, so their months line up.
+    axisY: { minExtent: 36 },
     legend: { labelFontSize: 11, titleFontSize: 12, orient: 'bottom' as const },
-    title: { fontSize: 15, anchor: 'start' as const },
+    title: { fontSize: 15, anchor: 'start' as const, subtitleFontSize: 11, subtitleColor: '#555' },
   };
   const pad = 16;
   const inner = Math.max(120, width - 2 * pad - 70);
   if (wins.length === 0 && !hasChurn) {
     return {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      $schema: SCHEMA,
       width: Math.max(100, width - 2 * pad),
       height: Math.max(60, height - 2 * pad),
       padding: pad,
@@ -96,61 +158,127 @@ export function driftChartSpec(series: DriftSeries, width: number, height: numbe
       encoding: { text: { field: 'text', type: 'nominal' } },
     };
   }
-  // Months as ordered labels, so both panels share the same bands and no time zone shifts a month.
+  const labels = series.months.map(monthLabel);
+  const tierNames = [
+    ...TIERS.map((t) => tierLabels[t]),
+    ...(churn.some((r) => r.tier === UNSCORED.label) ? [UNSCORED.label] : []),
+  ];
+  const colour = {
+    field: 'tier',
+    type: 'nominal' as const,
+    title: null,
+    sort: tierNames,
+    scale: {
+      domain: tierNames,
+      range: [...TIERS.map((t) => TIER_COLOURS[t]), UNSCORED.colour].slice(0, tierNames.length),
+    },
+  };
+  // Months as ordered bands (no time zone can shift a month); marks sit in the middle of their band, and a
+  // band without padding lets the shaded recent window read as one block.
   const x = {
     field: 'label',
     type: 'ordinal' as const,
-    sort: series.months.map(monthLabel),
-    scale: { domain: series.months.map(monthLabel) },
+    sort: labels,
+    scale: { type: 'band' as const, domain: labels, paddingInner: 0, paddingOuter: 0 },
     axis: { title: null, labelAngle: 0 },
   };
-  const winPanelHeight = hasChurn ? Math.max(80, Math.round((height - 2 * pad - 120) * 0.68)) : height - 2 * pad - 90;
+  const xMid = { ...x, bandPosition: 0.5 };
+  const shaded = recentMonths(series);
+  const recent = series.context?.recent;
+  const recentLayer = shaded.length
+    ? [
+        {
+          data: { values: shaded.map((label) => ({ label })) },
+          mark: { type: 'rect' as const, color: '#000000', opacity: 0.07 },
+          encoding: { x },
+        },
+      ]
+    : [];
+  const subtitle = [
+    `${series.context ? "Dashed: each tier's baseline win rate. " : ''}Point size: decided deals; bars: 95% interval.`,
+    `Hollow, off the line: fewer than ${LOW_N_MONTH} decided deals.${recent ? ` Shaded: the recent window, ${recent.start} to ${recent.end}.` : ''}`,
+  ];
+  const y = {
+    field: 'rate',
+    type: 'quantitative' as const,
+    title: 'Win rate',
+    axis: { format: '.0%' },
+    scale: { domain: [0, 1] },
+  };
+  const winPanelHeight = hasChurn ? Math.max(80, Math.round((height - 2 * pad - 150) * 0.64)) : height - 2 * pad - 130;
   const winPanel = {
-    title: 'Win rate by tier per month',
+    title: { text: 'Win rate by tier per month', subtitle },
     width: inner,
     height: Math.max(80, winPanelHeight),
-    data: { values: wins },
-    mark: { type: 'line' as const, point: true, strokeWidth: 2 },
-    encoding: {
-      x,
-      y: {
-        field: 'rate',
-        type: 'quantitative' as const,
-        title: 'Win rate',
-        axis: { format: '.0%' },
-        scale: { domain: [0, 1] },
+    layer: [
+      ...recentLayer,
+      {
+        data: { values: levelRows(series.context?.baselineWinRate) },
+        mark: { type: 'rule' as const, strokeDash: [6, 4], strokeWidth: 1.5, opacity: 0.9 },
+        encoding: { y: { ...y, field: 'level' }, color: colour },
       },
-      color: {
-        field: 'tier',
-        type: 'nominal' as const,
-        title: null,
-        sort: TIERS.map((t) => tierLabels[t]),
-        scale: { domain: TIERS.map((t) => tierLabels[t]), range: ['#1b7837', '#5aae61', '#f1a340', '#b2182b'] },
+      {
+        data: { values: wins },
+        layer: [
+          {
+            transform: [{ filter: '!datum.lowN' }],
+            mark: { type: 'rule' as const, strokeWidth: 1.5, opacity: 0.35 },
+            encoding: { x: xMid, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color: colour },
+          },
+          {
+            transform: [{ filter: '!datum.lowN' }],
+            mark: { type: 'line' as const, strokeWidth: 2 },
+            encoding: { x: xMid, y, color: colour },
+          },
+          {
+            mark: { type: 'point' as const, filled: true, opacity: 1 },
+            transform: [{ filter: '!datum.lowN' }],
+            encoding: {
+              x: xMid,
+              y,
+              color: colour,
+              size: { field: 'n', type: 'quantitative' as const, title: 'Decided deals', scale: { range: [12, 260] } },
+              tooltip: [{ field: 'n', type: 'quantitative' as const }],
+            },
+          },
+          {
+            mark: { type: 'point' as const, filled: false, opacity: 0.45, size: 40, strokeWidth: 1.5 },
+            transform: [{ filter: 'datum.lowN' }],
+            encoding: { x: xMid, y, color: colour, tooltip: [{ field: 'n', type: 'quantitative' as const }] },
+          },
+        ],
       },
-      tooltip: [{ field: 'n', type: 'quantitative' as const }],
-    },
+    ],
   };
   if (!hasChurn) {
-    return {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      padding: pad,
-      config,
-      ...winPanel,
-    } as vegaLite.TopLevelSpec;
+    return { $schema: SCHEMA, padding: pad, config, ...winPanel } as vegaLite.TopLevelSpec;
   }
+  const churnY = { field: 'churned', type: 'quantitative' as const, title: 'Churned', axis: { tickMinStep: 1 } };
   const churnPanel = {
-    title: 'Churned customers per month',
+    title: { text: 'Churned customers per month, by tier', subtitle: "Dashed: the tier's baseline average per month." },
     width: inner,
-    height: Math.max(50, height - 2 * pad - 150 - winPanelHeight),
-    data: { values: churn },
-    mark: { type: 'bar' as const, color: '#762a83', width: { band: 0.6 } },
-    encoding: {
-      x,
-      y: { field: 'churned', type: 'quantitative' as const, title: 'Churned', axis: { tickMinStep: 1 } },
-    },
+    height: Math.max(50, height - 2 * pad - 190 - winPanelHeight),
+    layer: [
+      ...recentLayer,
+      {
+        data: { values: churn },
+        mark: { type: 'bar' as const },
+        encoding: {
+          x,
+          xOffset: { field: 'tier', type: 'nominal' as const, sort: tierNames, scale: { paddingOuter: 0.8 } },
+          y: churnY,
+          color: colour,
+        },
+      },
+      {
+        data: { values: levelRows(series.context?.baselineChurnPerMonth) },
+        mark: { type: 'rule' as const, strokeDash: [6, 4], strokeWidth: 1.5 },
+        encoding: { y: { ...churnY, field: 'level' }, color: colour },
+      },
+    ],
   };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: SCHEMA,
     padding: pad,
     config,
     vconcat: [winPanel, churnPanel],

@@ -8,6 +8,7 @@ import { feedbackSummary } from '../../db/queries/checks.ts';
 import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
 import type { Deps } from '../deps.ts';
 import type { DriftReport } from '../drift/report.ts';
+import { withReportContext } from '../drift/series.ts';
 import { type ReminderKind, reminderMessage } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
 import { type ReviewStatus, reviewStatus } from './calendar.ts';
@@ -73,11 +74,13 @@ export async function composeReminder(
   opts: { kind: 'due' | 'drift' | 'manual'; asOf: Date; report?: DriftReport | undefined },
 ): Promise<{ message: { text: string; blocks: Block[] }; report: DriftReport; series: DriftSeries }> {
   const ctx = await reviewContext(deps, teamId, opts.asOf);
-  const [report, series, groups] = await Promise.all([
+  const [report, monthly, groups] = await Promise.all([
     opts.report ?? driftReportFor(deps, teamId, opts.asOf),
     getDriftSeries(deps.db, { teamId, asOf: opts.asOf }),
     feedbackSummary(deps.db, teamId, ctx.since),
   ]);
+  // The chart draws each tier's baseline level and shades the recent window: both come from the report.
+  const series = withReportContext(monthly, report);
   const message = reminderMessage({
     kind: opts.kind as ReminderKind,
     icp: ctx.icp,

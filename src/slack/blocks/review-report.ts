@@ -4,6 +4,7 @@
  */
 import { NO_CHURN_DATA, thresholdsLegend } from '../../drift/notes.ts';
 import type { DriftReport, MetricComparison, MetricName, Segment } from '../../drift/report.ts';
+import { LOW_N_MONTH } from '../../drift/series.ts';
 import { capitalise, formatP } from '../../drift/wording.ts';
 import { escapeMrkdwn, formatNumber, plain, truncate } from '../mrkdwn.ts';
 import type { Block, Message } from './types.ts';
@@ -239,8 +240,8 @@ export function signalTables(report: DriftReport): Block[] {
 }
 
 const SPARKS = '▁▂▃▄▅▆▇█';
-/** A month with fewer decided deals than this shows as '·' in the trend, not as a bar. */
-export const TREND_MIN_DECIDED = 5;
+/** A month with fewer decided deals than this shows as '·' in the trend, not as a bar (the chart's rule too). */
+export const TREND_MIN_DECIDED = LOW_N_MONTH;
 
 /**
  * Win rate per close month as one text sparkline per tier: the chart's trend in a message that cannot
