@@ -12,6 +12,7 @@ import {
   linkChurn,
   linkCounts,
   linkDeals,
+  refreshImportStatistics,
   upsertAccounts,
   upsertChurn,
   upsertDeals,
@@ -359,6 +360,7 @@ export async function importFile(db: Db, opts: ImportOptions): Promise<ImportSum
         );
       }
 
+      await refreshImportStatistics(tx, opts.kind);
       if (opts.kind === 'accounts') {
         // New or renamed accounts become searchable word by word (company lookup) with this commit.
         await refreshNameWords(tx, opts.teamId);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { and, asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, churnEvents, deals } from '../../db/schema.ts';
 import { ImportError } from '../../src/errors.ts';
@@ -314,6 +314,32 @@ describe('importFile on CRM-style exports', () => {
     expect(rows).toEqual([
       { id: 'C1', industry: 'Software', employees: 10 },
       { id: 'C2', industry: 'Retail', employees: 25 },
+    ]);
+  });
+
+  it('leaves the planner statistics for what it wrote, so linking thousands of deals stays a hash join', async () => {
+    const accountLines = Array.from({ length: 600 }, (_, i) => `A${i},Company ${i},Software,${10 + i}`);
+    const dealLines = Array.from(
+      { length: 3000 },
+      (_, i) => `D${i},A${i % 600},${i % 3 ? 'Lost' : 'Won'},2025-01-0${1 + (i % 9)}`,
+    );
+    await importFile(t.db, {
+      teamId: 'T1',
+      kind: 'accounts',
+      input: file('stats-a.csv', `id,name,industry,employees\n${accountLines.join('\n')}\n`),
+    });
+    const s = await importFile(t.db, {
+      teamId: 'T1',
+      kind: 'deals',
+      input: file('stats-d.csv', `deal_id,account_id,stage,close_date\n${dealLines.join('\n')}\n`),
+    });
+    expect(s).toMatchObject({ inserted: 3000, linked: 3000, unlinked: 0 });
+    const stats = await t.db.execute(
+      sql`SELECT relname, reltuples::int AS n FROM pg_class WHERE relname IN ('accounts', 'deals') ORDER BY relname`,
+    );
+    expect((stats as unknown as { rows: unknown[] }).rows).toEqual([
+      { relname: 'accounts', n: 600 },
+      { relname: 'deals', n: 3000 },
     ]);
   });
 });
