@@ -1,5 +1,5 @@
 /**
- * `/icp-review [history | settings | help]`, the reminder buttons (Mark reviewed, Snooze 7 days,
+ * `/icp-review [history | settings | suggest [churn] | help]` (suggest is answered by icp-suggest.ts), the reminder buttons (Mark reviewed, Snooze 7 days,
  * Details) and the review and settings modals. Listener → use case (src/review) → pure builders
  * (src/slack/blocks/review.ts) → ack / respond.
  */
@@ -41,10 +41,11 @@ import type { ActionArgs, CommandArgs, Policy, ViewArgs } from '../src/slack/lis
 import * as listen from '../src/slack/listen.ts';
 import { markReviewed } from '../src/usecases/mark-reviewed.ts';
 import type { Home } from './app-home.ts';
+import { answerSuggest, parseSuggestText } from './icp-suggest.ts';
 
 export const commandNames = ['/icp-review'];
 
-const Subcommand = z.enum(['report', 'history', 'settings', 'help']);
+const Subcommand = z.enum(['report', 'history', 'settings', 'suggest', 'help']);
 
 /** Parses the command text; anything unknown is answered with the help. */
 export function parseReviewText(text: string): z.infer<typeof Subcommand> | 'unknown' {
@@ -103,8 +104,13 @@ export const icpReview =
     const teamId = command.team_id;
     const sub = parseReviewText(command.text ?? '');
     await answerCommand({ ack, respond }, async (answer) => {
-      if (sub === 'help' || sub === 'unknown') {
+      const outcome = sub === 'suggest' ? parseSuggestText(command.text ?? '') : null;
+      if (sub === 'help' || sub === 'unknown' || (sub === 'suggest' && !outcome)) {
         await answer.send(reviewHelp());
+        return;
+      }
+      if (outcome) {
+        await answerSuggest(deps, { teamId, userId: command.user_id, outcome }, answer);
         return;
       }
       if (sub === 'settings') {

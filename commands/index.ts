@@ -6,6 +6,7 @@ import * as checkAnywhere from './check-anywhere.ts';
 import * as icpCheck from './icp-check.ts';
 import * as icpPersona from './icp-persona.ts';
 import * as icpReview from './icp-review.ts';
+import * as icpSuggest from './icp-suggest.ts';
 import * as lifecycle from './lifecycle.ts';
 
 interface CommandModule {
@@ -15,7 +16,7 @@ interface CommandModule {
   register(app: App, deps: Deps, home: appHome.Home): void;
 }
 
-const modules: CommandModule[] = [icpCheck, checkAnywhere, icpPersona, icpReview, lifecycle, appHome];
+const modules: CommandModule[] = [icpCheck, checkAnywhere, icpPersona, icpReview, icpSuggest, lifecycle, appHome];
 
 /** Slash commands with a handler (a test checks this list against manifest.yml). */
 export const handledCommands: string[] = modules.flatMap((m) => m.commandNames);

@@ -210,7 +210,12 @@ describe('review reminder blocks', () => {
     expect(t).toContain('Should be a lower tier: 3 (Globex, Initech, Umbrella)');
     expect(t).toContain('_“Globex is 40 people”_');
     expect(t).not.toContain('fourth note');
-    expect(actionIds(msg)).toEqual([ReviewActionIds.markReviewed, ReviewActionIds.snooze, ReviewActionIds.details]);
+    expect(actionIds(msg)).toEqual([
+      ReviewActionIds.markReviewed,
+      ReviewActionIds.snooze,
+      ReviewActionIds.details,
+      ReviewActionIds.suggest,
+    ]);
     expect(msg.text).toContain('Early review recommended');
     expect(msg.text).not.toContain('*');
   });
@@ -396,12 +401,16 @@ describe('review reminder blocks', () => {
     expect(t).toContain('34 days overdue');
   });
 
-  it('gives everyone the drift report, and owners Mark reviewed and Reminder settings', () => {
-    expect(actionIds({ text: '', blocks: reviewHomeSection(homeData(false)) })).toEqual([ReviewActionIds.homeReport]);
+  it('gives everyone the drift report and suggestions, and owners Mark reviewed and Reminder settings', () => {
+    expect(actionIds({ text: '', blocks: reviewHomeSection(homeData(false)) })).toEqual([
+      ReviewActionIds.homeReport,
+      ReviewActionIds.suggest,
+    ]);
     const owner = reviewHomeSection(homeData(true));
     assertValidHome({ type: 'home', blocks: owner });
     expect(actionIds({ text: '', blocks: owner })).toEqual([
       ReviewActionIds.homeReport,
+      ReviewActionIds.suggest,
       ReviewActionIds.markReviewed,
       ReviewActionIds.homeSettings,
     ]);

@@ -367,14 +367,18 @@ describe(`/icp-review over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})
         .filter((b) => b.block_id === 'icp_home_review_actions')
         .flatMap((b) => (b.elements as { action_id: string }[]).map((e) => e.action_id));
 
-    it('offers owners Mark reviewed and Reminder settings, and everyone the drift report', async () => {
+    it('offers owners Mark reviewed and Reminder settings, and everyone the drift report and suggestions', async () => {
       expect(buttons(await openHome({ app, fake }, T1, OWNER))).toEqual([
         ReviewActionIds.homeReport,
+        ReviewActionIds.suggest,
         ReviewActionIds.markReviewed,
         ReviewActionIds.homeSettings,
       ]);
       fake.reset();
-      expect(buttons(await openHome({ app, fake }, T1, SELLER))).toEqual([ReviewActionIds.homeReport]);
+      expect(buttons(await openHome({ app, fake }, T1, SELLER))).toEqual([
+        ReviewActionIds.homeReport,
+        ReviewActionIds.suggest,
+      ]);
     });
 
     it('opens the drift report in a modal: a holding view at once, then the report', async () => {

@@ -19,7 +19,7 @@ export interface ReviewHomeData {
 
 /**
  * App Home section: last review, due date, channel configured or not, snoozed until; the drift
- * report for everyone and, for owners, Mark reviewed and Reminder settings.
+ * report and the ICP suggestion for everyone and, for owners, Mark reviewed and Reminder settings.
  */
 export function reviewHomeSection(d: ReviewHomeData): Block[] {
   const last = d.lastReview
@@ -45,6 +45,7 @@ export function reviewHomeSection(d: ReviewHomeData): Block[] {
       block_id: 'icp_home_review_actions',
       elements: [
         { type: 'button', action_id: ReviewActionIds.homeReport, text: plain('Drift report') },
+        { type: 'button', action_id: ReviewActionIds.suggest, text: plain('Suggest changes'), value: 'win' },
         ...(d.owner
           ? [
               {

@@ -167,6 +167,8 @@ export function reminderMessage(d: ReminderData): Message {
             text: plain('Details', 75),
             value: d.report.windows.asOf,
           },
+          // What the data supports instead: the suggestion, privately, for whoever clicks.
+          { type: 'button', action_id: ReviewActionIds.suggest, text: plain('Suggest changes', 75), value: 'win' },
         ],
       },
     );
@@ -213,10 +215,11 @@ export function reviewHelp(): Message {
     '*/icp-review*: the drift report now (only you see it), with the review buttons.',
     '*/icp-review history*: past reviews (who, when, note, ICP version, changed?).',
     '*/icp-review settings*: ICP owners set the reminder channel, time of day and timezone.',
+    '*/icp-review suggest* (or *suggest churn*): what your own won, lost and churned accounts say, a proposed ICP with its backtest; owners can apply or dismiss it.',
     '*/icp-review help*: this help.',
   ].join('\n');
   return {
-    text: 'ICP review commands: /icp-review, history, settings, help',
+    text: 'ICP review commands: /icp-review, history, settings, suggest, help',
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
   };
 }

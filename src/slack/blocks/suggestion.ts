@@ -225,6 +225,13 @@ export function suggestionMessage(d: SuggestionData): Message {
   return { text: escapeMrkdwn(fallback(d)), blocks: suggestionBlocks(d).slice(0, 50) };
 }
 
+const HOLDING = ':hourglass_flowing_sand: Profiling your accounts and deals… this can take a few seconds.';
+
+/** The holding line while a suggestion is computed again in place. */
+export function suggestionHolding(): Message {
+  return { text: 'Computing the ICP suggestion…', blocks: [section(HOLDING)] };
+}
+
 /** The suggestion in a modal (from App Home); `null`: the holding view while it is computed. */
 export function suggestionModal(d: SuggestionData | null): ModalView {
   return {
@@ -232,8 +239,6 @@ export function suggestionModal(d: SuggestionData | null): ModalView {
     callback_id: ReviewCallbackIds.suggestion,
     title: plain('ICP suggestion', 24),
     close: plain('Close', 24),
-    blocks: d
-      ? suggestionBlocks(d).slice(0, 100)
-      : [section(':hourglass_flowing_sand: Profiling your accounts and deals… this can take a few seconds.')],
+    blocks: d ? suggestionBlocks(d).slice(0, 100) : [section(HOLDING)],
   };
 }
