@@ -184,6 +184,35 @@ export const churnEvents = pgTable(
 );
 export type ChurnEventRow = typeof churnEvents.$inferSelect;
 
+/**
+ * Subscriptions (a subscriptions import): an account with no won deal is a customer while one of its
+ * subscriptions is active, and each subscription start after a churn makes it a customer again (drift's
+ * churn definition, src/drift/report.ts). `ended_on` null: still running.
+ */
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    externalId: text('external_id').notNull(),
+    source: text('source').notNull().default('manual'),
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    accountExternalId: text('account_external_id'),
+    startedOn: date('started_on', { mode: 'string' }).notNull(),
+    endedOn: date('ended_on', { mode: 'string' }),
+    plan: text('plan'),
+    mrr: doublePrecision('mrr'),
+    arr: doublePrecision('arr'),
+    attributes: jsonb('attributes').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('subscriptions_team_external_uq').on(t.teamId, t.externalId),
+    index('subscriptions_team_account_idx').on(t.teamId, t.accountId, t.startedOn),
+  ],
+);
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+
 /** Persona files, versioned like the ICP. */
 export const personaVersions = pgTable(
   'persona_versions',

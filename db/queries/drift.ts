@@ -16,21 +16,14 @@ import type {
   DriftWindows,
   Segment,
 } from '../../src/drift/types.ts';
-import { churnPeriods } from '../../src/drift/windows.ts';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
+import { customerChurnCtes } from './drift-customers.ts';
+import { segFrom } from './drift-parts.ts';
 
 /** The chart series type, where the reminder code has always imported it from. */
 export type { DriftSeries } from '../../src/drift/series.ts';
-
-/** `fit`/`non_fit` roll the tiers of a segment (see `segOf`) up; `all` is everything. */
-const grpOf = (col: SQL) =>
-  sql`CASE WHEN ${col} IN ('tier1', 'tier2') THEN 'fit' WHEN ${col} IN ('tier3', 'no_fit') THEN 'non_fit' END`;
-
-/** Label of a GROUPING SETS ((…, seg), (…, grp), (…)) row. */
-const segmentLabel = sql`CASE WHEN GROUPING(seg) = 0 THEN seg WHEN GROUPING(grp) = 0 THEN grp ELSE 'all' END`;
-/** The (grp) set also yields a NULL group (unscored rows): already reported through (seg). */
-const dropNullGrp = sql`HAVING NOT (GROUPING(seg) = 1 AND GROUPING(grp) = 0 AND grp IS NULL)`;
+export { type DriftSeriesRow, getDriftSeriesRows } from './drift-series.ts';
 
 interface RawResult {
   icp_version: number | null;
@@ -55,18 +48,6 @@ interface RawResult {
   churn_first: string | null;
   churn_last: string | null;
 }
-
-/**
- * Segment of an account's (tier, icp_version): its stored tier when scored under the team's current ICP
- * version (`cur`, a one-row CTE; or when the team has no ICP version yet), else 'unscored', which is also
- * what a deal without an account of this team gets (the LEFT JOIN leaves the tier NULL). In the "C"
- * collation, so sorting and comparing segments is a memcmp.
- */
-const segFrom = (tier: SQL, version: SQL) => sql`CASE WHEN ${tier} IN ('tier1', 'tier2', 'tier3', 'no_fit')
-    AND ((SELECT v FROM cur) IS NULL OR ${version} = (SELECT v FROM cur))
-  THEN ${tier} ELSE 'unscored' END COLLATE "C"`;
-/** Segment of a joined `accounts a` row. */
-const segOf = segFrom(sql`a.tier`, sql`a.icp_version`);
 
 /**
  * Bin of a deal amount in the deal-size histogram: sign(x)·floor(K·|x|^¼). Monotone non-decreasing in x
@@ -113,19 +94,15 @@ const groupId = (li: SQL, wi: SQL, isCycle: SQL) => sql`(${li} * 8 + ${wi} * 2 +
  *   group's deals, since no deal of the group lies strictly between its two middle values).
  * - Lost deals are only counted, per (tier, ICP version, window), in one hash join and aggregate (which
  *   PostgreSQL may run in parallel workers); fit / non-fit / all rows are sums of the per-cell rows.
- * - Customers: each account's first won close date is a column, accounts.first_won_on, that statement
- *   triggers on deals keep right on every write (migration 0008), so no deal is read for it: accounts
- *   that became customers before the recent start (a later first win makes no customer in any window) are
- *   joined to their first churn and collapsed to (segment, first win, first churn) before the window
- *   tests. This took the report from ~500 ms to ~390 ms at 1M deals.
+ * - Customers and churn: db/queries/drift-customers.ts (definition and plan there). Each account's first
+ *   won close date is a column, accounts.first_won_on, that statement triggers on deals keep right on
+ *   every write (migration 0008), so won deals are read only for accounts with a churn event (where a
+ *   later win can be a reactivation); rows are collapsed to (segment, flags) before the sums.
  * - Segment labels and windows compare in the "C" collation (memcmp), not the database's.
  * Measured with bench/drift.ts against the previous percentile_cont / GROUPING SETS statement (identical
  * counts, medians, Mood counts and churn; means equal up to float summation order): about half the time.
  */
 export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
-  const baselinePeriods = churnPeriods(w);
-  // A customer at `start`: first won before it, not churned before it.
-  const active = (start: string) => sql`(fw < ${start}::date AND (fc IS NULL OR fc >= ${start}::date))`;
   const recentOf = sql`x.closed_on >= ${w.recent.start}::date`;
   const inWindows = sql`x.closed_on >= ${w.baseline.start}::date AND x.closed_on <= ${w.recent.end}::date`;
   return sql`
@@ -263,52 +240,7 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
     LEFT JOIN med ma ON ma.label = c.label AND ma.win = c.win AND NOT ma.is_cycle
     LEFT JOIN above a ON a.label = c.label AND a.win = c.win
   ),
-  -- Customers: first won deal (accounts.first_won_on, kept by triggers on deals: migration 0008) and first
-  -- churn event per account (see report.ts for the definition). Every window starts at or before the
-  -- recent start, so only first wins before it can make a customer. Collapsed to one row per (tier, ICP
-  -- version, first win, first churn): every window test in churn_agg is a function of those, so they run
-  -- on a few thousand rows.
-  firsts AS (
-    SELECT seg, ${grpOf(sql`seg`)} AS grp, fw, fc, n FROM (
-      SELECT ${segFrom(sql`tier`, sql`ver`)} AS seg, fw, fc, n FROM (
-        SELECT a.tier, a.icp_version AS ver, least(a.first_won_on, a.customer_since) AS fw, fc.first_churn AS fc,
-          count(*) AS n
-        FROM accounts a
-        LEFT JOIN (
-          SELECT account_id, min(churned_on) AS first_churn FROM churn_events
-          WHERE team_id = ${teamId} GROUP BY account_id
-        ) fc ON fc.account_id = a.id
-        WHERE a.team_id = ${teamId} AND least(a.first_won_on, a.customer_since) < ${w.recent.start}::date
-        GROUP BY 1, 2, 3, 4
-      ) f
-    ) g
-  ),
-  churn_agg AS (
-    SELECT ${segmentLabel} AS segment,
-      coalesce(sum(n) FILTER (WHERE ${active(w.recent.start)}), 0) AS active_r,
-      coalesce(sum(n) FILTER (WHERE ${active(w.recent.start)} AND fc <= ${w.recent.end}::date), 0) AS churned_r,
-      sum(n * (${sql.join(
-        baselinePeriods.map((p) => sql`(${active(p.start)})::int`),
-        sql` + `,
-      )})) AS active_b,
-      sum(n * (${sql.join(
-        baselinePeriods.map((p) => sql`(${active(p.start)} AND fc <= ${p.end}::date)::int`),
-        sql` + `,
-      )})) AS churned_b,
-      sum(n * (${sql.join(
-        baselinePeriods.map((p) => sql`${active(p.start)}`),
-        sql` OR `,
-      )})::int) AS customers_b
-    FROM firsts
-    GROUP BY GROUPING SETS ((seg), (grp), ())
-    ${dropNullGrp}
-  ),
-  churn_rows AS (
-    SELECT segment, 'recent' AS win, active_r AS active, active_r AS customers, churned_r AS churned
-    FROM churn_agg WHERE active_r > 0
-    UNION ALL
-    SELECT segment, 'baseline', active_b, customers_b, churned_b FROM churn_agg WHERE active_b > 0
-  )
+  ${customerChurnCtes(teamId, w)}
   SELECT (SELECT v FROM cur) AS icp_version,
     coalesce((SELECT json_agg(deal_agg) FROM deal_agg), '[]'::json) AS deals,
     coalesce((SELECT json_agg(json_build_object('segment', segment, 'win', win, 'active', active,
@@ -322,6 +254,7 @@ export function driftAggregateQuery(teamId: string, w: DriftWindows): SQL {
     greatest((SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'won'),
       (SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'lost'))::text AS deals_last,
     least((SELECT min(least(first_won_on, customer_since)) FROM accounts WHERE team_id = ${teamId}),
+      (SELECT min(started_on) FROM subscriptions WHERE team_id = ${teamId}),
       (SELECT min(churned_on) FROM churn_events WHERE team_id = ${teamId}))::text AS churn_first,
     greatest((SELECT max(churned_on) FROM churn_events WHERE team_id = ${teamId}),
       (SELECT max(closed_on) FROM deals WHERE team_id = ${teamId} AND outcome = 'won'),
@@ -375,63 +308,4 @@ export async function getDriftAggregates(db: Db, teamId: string, w: DriftWindows
     churnEvents: Number(row?.churn_events ?? 0),
     negativeCycles: Number(row?.negative_cycles ?? 0),
   };
-}
-
-/** One count of the chart's monthly series: won / decided deals, or churn events (a = churned, b = 0). */
-export interface DriftSeriesRow {
-  kind: 'deal' | 'churn';
-  segment: Segment;
-  /** 'YYYY-MM' */
-  month: string;
-  a: number;
-  b: number;
-}
-
-/**
- * Monthly counts for the drift chart, from `start` to `end` (both days included). A second statement,
- * for the chart only; src/drift/series.ts shapes the rows.
- */
-export async function getDriftSeriesRows(
-  db: Db,
-  opts: { teamId: string; start: string; end: string },
-): Promise<DriftSeriesRow[]> {
-  const { start, end } = opts;
-  const rows = await queryRows<DriftSeriesRow>(
-    db,
-    sql`
-    WITH cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${opts.teamId}),
-    -- Won and lost deals counted per (tier, close day) from the two partial index-only range scans;
-    -- months and the fit / non-fit / all roll-ups are sums of those few thousand rows.
-    days AS (
-      SELECT ${segOf} AS seg, x.closed_on AS day, count(*) AS won, 0 AS lost
-      FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${opts.teamId}
-      WHERE x.team_id = ${opts.teamId} AND x.outcome = 'won'
-        AND x.closed_on >= ${start}::date AND x.closed_on <= ${end}::date
-      GROUP BY 1, 2
-      UNION ALL
-      SELECT ${segOf}, x.closed_on, 0, count(*)
-      FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${opts.teamId}
-      WHERE x.team_id = ${opts.teamId} AND x.outcome = 'lost'
-        AND x.closed_on >= ${start}::date AND x.closed_on <= ${end}::date
-      GROUP BY 1, 2
-    ),
-    dd AS (
-      SELECT seg, ${grpOf(sql`seg`)} AS grp, month, won, decided FROM (
-        SELECT seg, to_char(day, 'YYYY-MM') AS month, sum(won) AS won, sum(won) + sum(lost) AS decided
-        FROM days GROUP BY 1, 2
-      ) m
-    ),
-    cc AS (
-      SELECT ${segOf} AS seg, to_char(c.churned_on, 'YYYY-MM') AS month
-      FROM churn_events c LEFT JOIN accounts a ON a.id = c.account_id AND a.team_id = ${opts.teamId}
-      WHERE c.team_id = ${opts.teamId} AND c.churned_on >= ${start}::date AND c.churned_on <= ${end}::date
-    ),
-    cg AS (SELECT seg, ${grpOf(sql`seg`)} AS grp, month FROM cc)
-    SELECT 'deal' AS kind, ${segmentLabel} AS segment, month, sum(won)::int AS a, sum(decided)::int AS b
-    FROM dd GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}
-    UNION ALL
-    SELECT 'churn', ${segmentLabel}, month, count(*)::int, 0
-    FROM cg GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}`,
-  );
-  return rows.map((r) => ({ ...r, a: Number(r.a), b: Number(r.b) }));
 }

@@ -239,6 +239,9 @@ function upsertChurnSql(a: PartialUpsertArgs<ChurnRecord, ChurnColumn>): SQL {
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted FROM up`;
 }
 
+/** Tables whose rows point at an account by CRM id or name until linked. */
+export type LinkedTable = 'deals' | 'churn_events' | 'subscriptions';
+
 /**
  * Refreshes the planner's statistics of the tables an import wrote, before the set-based linking reads them
  * (PostgreSQL's own advice after a bulk load). Rows just written in this transaction have none: PGlite never
@@ -248,18 +251,22 @@ function upsertChurnSql(a: PartialUpsertArgs<ChurnRecord, ChurnColumn>): SQL {
  * samples at most 30,000 rows a table however big the file. Accounts always come first, so two imports
  * running at once take ANALYZE's table locks (held to commit) in the same order.
  */
-export async function refreshImportStatistics(tx: Db, kind: 'accounts' | 'deals' | 'churn'): Promise<void> {
+export async function refreshImportStatistics(
+  tx: Db,
+  kind: 'accounts' | 'deals' | 'churn' | 'subscriptions',
+): Promise<void> {
   await tx.execute(sql`ANALYZE accounts`);
   if (kind === 'deals') await tx.execute(sql`ANALYZE deals`);
   if (kind === 'churn') await tx.execute(sql`ANALYZE churn_events`);
+  if (kind === 'subscriptions') await tx.execute(sql`ANALYZE subscriptions`);
 }
 
 /**
- * Ties the team's unlinked deals or churn events to accounts: by the account's CRM id first, then by
+ * Ties the team's unlinked deals, churn events or subscriptions to accounts: by the account's CRM id first, then by
  * normalised name when exactly one account of the team has it (namesakes are left for a person).
  * Set-based joins, not a lookup per row: linking 100k rows stays one hash join.
  */
-async function linkRows(tx: Db, tableName: 'deals' | 'churn_events', teamId: string): Promise<number> {
+async function linkRows(tx: Db, tableName: LinkedTable, teamId: string): Promise<number> {
   const t = sql.identifier(tableName);
   const accountRef = tableName === 'deals' ? sql`r.attributes->>'account_external_id'` : sql`r.account_external_id`;
   const [pending] = await queryRows<{ n: boolean }>(
@@ -293,11 +300,13 @@ async function linkRows(tx: Db, tableName: 'deals' | 'churn_events', teamId: str
 export const linkDeals = (db: Db, teamId: string) => linkRows(db, 'deals', teamId);
 /** Ties the team's unlinked churn events to accounts; returns how many were linked. */
 export const linkChurn = (db: Db, teamId: string) => linkRows(db, 'churn_events', teamId);
+/** Ties the team's unlinked subscriptions to accounts; returns how many were linked. */
+export const linkSubscriptions = (db: Db, teamId: string) => linkRows(db, 'subscriptions', teamId);
 
 /** Of the rows with these external ids, how many are tied to an account and how many are not. */
 export async function linkCounts(
   tx: Db,
-  args: { table: 'deals' | 'churn_events'; teamId: string; externalIds: Iterable<string> },
+  args: { table: LinkedTable; teamId: string; externalIds: Iterable<string> },
 ): Promise<{ linked: number; unlinked: number }> {
   const { table: tableName, teamId } = args;
   const idsJson = JSON.stringify([...args.externalIds]);

@@ -45,7 +45,7 @@ ICP versions
   rollback <version>           re-apply an earlier version as a new one
 
 Data
-  import accounts|deals|churn <file.csv> [--format auto|hubspot|salesforce|generic]
+  import accounts|deals|churn|subscriptions <file.csv> [--format auto|hubspot|salesforce|generic]
                                [--stage-map "Stage=won|lost|open,…"]   what your own deal stages mean
   rescore                      score every account under the current ICP and store tiers
   suggest [--holdout-from YYYY-MM-DD] [--outcome win|churn] [--json]
@@ -135,8 +135,11 @@ export const commands: Record<string, Handler> = {
 
   // Not written as a method named import(…): tsx's module lexer would take it for a dynamic import.
   import: async (ctx, [kind, file]) => {
-    if (kind !== 'accounts' && kind !== 'deals' && kind !== 'churn') {
-      throw new AppError(ErrorCode.BadInput, 'Say what to import: `icp import accounts|deals|churn <file.csv>`.');
+    if (kind !== 'accounts' && kind !== 'deals' && kind !== 'churn' && kind !== 'subscriptions') {
+      throw new AppError(
+        ErrorCode.BadInput,
+        'Say what to import: `icp import accounts|deals|churn|subscriptions <file.csv>`.',
+      );
     }
     const path = need(file, 'the CSV file path');
     readFile(path);

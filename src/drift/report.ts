@@ -9,11 +9,14 @@
  *   tier scored under an older ICP version, a tier stored as 'unknown' (missing data could move it across a
  *   tier line: db/queries/scores.ts), and deals without an account are 'unscored'.
  * - Win rate: won / (won + lost) of deals closed in the window.
- * - Churn rate per window: churned customers / customers active at the window start. A customer is an
- *   account whose first won deal closed, or whose customer-since date (accounts.customer_since: signup
- *   date, "Became a Customer Date") fell, before the window start, and that had not churned before it; it
- *   churned when its first churn event falls in the window. The baseline is floor(baselineDays /
- *   windowDays) windows of the same length, pooled: its rate is per window too, its n counts customers.
+ * - Churn rate per window: churned customers / customers active at the window start. A customer starts
+ *   (or starts again) at each won deal's close date; for an account with no won deal, at each subscription
+ *   start (and stays one only while a subscription runs); for an account with neither, at its
+ *   customer-since date (accounts.customer_since: signup date, "Became a Customer Date"). It stops at a
+ *   churn event. A customer at the window start churned when a churn event falls in the window; one that
+ *   came back (a new start after its churn) and churned again counts again, in that later window
+ *   (db/queries/drift-customers.ts). The baseline is floor(baselineDays / windowDays) windows of the same
+ *   length, pooled: its rate is per window too, its n counts customers.
  *   With no churn event ever imported there is no churn figure at all ("no churn data"), not 0 %.
  * - Sales cycle: median of (close − created) in days over won deals with both dates and close ≥ created.
  * - Deal size: median (and mean) of won amounts. Medians are compared with Mood's median test.

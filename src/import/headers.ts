@@ -6,7 +6,7 @@
  */
 import { snakeCase } from './values.ts';
 
-export type ImportKind = 'accounts' | 'deals' | 'churn';
+export type ImportKind = 'accounts' | 'deals' | 'churn' | 'subscriptions';
 export type CsvFormat = 'hubspot' | 'salesforce' | 'generic';
 export type FormatOption = CsvFormat | 'auto';
 
@@ -35,12 +35,23 @@ export type DealField =
   | 'owner'
   | 'product';
 export type ChurnField = 'externalId' | 'accountExternalId' | 'accountName' | 'churnedOn' | 'reason' | 'amount';
+export type SubscriptionField =
+  | 'externalId'
+  | 'accountExternalId'
+  | 'accountName'
+  | 'startedOn'
+  | 'endedOn'
+  | 'plan'
+  | 'mrr'
+  | 'arr';
 
 export type FieldOf<K extends ImportKind> = K extends 'accounts'
   ? AccountField
   : K extends 'deals'
     ? DealField
-    : ChurnField;
+    : K extends 'churn'
+      ? ChurnField
+      : SubscriptionField;
 
 /** "Company Domain Name", "company_domain_name" and "CompanyDomainName" all become "companydomainname". */
 export function headerKey(header: string): string {
@@ -186,7 +197,24 @@ export const churnAliases: Record<ChurnField, readonly string[]> = {
   amount: ['refundamountusd', 'refundamount', 'refund', 'amount'],
 };
 
-const aliasesByKind = { accounts: accountAliases, deals: dealAliases, churn: churnAliases } as const;
+// Subscription exports (RavenStack, Stripe, Chargebee, HubSpot/Salesforce subscription objects).
+export const subscriptionAliases: Record<SubscriptionField, readonly string[]> = {
+  externalId: ['subscriptionid', 'id', 'recordid', 'hsobjectid', 'externalid'],
+  accountExternalId: ['accountid', 'companyid', 'customerid', 'organizationid'],
+  accountName: ['accountname', 'account', 'company', 'companyname', 'customer', 'customername'],
+  startedOn: ['startdate', 'startedon', 'startedat', 'subscriptionstartdate', 'currentperiodstart', 'createdat'],
+  endedOn: ['enddate', 'endedon', 'endedat', 'subscriptionenddate', 'canceledat', 'cancelledat', 'cancellationdate'],
+  plan: ['plantier', 'plan', 'planname', 'product', 'tier'],
+  mrr: ['mrramount', 'mrr', 'monthlyrecurringrevenue'],
+  arr: ['arramount', 'arr', 'annualrecurringrevenue', 'hsarr'],
+};
+
+const aliasesByKind = {
+  accounts: accountAliases,
+  deals: dealAliases,
+  churn: churnAliases,
+  subscriptions: subscriptionAliases,
+} as const;
 
 // Headers only HubSpot writes (labels and internal names). Ambiguous ones ("Close Date" is also
 // Salesforce's CloseDate; "deal_stage" is common in home-made files) are left out or weighed lightly.

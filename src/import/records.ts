@@ -4,13 +4,23 @@
  * attribute types) are taken once from all of a column's values (ColumnStats, a first streaming
  * pass that keeps only per-column counters) before any row is converted.
  */
-import { createHash } from 'node:crypto';
 import { previewValue, type RowError } from '../errors.ts';
 import { normalizeCountry } from '../icp/geo.ts';
-import { normalizeCompanyName, registrableDomain } from '../lookup/normalize.ts';
-import type { AccountField, AttributeColumn, ChurnField, ColumnMap, DealField, ImportKind } from './headers.ts';
+import { registrableDomain } from '../lookup/normalize.ts';
+import {
+  buildAccount,
+  buildChurn,
+  buildDeal,
+  buildSubscription,
+  hasAccountColumn,
+  hasOutcomeColumn,
+} from './builders.ts';
+import type { AttributeColumn, ColumnMap, ImportKind } from './headers.ts';
 import type { CsvRow } from './read.ts';
-import { decideOutcome, type Outcome, type StageMap } from './stages.ts';
+import type { Outcome, StageMap } from './stages.ts';
+
+export { hasOutcomeColumn, rowHash } from './builders.ts';
+
 import {
   type DateOrder,
   isBlank,
@@ -74,10 +84,25 @@ export interface ChurnRecord {
   attributes: Attributes;
 }
 
+export interface SubscriptionRecord {
+  externalId: string;
+  accountExternalId: string | null;
+  accountName: string | null;
+  accountNormalizedName: string | null;
+  startedOn: string;
+  /** Null: still running. */
+  endedOn: string | null;
+  plan: string | null;
+  mrr: number | null;
+  arr: number | null;
+  attributes: Attributes;
+}
+
 export interface RecordsByKind {
   accounts: AccountRecord;
   deals: DealRecord;
   churn: ChurnRecord;
+  subscriptions: SubscriptionRecord;
 }
 
 type AttrType = 'boolean' | 'number' | 'date' | 'text';
@@ -92,8 +117,8 @@ const DATE_HEADER = /(date|_at$|_on$|^created|^updated|signup|time)/;
 const DATE_SEPARATOR = /[-/.]/;
 
 /** Mapped fields whose column-wide number style or day/month order must be known before any row is read. */
-const NUMBER_FIELDS = new Set(['employees', 'revenue', 'amount']);
-const DATE_FIELDS = new Set(['createdOn', 'closedOn', 'churnedOn', 'customerSince']);
+const NUMBER_FIELDS = new Set(['employees', 'revenue', 'amount', 'mrr', 'arr']);
+const DATE_FIELDS = new Set(['createdOn', 'closedOn', 'churnedOn', 'customerSince', 'startedOn', 'endedOn']);
 
 /** Running day/month-order evidence of one column (what detectDateOrder counts, one value at a time). */
 class DateOrderStats {
@@ -254,14 +279,6 @@ function readAttribute(plan: AttrPlan, raw: string): AttributeValue | null {
   }
 }
 
-/** Stable id for a row without one: the same cells always give the same id. */
-export function rowHash(cells: readonly string[]): string {
-  return `row:${createHash('sha1')
-    .update(cells.map((c) => c.trim()).join('\u001f'))
-    .digest('hex')
-    .slice(0, 20)}`;
-}
-
 /** Caches a pure per-column parser: CRM columns repeat values (dates, sizes, countries) a lot. */
 function memo<T>(fn: (raw: string) => T, cap = 20_000): (raw: string) => T {
   const cache = new Map<string, T>();
@@ -275,12 +292,8 @@ function memo<T>(fn: (raw: string) => T, cap = 20_000): (raw: string) => T {
   };
 }
 
-// Field-name checkers (module-level: no closure per row).
-const fa = (x: AccountField) => x;
-const fd = (x: DealField) => x;
-const fc = (x: ChurnField) => x;
-
-class RowReader {
+/** Reads and validates the mapped fields of one row (src/import/builders.ts turns them into records). */
+export class RowReader {
   /** Row errors in file order, the first MAX_ROW_ERRORS of them; `errorCount` counts all. */
   readonly errors: RowError[] = [];
   errorCount = 0;
@@ -380,7 +393,7 @@ class RowReader {
   }
 }
 
-interface AttrReader {
+export interface AttrReader {
   key: string;
   index: number;
   read: (raw: string) => AttributeValue | null;
@@ -392,15 +405,6 @@ function attrReaders(plans: readonly AttrPlan[]): AttrReader[] {
     const read = (raw: string) => readAttribute(p, raw);
     return { key: p.key, index: p.index, read: p.type === 'boolean' || p.type === 'date' ? memo(read) : read };
   });
-}
-
-function attributesOf(readers: readonly AttrReader[], row: CsvRow): Attributes {
-  const out: Attributes = {};
-  for (const p of readers) {
-    const v = p.read(row.cells[p.index] ?? '');
-    if (v !== null) out[p.key] = v;
-  }
-  return out;
 }
 
 /** Row errors kept for the report; the rest are only counted. */
@@ -468,11 +472,13 @@ export class RecordBuilder<K extends ImportKind> {
     this.fileError =
       kind === 'accounts' && columns.fields.name === undefined
         ? 'no company name column (e.g. "Company name", "Account Name", "name", "account")'
-        : kind === 'churn' && columns.fields.churnedOn === undefined
-          ? 'no churn date column (e.g. "churn_date", "Churned On", "Cancellation Date")'
-          : kind === 'deals' && !hasOutcomeColumn(columns) && !hasAccountColumn(columns)
-            ? 'this deals file has no stage or won/closed column and no account column, so it cannot say which deals were won nor whose they are: add a "Stage" (or "Won") column and an "Account Name" (or "Account ID") column'
-            : null;
+        : kind === 'subscriptions' && columns.fields.startedOn === undefined
+          ? 'no subscription start date column (e.g. "start_date", "Started At")'
+          : kind === 'churn' && columns.fields.churnedOn === undefined
+            ? 'no churn date column (e.g. "churn_date", "Churned On", "Cancellation Date")'
+            : kind === 'deals' && !hasOutcomeColumn(columns) && !hasAccountColumn(columns)
+              ? 'this deals file has no stage or won/closed column and no account column, so it cannot say which deals were won nor whose they are: add a "Stage" (or "Won") column and an "Account Name" (or "Account ID") column'
+              : null;
   }
 
   /** Row errors so far (capped) and their total count. */
@@ -503,7 +509,7 @@ export class RecordBuilder<K extends ImportKind> {
   /** The record of one row, or null when the row has errors (then they are in `errors`). */
   build(row: CsvRow): RecordsByKind[K] | null {
     if (!this.cellsOk(row)) return null;
-    let r: AccountRecord | DealRecord | ChurnRecord | null;
+    let r: AccountRecord | DealRecord | ChurnRecord | SubscriptionRecord | null;
     if (this.kind === 'accounts') {
       const a = buildAccount(this.reader, row, this.plans, this.columns.revenueScale, this.countryOf, this.domainOf);
       if (a?.countryUnknown) this.unknownCountries++;
@@ -513,7 +519,10 @@ export class RecordBuilder<K extends ImportKind> {
       const d = buildDeal(this.reader, row, this.plans, this.stageMap, hasOutcomeColumn(this.columns));
       r = this.reader.errorCount > before ? null : this.checkDeal(row, d);
     } else {
-      r = buildChurn(this.reader, row, this.plans);
+      r =
+        this.kind === 'subscriptions'
+          ? buildSubscription(this.reader, row, this.plans)
+          : buildChurn(this.reader, row, this.plans);
     }
     if (r) {
       const n = this.ids.size;
@@ -565,120 +574,4 @@ export class RecordBuilder<K extends ImportKind> {
     }
     return warnings;
   }
-}
-
-function buildAccount(
-  reader: RowReader,
-  row: CsvRow,
-  plans: readonly AttrReader[],
-  revenueScale: number,
-  countryOf: (raw: string) => string | null,
-  domainOf: (raw: string) => string | null,
-): { record: AccountRecord; countryUnknown: boolean } | null {
-  const before = reader.errorCount;
-  const name = reader.text(row, fa('name'));
-  if (!name) reader.fail(row, fa('name'), 'company name is required');
-  const employees = reader.count(row, fa('employees'));
-  const revenueRaw = reader.number(row, fa('revenue'));
-  const attributes = attributesOf(plans, row);
-
-  let domain: string | null = null;
-  const domainRaw = reader.text(row, fa('domain'));
-  const websiteRaw = reader.text(row, fa('website'));
-  if (domainRaw) {
-    domain = domainOf(domainRaw);
-    if (!domain) attributes.domain_raw = domainRaw;
-  }
-  if (websiteRaw) {
-    attributes.website = websiteRaw;
-    domain ??= domainOf(websiteRaw);
-  }
-
-  const countryRaw = reader.text(row, fa('country'));
-  const country = countryRaw ? countryOf(countryRaw) : null;
-  const customerSince = reader.date(row, fa('customerSince'));
-  if (countryRaw && !country) attributes.country_raw = countryRaw;
-
-  if (reader.errorCount > before || !name) return null;
-  const normalizedName = normalizeCompanyName(name);
-  const id = reader.text(row, fa('externalId'));
-  return {
-    record: {
-      externalId: id ?? normalizedName,
-      name,
-      normalizedName,
-      domain,
-      industry: reader.text(row, fa('industry')),
-      employees,
-      revenue: revenueRaw === null ? null : Math.round(revenueRaw * revenueScale * 100) / 100,
-      country,
-      customerSince,
-      attributes,
-    },
-    countryUnknown: Boolean(countryRaw && !country),
-  };
-}
-
-const OUTCOME_FIELDS = ['stage', 'isClosedWon', 'isWon', 'isClosed'] as const;
-const ACCOUNT_FIELDS = ['accountName', 'accountExternalId'] as const;
-
-/** Whether a deals file says anything about outcomes (a stage or a won/closed flag column). */
-export const hasOutcomeColumn = (c: ColumnMap<string>) => OUTCOME_FIELDS.some((f) => c.fields[f] !== undefined);
-const hasAccountColumn = (c: ColumnMap<string>) => ACCOUNT_FIELDS.some((f) => c.fields[f] !== undefined);
-
-function buildDeal(
-  reader: RowReader,
-  row: CsvRow,
-  plans: readonly AttrReader[],
-  stageMap: StageMap | undefined,
-  withOutcome: boolean,
-): DealRecord | 'unknown' {
-  const stage = reader.text(row, fd('stage'));
-  const decided = withOutcome
-    ? decideOutcome(
-        {
-          stage,
-          isClosedWon: reader.bool(row, fd('isClosedWon')),
-          isWon: reader.bool(row, fd('isWon')),
-          isClosed: reader.bool(row, fd('isClosed')),
-        },
-        stageMap,
-      )
-    : null;
-  if (decided === 'unknown') return 'unknown';
-  const attributes = attributesOf(plans, row);
-  const accountName = reader.text(row, fd('accountName'));
-  return {
-    externalId: reader.text(row, fd('externalId')) ?? rowHash(row.cells),
-    name: reader.text(row, fd('name')),
-    accountName,
-    accountNormalizedName: accountName ? normalizeCompanyName(accountName) : null,
-    accountExternalId: reader.text(row, fd('accountExternalId')),
-    stage,
-    outcome: decided,
-    amount: reader.number(row, fd('amount')),
-    createdOn: reader.date(row, fd('createdOn')),
-    closeDate: reader.date(row, fd('closedOn')),
-    owner: reader.text(row, fd('owner')),
-    product: reader.text(row, fd('product')),
-    attributes,
-  };
-}
-
-function buildChurn(reader: RowReader, row: CsvRow, plans: readonly AttrReader[]): ChurnRecord | null {
-  const churnedOn = reader.date(row, fc('churnedOn'));
-  if (churnedOn === null && !reader.raw(row, fc('churnedOn')))
-    reader.fail(row, fc('churnedOn'), 'churn date is required');
-  const accountName = reader.text(row, fc('accountName'));
-  const record: ChurnRecord = {
-    externalId: reader.text(row, fc('externalId')) ?? rowHash(row.cells),
-    accountExternalId: reader.text(row, fc('accountExternalId')),
-    accountName,
-    accountNormalizedName: accountName ? normalizeCompanyName(accountName) : null,
-    churnedOn: churnedOn ?? '',
-    reason: reader.text(row, fc('reason')),
-    amount: reader.number(row, fc('amount')),
-    attributes: attributesOf(plans, row),
-  };
-  return churnedOn ? record : null;
 }

@@ -1,5 +1,5 @@
 /**
- * Use case: import one CSV file of accounts, deals or churn events for a workspace. The CLI and the
+ * Use case: import one CSV file of accounts, deals, churn events or subscriptions for a workspace. The CLI and the
  * first-start demo data call this. A file imports all-or-nothing, in one transaction: rows are
  * validated and written as batched upserts keyed on (team_id, external_id) while the file streams (so
  * importing the same file again updates in place), and any row error rolls it all back.
@@ -12,11 +12,13 @@ import {
   linkChurn,
   linkCounts,
   linkDeals,
+  linkSubscriptions,
   refreshImportStatistics,
   upsertAccounts,
   upsertChurn,
   upsertDeals,
 } from '../../db/queries/import.ts';
+import { type SubscriptionColumn, upsertSubscriptions } from '../../db/queries/import-subscriptions.ts';
 import { AppError, ErrorCode, ImportError, previewValue, type RowError } from '../errors.ts';
 import { type ColumnMap, type CsvFormat, type FormatOption, type ImportKind, mapHeaders } from '../import/headers.ts';
 import { CsvFileError, type CsvInput, type CsvRow, type CsvScan, CsvSource } from '../import/read.ts';
@@ -28,6 +30,7 @@ import {
   type DealRecord,
   hasOutcomeColumn,
   RecordBuilder,
+  type SubscriptionRecord,
 } from '../import/records.ts';
 import type { StageMap } from '../import/stages.ts';
 
@@ -68,7 +71,7 @@ export const IMPORT_BATCH_SIZE = 2000;
 
 const sourceOf = (format: CsvFormat): string => (format === 'generic' ? 'csv' : format);
 
-type AnyRecord = AccountRecord | DealRecord | ChurnRecord;
+type AnyRecord = AccountRecord | DealRecord | ChurnRecord | SubscriptionRecord;
 
 /** Keeps the last record of each external id in one batch (one statement must not touch a row twice). */
 function lastPerId<T extends { externalId: string }>(batch: T[]): T[] {
@@ -96,6 +99,14 @@ const DEAL_COLUMNS: readonly DealColumn[] = [
   'product',
 ];
 const CHURN_COLUMNS: readonly ChurnColumn[] = ['accountExternalId', 'accountName', 'reason', 'amount'];
+const SUBSCRIPTION_COLUMNS: readonly SubscriptionColumn[] = [
+  'accountExternalId',
+  'accountName',
+  'endedOn',
+  'plan',
+  'mrr',
+  'arr',
+];
 
 /** The fields the file has a column for: the others keep what an earlier import stored. */
 function presentColumns<C extends string>(columns: ColumnMap<string>, all: readonly C[]): Set<C> {
@@ -203,11 +214,17 @@ async function writePass(
                   ...(hasOutcomeColumn(c) ? ['outcome' as const] : []),
                 ]),
               })
-            : await upsertChurn(tx, {
-                ...args,
-                records: records as ChurnRecord[],
-                present: presentColumns(c, CHURN_COLUMNS),
-              });
+            : opts.kind === 'subscriptions'
+              ? await upsertSubscriptions(tx, {
+                  ...args,
+                  records: records as SubscriptionRecord[],
+                  present: presentColumns(c, SUBSCRIPTION_COLUMNS),
+                })
+              : await upsertChurn(tx, {
+                  ...args,
+                  records: records as ChurnRecord[],
+                  present: presentColumns(c, CHURN_COLUMNS),
+                });
     } catch (err) {
       throw writeFailure(err, first, last);
     }
@@ -364,11 +381,16 @@ export async function importFile(db: Db, opts: ImportOptions): Promise<ImportSum
       if (opts.kind === 'accounts') {
         // New or renamed accounts become searchable word by word (company lookup) with this commit.
         await refreshNameWords(tx, opts.teamId);
-        linked = (await linkDeals(tx, opts.teamId)) + (await linkChurn(tx, opts.teamId));
+        linked =
+          (await linkDeals(tx, opts.teamId)) +
+          (await linkChurn(tx, opts.teamId)) +
+          (await linkSubscriptions(tx, opts.teamId));
       } else {
         if (opts.kind === 'deals') await linkDeals(tx, opts.teamId);
+        else if (opts.kind === 'subscriptions') await linkSubscriptions(tx, opts.teamId);
         else await linkChurn(tx, opts.teamId);
-        const table = opts.kind === 'deals' ? 'deals' : 'churn_events';
+        const table =
+          opts.kind === 'deals' ? 'deals' : opts.kind === 'subscriptions' ? 'subscriptions' : 'churn_events';
         const counts = await linkCounts(tx, { table, teamId: opts.teamId, externalIds: builder.ids });
         linked = counts.linked;
         unlinked = counts.unlinked;
@@ -376,7 +398,7 @@ export async function importFile(db: Db, opts: ImportOptions): Promise<ImportSum
           warnings.push(
             opts.kind === 'deals'
               ? `${unlinked} deal(s) match no imported account; kept with their account name, linked when it is imported`
-              : `${unlinked} churn event(s) reference an account not imported yet; kept and linked when it is imported`,
+              : `${unlinked} ${opts.kind === 'subscriptions' ? 'subscription(s)' : 'churn event(s)'} reference an account not imported yet; kept and linked when it is imported`,
           );
         }
       }

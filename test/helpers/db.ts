@@ -48,7 +48,7 @@ export async function createTestDb(): Promise<TestDb> {
     url,
     async truncateAll() {
       await handle.db.execute(
-        sql.raw(`TRUNCATE icp_versions, accounts, deals, churn_events, persona_versions, checks, tier_feedback,
+        sql.raw(`TRUNCATE icp_versions, accounts, deals, churn_events, subscriptions, persona_versions, checks, tier_feedback,
           icp_reviews, review_settings, reminder_occurrences, slack_installations, processed_events, icp_suggestions
           RESTART IDENTITY CASCADE`),
       );

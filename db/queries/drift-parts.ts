@@ -1,0 +1,23 @@
+/** SQL pieces shared by the drift statements (db/queries/drift.ts, drift-customers.ts, drift-series.ts). */
+import { type SQL, sql } from 'drizzle-orm';
+
+/** `fit`/`non_fit` roll the tiers of a segment (see `segOf`) up; `all` is everything. */
+export const grpOf = (col: SQL) =>
+  sql`CASE WHEN ${col} IN ('tier1', 'tier2') THEN 'fit' WHEN ${col} IN ('tier3', 'no_fit') THEN 'non_fit' END`;
+
+/** Label of a GROUPING SETS ((…, seg), (…, grp), (…)) row. */
+export const segmentLabel = sql`CASE WHEN GROUPING(seg) = 0 THEN seg WHEN GROUPING(grp) = 0 THEN grp ELSE 'all' END`;
+/** The (grp) set also yields a NULL group (unscored rows): already reported through (seg). */
+export const dropNullGrp = sql`HAVING NOT (GROUPING(seg) = 1 AND GROUPING(grp) = 0 AND grp IS NULL)`;
+
+/**
+ * Segment of an account's (tier, icp_version): its stored tier when scored under the team's current ICP
+ * version (`cur`, a one-row CTE; or when the team has no ICP version yet), else 'unscored', which is also
+ * what a deal without an account of this team gets (the LEFT JOIN leaves the tier NULL). In the "C"
+ * collation, so sorting and comparing segments is a memcmp.
+ */
+export const segFrom = (tier: SQL, version: SQL) => sql`CASE WHEN ${tier} IN ('tier1', 'tier2', 'tier3', 'no_fit')
+    AND ((SELECT v FROM cur) IS NULL OR ${version} = (SELECT v FROM cur))
+  THEN ${tier} ELSE 'unscored' END COLLATE "C"`;
+/** Segment of a joined `accounts a` row. */
+export const segOf = segFrom(sql`a.tier`, sql`a.icp_version`);

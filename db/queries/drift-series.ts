@@ -1,0 +1,68 @@
+/**
+ * The drift chart's monthly counts: a second statement, separate from the report's aggregation
+ * (db/queries/drift.ts), read only for the chart. src/drift/series.ts shapes the rows.
+ */
+import { sql } from 'drizzle-orm';
+import type { Segment } from '../../src/drift/types.ts';
+import type { Db } from '../client.ts';
+import { queryRows } from '../raw.ts';
+import { dropNullGrp, grpOf, segmentLabel, segOf } from './drift-parts.ts';
+
+/** One count of the chart's monthly series: won / decided deals, or churn events (a = churned, b = 0). */
+export interface DriftSeriesRow {
+  kind: 'deal' | 'churn';
+  segment: Segment;
+  /** 'YYYY-MM' */
+  month: string;
+  a: number;
+  b: number;
+}
+
+/**
+ * Monthly counts for the drift chart, from `start` to `end` (both days included). A second statement,
+ * for the chart only; src/drift/series.ts shapes the rows.
+ */
+export async function getDriftSeriesRows(
+  db: Db,
+  opts: { teamId: string; start: string; end: string },
+): Promise<DriftSeriesRow[]> {
+  const { start, end } = opts;
+  const rows = await queryRows<DriftSeriesRow>(
+    db,
+    sql`
+    WITH cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${opts.teamId}),
+    -- Won and lost deals counted per (tier, close day) from the two partial index-only range scans;
+    -- months and the fit / non-fit / all roll-ups are sums of those few thousand rows.
+    days AS (
+      SELECT ${segOf} AS seg, x.closed_on AS day, count(*) AS won, 0 AS lost
+      FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${opts.teamId}
+      WHERE x.team_id = ${opts.teamId} AND x.outcome = 'won'
+        AND x.closed_on >= ${start}::date AND x.closed_on <= ${end}::date
+      GROUP BY 1, 2
+      UNION ALL
+      SELECT ${segOf}, x.closed_on, 0, count(*)
+      FROM deals x LEFT JOIN accounts a ON a.id = x.account_id AND a.team_id = ${opts.teamId}
+      WHERE x.team_id = ${opts.teamId} AND x.outcome = 'lost'
+        AND x.closed_on >= ${start}::date AND x.closed_on <= ${end}::date
+      GROUP BY 1, 2
+    ),
+    dd AS (
+      SELECT seg, ${grpOf(sql`seg`)} AS grp, month, won, decided FROM (
+        SELECT seg, to_char(day, 'YYYY-MM') AS month, sum(won) AS won, sum(won) + sum(lost) AS decided
+        FROM days GROUP BY 1, 2
+      ) m
+    ),
+    cc AS (
+      SELECT ${segOf} AS seg, to_char(c.churned_on, 'YYYY-MM') AS month
+      FROM churn_events c LEFT JOIN accounts a ON a.id = c.account_id AND a.team_id = ${opts.teamId}
+      WHERE c.team_id = ${opts.teamId} AND c.churned_on >= ${start}::date AND c.churned_on <= ${end}::date
+    ),
+    cg AS (SELECT seg, ${grpOf(sql`seg`)} AS grp, month FROM cc)
+    SELECT 'deal' AS kind, ${segmentLabel} AS segment, month, sum(won)::int AS a, sum(decided)::int AS b
+    FROM dd GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}
+    UNION ALL
+    SELECT 'churn', ${segmentLabel}, month, count(*)::int, 0
+    FROM cg GROUP BY GROUPING SETS ((month, seg), (month, grp), (month)) ${dropNullGrp}`,
+  );
+  return rows.map((r) => ({ ...r, a: Number(r.a), b: Number(r.b) }));
+}
