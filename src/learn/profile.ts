@@ -357,13 +357,16 @@ function finish(field: string, type: 'category' | 'number', raw: RawGroup[], pVa
   const L = raw.reduce((s, g) => s + g.lost, 0);
   const overall = W + L > 0 ? W / (W + L) : 0;
   const k = raw.length;
+  // With no wins or no losses at all (customers but no churn records) nothing separates anything: the
+  // smoothing below would otherwise invent evidence from the group sizes alone.
+  const oneSided = W === 0 || L === 0;
   let iv = 0;
   const groups = raw.map((g) => {
     const n = g.won + g.lost;
     const pw = (g.won + 0.5) / (W + 0.5 * k);
     const pl = (g.lost + 0.5) / (L + 0.5 * k);
-    const woe = Math.log(pw / pl);
-    iv += (pw - pl) * woe;
+    const woe = oneSided ? 0 : Math.log(pw / pl);
+    iv += oneSided ? 0 : (pw - pl) * woe;
     const rate = n > 0 ? g.won / n : 0;
     return {
       label: g.label,

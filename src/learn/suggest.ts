@@ -203,6 +203,10 @@ export function suggestFromUnits(units: readonly LearnUnit[], opts: SuggestOptio
   const nbDefault = () => (trainProfiles.length > 0 ? nbFor(defaultShares) : null);
 
   if (n === 0) return result('none', `There are no ${w.units} yet to learn from.`, null, null, null);
+  if (opts.outcome === 'churn' && won === n) {
+    const none = `None of the ${count(n)} customers has a churn record, so there is nothing to learn about retention yet: import churn with \`npm run icp -- import churn <file.csv>\`.`;
+    return result('none', none, null, null, null);
+  }
   if (selected.length === 0)
     return result('none', noAttributeSentence(profiles, n, opts.outcome), null, null, nbDefault());
 

@@ -66,6 +66,14 @@ describe('learning an ICP from planted-signal data', () => {
     expect(a).toBe(b);
   });
 
+  it('says there is nothing to learn about retention when no customer has churned, with no invented evidence', () => {
+    const stayed = planted(9, 800, true).map((u) => ({ ...u, trainWon: 1, trainLost: 0, holdWon: 0, holdLost: 0 }));
+    const s = suggestFromUnits(stayed, { outcome: 'churn', current, holdoutFrom: null });
+    expect(s.signal).toBe('none');
+    expect(s.summary).toMatch(/^None of the 800 customers has a churn record/);
+    expect(s.attributes.every((a) => a.iv === 0 && a.groups.every((g) => g.woe === 0))).toBe(true);
+  });
+
   it('explains each criterion in a sentence with rates and n', () => {
     const s = suggest(planted(5, 3000, true));
     expect(s.proposal!.reasons.join('\n')).toMatch(/win \d+% vs \d+% elsewhere, n = [\d,]+\./);

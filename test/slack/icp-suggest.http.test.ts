@@ -109,6 +109,21 @@ describe(`ICP suggestions in Slack over HTTP (${usingRealPostgres ? 'PostgreSQL'
     expect(text(msg).length).toBeLessThan(12_000);
   }, 120_000);
 
+  it('answers `suggest churn` for retention, and anything else after `suggest` with the help', async () => {
+    const { msg } = await suggest(OWNER, 'churn', 'suggest churn');
+    expect(text(msg.blocks)).toContain('ICP suggestion (retention)');
+    // The planted workspace has customers (won deals) but no churn records: nothing to learn, nothing proposed.
+    expect(text(msg.blocks)).toMatch(
+      /No signal: nothing is proposed.\* None of the [\d,]+ customers has a churn record, so there is nothing to learn/,
+    );
+    expect(text(msg.blocks)).not.toMatch(/information value [1-9]/);
+    expect(msg.blocks.some((b) => b.type === 'actions')).toBe(false);
+    const help = await app.command('suggest everything', { command: '/icp-review', team: T1, user: OWNER });
+    expect((help.json as Msg).text).toContain('suggest');
+    expect(text((help.json as Msg).blocks)).toContain('*/icp-review suggest* (or *suggest churn*)');
+    expect(await db.db.select().from(icpSuggestions).where(eq(icpSuggestions.teamId, T1))).toHaveLength(0);
+  }, 120_000);
+
   it('lets an owner review and apply it as a new version, confirmed with the version and how to roll back', async () => {
     const { msg } = await suggest(OWNER, 'sug');
     await click(OWNER, ReviewActionIds.suggestReview, buttonValue(msg, ReviewActionIds.suggestReview), 'rev');
