@@ -84,7 +84,8 @@ export function normalizeCompanyName(name: string): string {
 
 /**
  * The registrable domain ("acme.co.uk") of a domain, e-mail address or URL, or null when the text
- * is not one: it must contain no spaces and end in a known public suffix (ICANN or private list).
+ * is not one: it must contain no spaces and end in a known public suffix (ICANN or private list), or in
+ * the reserved `.example`.
  */
 export function registrableDomain(input: string): string | null {
   let text = input.trim().replace(/^<|>$/g, '');
@@ -98,7 +99,8 @@ export function registrableDomain(input: string): string | null {
   if (at >= 0 && !text.includes('://')) text = text.slice(at + 1);
   const parsed = parse(text);
   if (!parsed.domain || parsed.isIp || parsed.hostname === null) return null;
-  if (!parsed.isIcann && !parsed.isPrivate) return null;
+  // `.example` is reserved for documentation (RFC 2606): the demo data's fictional companies live there.
+  if (!parsed.isIcann && !parsed.isPrivate && parsed.publicSuffix !== 'example') return null;
   return parsed.domain.toLowerCase();
 }
 

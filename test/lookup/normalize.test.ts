@@ -69,6 +69,7 @@ describe('registrableDomain', () => {
     ['<http://acme.com|acme.com>', 'acme.com'],
     ['www.acme.com/', 'acme.com'],
     ['example.com.', 'example.com'],
+    ['https://www.zorvex-pay.example/pricing', 'zorvex-pay.example'],
   ])('%s → %s', (input, expected) => {
     expect(registrableDomain(input)).toBe(expected);
   });
@@ -85,6 +86,8 @@ describe('registrableDomain', () => {
     'e.g.',
     '',
     'a@',
+    'example',
+    'acme.invalid',
   ])('rejects %j', (input) => {
     expect(registrableDomain(input)).toBeNull();
     expect(looksLikeDomain(input)).toBe(false);
