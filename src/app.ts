@@ -3,12 +3,9 @@
  * console when no Slack credentials are configured) → scheduled jobs → start. Stops everything cleanly on SIGTERM.
  */
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
 import { registerCommands } from '../commands/index.ts';
 import { createDb, type DbHandle, type DbOptions } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
-import { rescoreAll } from '../db/queries/scores.ts';
-import { queryRows } from '../db/raw.ts';
 import { explainDatabaseError } from '../db/startup-error.ts';
 import { createOpenAiLlm } from './ai/llm.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -18,11 +15,9 @@ import { AppError, ErrorCode, isAppError } from './errors.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { createAppReminderScheduler } from './review/cron.ts';
 import { createSlackApp } from './slack/create-app.ts';
+import { loadDemoData } from './usecases/demo-data.ts';
 import { IcpProvider } from './usecases/icp-provider.ts';
-import { importFile } from './usecases/import-file.ts';
 import { PersonaProvider } from './usecases/persona-provider.ts';
-
-const demoAccountsPath = fileURLToPath(new URL('../db/seed/demo-accounts.csv', import.meta.url));
 
 /**
  * Opens the database and applies pending migrations; shared by the app and the CLI (which allows
@@ -65,19 +60,17 @@ export function buildDeps(config: Config, handle: DbHandle, logger: AppLogger): 
   };
 }
 
-/** First run of the console on an empty database: a few fictional demo accounts, so checks have something to find. */
+/**
+ * First run of the console on an empty database: the fictional demo data set (db/seed/demo/), so checks,
+ * the drift report and `icp suggest` have something to show at once.
+ */
 async function seedDemoData(deps: Deps): Promise<void> {
-  const teamId = deps.config.defaultTeamId;
-  const [row] = await queryRows<{ n: number }>(
-    deps.db,
-    sql`select count(*)::int as n from accounts where team_id = ${teamId}`,
-  );
-  if ((row?.n ?? 0) > 0) return;
-  await importFile(deps.db, { teamId, kind: 'accounts', input: demoAccountsPath, format: 'auto' });
-  const current = await deps.icp.current(teamId);
-  await rescoreAll(deps.db, teamId, current.compiled);
+  const started = performance.now();
+  const loaded = await loadDemoData(deps, { teamId: deps.config.defaultTeamId, today: new Date(deps.now()) });
+  if (!loaded) return;
   deps.logger.info(
-    'loaded demo accounts (db/seed/demo-accounts.csv); import your own with `npm run icp -- import accounts <file.csv>`',
+    `loaded the fictional demo data (db/seed/demo/: ${loaded.accounts} accounts, ${loaded.deals} deals, ` +
+      `${loaded.churnEvents} churn events, dates moved to end today) in ${Math.round(performance.now() - started)} ms`,
   );
 }
 

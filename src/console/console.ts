@@ -266,7 +266,9 @@ export async function createConsole(deps: Deps, io: ConsoleIo, register: Registe
       }
       const cmd = /^(\/[a-z0-9_-]+)\s*([\s\S]*)$/i.exec(line);
       if (!cmd) {
-        io.write('Type a slash command such as `/icp-check acme.com`, `click N`, `home`, `help` or `exit`.\n');
+        io.write(
+          'Type a slash command such as `/icp-check braxamere-software.example`, `click N`, `home`, `help` or `exit`.\n',
+        );
         return;
       }
       state.lastResponseUrl = `${RESPOND_BASE}${++state.seq}`;
@@ -353,10 +355,11 @@ export function consoleHelp(): string {
   return [
     '',
     'Local console: the bot’s real handlers, rendered as text.',
-    '  /icp-check acme.com                 score a company (try `/icp-check help`)',
-    '  /icp-check Acme employees=120 country=SE industry=saas',
-    '  /icp-persona cfo                    persona cheat sheet (`/icp-persona for acme.com`: buying committee)',
-    '  /icp-review                         drift report now (`history`, `settings`, `help`)',
+    '  /icp-check braxamere-software.example  score a company (try `/icp-check help`)',
+    '  /icp-check Draevex                  several demo accounts match: it asks which one',
+    '  /icp-check Foo Ltd employees=120 country=DE industry=fintech',
+    '  /icp-persona cfo                    persona cheat sheet (`/icp-persona for draevex-clinics.example`: buying committee)',
+    '  /icp-review                         drift report now (`suggest`, `history`, `settings`, `help`)',
     '  click N                             press button N of the last message',
     '  home                                show the App Home tab',
     '  exit                                quit',

@@ -13,7 +13,7 @@ import { IcpProvider, readDefaultIcp } from '../../src/usecases/icp-provider.ts'
 import { importFile } from '../../src/usecases/import-file.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
-const demo = fileURLToPath(new URL('../../db/seed/demo-accounts.csv', import.meta.url));
+const demo = fileURLToPath(new URL('../../db/seed/demo/accounts.csv', import.meta.url));
 const T = 'T_LOG';
 
 describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
@@ -65,7 +65,7 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     const first = await checkCompany(replica, {
       teamId: team,
       userId: 'U1',
-      text: 'Northwind Analytics',
+      text: 'Braxamere Software',
       useAi: false,
     });
     expect(first.kind === 'scored' && first.result.icpVersion).toBe(1);
@@ -76,7 +76,7 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     const second = await checkCompany(replica, {
       teamId: team,
       userId: 'U1',
-      text: 'Northwind Analytics',
+      text: 'Braxamere Software',
       useAi: false,
     });
     expect(second.kind).toBe('scored');
@@ -96,7 +96,7 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
   });
 
   it('commits the log row before answering, so any replica can read the check at once', async () => {
-    const o = await checkCompany(deps, { teamId: T, userId: 'U9', text: 'Northwind Analytics', useAi: false });
+    const o = await checkCompany(deps, { teamId: T, userId: 'U9', text: 'Braxamere Software', useAi: false });
     expect(o.kind).toBe('scored');
     if (o.kind !== 'scored') return;
     // Another process (a second replica serving the Share click) sees the row through its own connection.
@@ -119,12 +119,12 @@ describe(`check log re-scoring (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     const times = [0, 3e9];
     const failing = { ...deps, now: () => times.shift() ?? 0 };
     await expect(
-      checkCompany(failing, { teamId: T, userId: 'U7', text: 'Northwind Analytics', useAi: false }),
+      checkCompany(failing, { teamId: T, userId: 'U7', text: 'Braxamere Software', useAi: false }),
     ).rejects.toThrow();
     // The next check logs normally.
-    const next = await checkCompany(deps, { teamId: T, userId: 'U7', text: 'Northwind Analytics', useAi: false });
+    const next = await checkCompany(deps, { teamId: T, userId: 'U7', text: 'Braxamere Software', useAi: false });
     expect(next.kind === 'scored' && (await loadCheck(deps, T, next.checkId))?.outcome.company.name).toBe(
-      'Northwind Analytics',
+      'Braxamere Software',
     );
   });
 
