@@ -47,6 +47,7 @@ ICP versions
 Data
   import accounts|deals|churn|subscriptions <file.csv> [--format auto|hubspot|salesforce|generic]
                                [--stage-map "Stage=won|lost|open,…"]   what your own deal stages mean
+                               [--churn-column <column>]   accounts/subscriptions: the column that says who churned
   rescore                      score every account under the current ICP and store tiers
   suggest [--holdout-from YYYY-MM-DD] [--outcome win|churn] [--json]
                                profile your accounts against won/lost deals (or churn), propose an ICP
@@ -155,6 +156,7 @@ export const commands: Record<string, Handler> = {
       input: path,
       format: format as 'auto',
       stageMap,
+      ...(typeof ctx.flags['churn-column'] === 'string' ? { churnColumn: ctx.flags['churn-column'] } : {}),
       onProgress: (n) => {
         if (progress && n % 5000 === 0) process.stderr.write(`\r  ${n.toLocaleString('en-US')} rows…`);
         else if (!progress && !ctx.json && n % 50_000 === 0) ctx.io.err(`  ${n.toLocaleString('en-US')} rows…`);
@@ -364,6 +366,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
         user: { type: 'string' },
         format: { type: 'string' },
         'stage-map': { type: 'string', multiple: true },
+        'churn-column': { type: 'string' },
         version: { type: 'string' },
         window: { type: 'string' },
         'as-of': { type: 'string' },

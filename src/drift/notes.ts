@@ -17,6 +17,18 @@ import {
 
 export const NO_CHURN_DATA = 'No churn data: import churn events to see it.';
 
+/**
+ * The churn definition as the report prints it (README and STATISTICS.md say the same; the SQL is
+ * db/queries/drift-customers.ts).
+ */
+export function churnDefinition(windowDays: number): string {
+  return (
+    `churn = customers at the window start who churned in the window ÷ customers at the window start, per ${windowDays} days ` +
+    '(a customer is one from a won deal, else a running subscription, else its customer-since date; ' +
+    'one that came back and churned again counts again)'
+  );
+}
+
 /** "Tier 1 win rate", "the share of wins from outside the ICP", "ICP lift". */
 export function subjectOf(d: Pick<Draft, 'segment' | 'metric'>, windowDays: number): string {
   if (d.metric === 'lift') return 'ICP lift';

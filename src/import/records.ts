@@ -15,6 +15,7 @@ import {
   hasAccountColumn,
   hasOutcomeColumn,
 } from './builders.ts';
+import { ChurnSignal } from './churn-signal.ts';
 import type { AttributeColumn, ColumnMap, ImportKind } from './headers.ts';
 import type { CsvRow } from './read.ts';
 import type { Outcome, StageMap } from './stages.ts';
@@ -52,6 +53,8 @@ export interface AccountRecord {
   /** 'YYYY-MM-DD': when the account became a customer, if the file says. */
   customerSince: string | null;
   attributes: Attributes;
+  /** With --churn-column: the day the account churned (null: no churn). */
+  churnedOn?: string | null;
 }
 
 export interface DealRecord {
@@ -96,6 +99,8 @@ export interface SubscriptionRecord {
   mrr: number | null;
   arr: number | null;
   attributes: Attributes;
+  /** With --churn-column: the day the subscription churned (null: no churn). */
+  churnedOn?: string | null;
 }
 
 export interface RecordsByKind {
@@ -456,6 +461,9 @@ export class RecordBuilder<K extends ImportKind> {
   /** External ids seen, to count repeats (and every id written, for linking). */
   readonly ids = new Set<string>();
   repeated = 0;
+  /** --churn-column: how each row's churn day is read; rows with a churn day so far. */
+  readonly churnSignal: ChurnSignal | null;
+  churnSignals = 0;
 
   constructor(
     readonly kind: K,
@@ -463,8 +471,10 @@ export class RecordBuilder<K extends ImportKind> {
     private readonly headers: readonly string[],
     decisions: ColumnDecisions,
     private readonly stageMap?: StageMap,
+    churnColumn?: string,
   ) {
     this.reader = new RowReader(headers, columns.fields, decisions);
+    this.churnSignal = churnColumn ? new ChurnSignal(kind, churnColumn, decisions.plans) : null;
     const fields = columns.fields as Partial<Record<string, number>>;
     this.keyColumns = new Set(KEY_FIELDS.map((f) => fields[f]).filter((i) => i !== undefined));
     this.plans = attrReaders(decisions.plans);
@@ -478,7 +488,7 @@ export class RecordBuilder<K extends ImportKind> {
             ? 'no churn date column (e.g. "churn_date", "Churned On", "Cancellation Date")'
             : kind === 'deals' && !hasOutcomeColumn(columns) && !hasAccountColumn(columns)
               ? 'this deals file has no stage or won/closed column and no account column, so it cannot say which deals were won nor whose they are: add a "Stage" (or "Won") column and an "Account Name" (or "Account ID") column'
-              : null;
+              : (this.churnSignal?.fileError ?? null);
   }
 
   /** Row errors so far (capped) and their total count. */
@@ -523,6 +533,13 @@ export class RecordBuilder<K extends ImportKind> {
         this.kind === 'subscriptions'
           ? buildSubscription(this.reader, row, this.plans)
           : buildChurn(this.reader, row, this.plans);
+    }
+    if (r && this.churnSignal && (this.kind === 'accounts' || this.kind === 'subscriptions')) {
+      const before = this.reader.errorCount;
+      const rec = r as AccountRecord | SubscriptionRecord;
+      rec.churnedOn = this.churnSignal.churnedOn(rec, row, this.reader);
+      if (this.reader.errorCount > before) return null;
+      if (rec.churnedOn) this.churnSignals++;
     }
     if (r) {
       const n = this.ids.size;

@@ -18,6 +18,7 @@ import {
   upsertChurn,
   upsertDeals,
 } from '../../db/queries/import.ts';
+import { syncSignalChurn } from '../../db/queries/import-churn-signal.ts';
 import { type SubscriptionColumn, upsertSubscriptions } from '../../db/queries/import-subscriptions.ts';
 import { AppError, ErrorCode, ImportError, previewValue, type RowError } from '../errors.ts';
 import { type ColumnMap, type CsvFormat, type FormatOption, type ImportKind, mapHeaders } from '../import/headers.ts';
@@ -45,6 +46,11 @@ export interface ImportOptions {
   onProgress?: (rowsDone: number) => void;
   /** Deals: what the team's own stage names mean (see src/import/stages.ts parseStageMap). */
   stageMap?: StageMap;
+  /**
+   * Accounts or subscriptions: the column that says who churned (a date, or on subscriptions a yes/no
+   * flag dated by the end date); each signal becomes a churn event. See src/import/churn-signal.ts.
+   */
+  churnColumn?: string;
 }
 
 export interface ImportSummary {
@@ -225,6 +231,14 @@ async function writePass(
                   records: records as ChurnRecord[],
                   present: presentColumns(c, CHURN_COLUMNS),
                 });
+      if (builder?.churnSignal && (opts.kind === 'accounts' || opts.kind === 'subscriptions')) {
+        await syncSignalChurn(tx, {
+          teamId: opts.teamId,
+          source,
+          column: builder.churnSignal.header,
+          records: records as (AccountRecord | SubscriptionRecord)[],
+        });
+      }
     } catch (err) {
       throw writeFailure(err, first, last);
     }
@@ -258,7 +272,7 @@ async function writePass(
   const makeBuilder = (): void => {
     if (!columns) setHeaders([]);
     decisions ??= stats!.decide();
-    builder = new RecordBuilder(opts.kind, columns!, headers, decisions, opts.stageMap);
+    builder = new RecordBuilder(opts.kind, columns!, headers, decisions, opts.stageMap, opts.churnColumn);
     builder.addErrors(fieldErrors);
   };
   const decide = async (): Promise<void> => {
@@ -387,8 +401,10 @@ export async function importFile(db: Db, opts: ImportOptions): Promise<ImportSum
           (await linkSubscriptions(tx, opts.teamId));
       } else {
         if (opts.kind === 'deals') await linkDeals(tx, opts.teamId);
-        else if (opts.kind === 'subscriptions') await linkSubscriptions(tx, opts.teamId);
-        else await linkChurn(tx, opts.teamId);
+        else if (opts.kind === 'subscriptions') {
+          await linkSubscriptions(tx, opts.teamId);
+          if (opts.churnColumn) await linkChurn(tx, opts.teamId);
+        } else await linkChurn(tx, opts.teamId);
         const table =
           opts.kind === 'deals' ? 'deals' : opts.kind === 'subscriptions' ? 'subscriptions' : 'churn_events';
         const counts = await linkCounts(tx, { table, teamId: opts.teamId, externalIds: builder.ids });
@@ -414,7 +430,15 @@ export async function importFile(db: Db, opts: ImportOptions): Promise<ImportSum
       updated: builder.ids.size - r.inserted,
       skipped: Object.values(r.scan.skipped).reduce((a, b) => a + b, 0),
       skippedReasons: r.scan.skipped,
-      warnings: [...builder.finish(), ...warnings],
+      warnings: [
+        ...builder.finish(),
+        ...warnings,
+        ...(builder.churnSignal
+          ? [
+              `${builder.churnSignals} churn event(s) from the "${builder.churnSignal.header}" column${opts.kind === 'subscriptions' && builder.churnSignal.dated === false ? ", each dated by its subscription's end date" : ''}`,
+            ]
+          : []),
+      ],
       ...(linked === undefined ? {} : { linked }),
       ...(unlinked === undefined ? {} : { unlinked }),
       columns: { mapped: r.columns.mapped, ignored: r.columns.ignored },

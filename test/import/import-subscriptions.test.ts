@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { subscriptions } from '../../db/schema.ts';
+import { churnEvents, subscriptions } from '../../db/schema.ts';
 import { ImportError } from '../../src/errors.ts';
 import { importFile } from '../../src/usecases/import-file.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
@@ -100,6 +100,63 @@ describe(`importFile: subscriptions (${usingRealPostgres ? 'PostgreSQL' : 'PGlit
       expect.objectContaining({ row: 1, problem: expect.stringMatching(/^no subscription start date column/) }),
     ]);
     expect(await stored()).toEqual([]);
+  });
+
+  it('turns --churn-column into churn events: a flag dated by the end date, or a churn date, kept in step on re-import', async () => {
+    const events = () =>
+      t.db
+        .select({ id: churnEvents.externalId, on: churnEvents.churnedOn, acc: churnEvents.accountId })
+        .from(churnEvents)
+        .where(eq(churnEvents.teamId, 'T1'))
+        .orderBy(asc(churnEvents.externalId));
+    await importFile(t.db, {
+      teamId: 'T1',
+      kind: 'accounts',
+      input: file('a.csv', 'Account ID,Company name\nC1,Acme\nC2,Beta\n'),
+    });
+    const subs = (flag2: string) =>
+      file(
+        's.csv',
+        `id,account_id,start_date,end_date,churned\nS1,C1,2024-01-01,2024-03-31,yes\nS2,C2,2024-01-01,2024-05-31,${flag2}\n`,
+      );
+    const s = await importFile(t.db, {
+      teamId: 'T1',
+      kind: 'subscriptions',
+      input: subs('yes'),
+      churnColumn: 'Churned',
+    });
+    expect(s.warnings).toContain(
+      '2 churn event(s) from the "churned" column, each dated by its subscription\'s end date',
+    );
+    expect((await events()).map((e) => [e.id, e.on, e.acc !== null])).toEqual([
+      ['subscription:S1', '2024-03-31', true],
+      ['subscription:S2', '2024-05-31', true],
+    ]);
+    await importFile(t.db, { teamId: 'T1', kind: 'subscriptions', input: subs('no'), churnColumn: 'churned' });
+    expect((await events()).map((e) => e.id)).toEqual(['subscription:S1']);
+
+    const noEnd = file('n.csv', 'id,account_id,start_date,end_date,churned\nS3,C1,2024-01-01,,yes\n');
+    const err = await importFile(t.db, {
+      teamId: 'T1',
+      kind: 'subscriptions',
+      input: noEnd,
+      churnColumn: 'churned',
+    }).catch((e: unknown) => e);
+    expect((err as ImportError).rowErrors).toEqual([
+      expect.objectContaining({ row: 2, column: 'churned', problem: expect.stringMatching(/no end date/) }),
+    ]);
+
+    const dated = file('d.csv', 'Account ID,Company name,Churn Date\nC1,Acme,2024-06-15\nC2,Beta,\n');
+    await importFile(t.db, { teamId: 'T1', kind: 'accounts', input: dated, churnColumn: 'churn date' });
+    expect((await events()).map((e) => [e.id, e.on])).toEqual([
+      ['account:C1', '2024-06-15'],
+      ['subscription:S1', '2024-03-31'],
+    ]);
+    const churnFile = file('c.csv', 'churn_date,account_id\n2024-01-01,C1\n');
+    const wrongKind = await importFile(t.db, { teamId: 'T1', kind: 'churn', input: churnFile, churnColumn: 'x' }).catch(
+      (e: unknown) => e,
+    );
+    expect((wrongKind as ImportError).rowErrors[0]?.problem).toMatch(/applies to accounts and subscriptions files/);
   });
 
   it.skipIf(!hasData)('imports RavenStack subscriptions, every one tied to its account', async () => {

@@ -2,7 +2,7 @@
  * The drift report as people read it: signal tables (Slack and terminal), the full Details message and the
  * monthly win-rate trend. Pure: a DriftReport in, text and blocks out.
  */
-import { NO_CHURN_DATA, thresholdsLegend } from '../../drift/notes.ts';
+import { churnDefinition, NO_CHURN_DATA, thresholdsLegend } from '../../drift/notes.ts';
 import type { DriftReport, MetricComparison, MetricName, Segment } from '../../drift/report.ts';
 import { LOW_N_MONTH } from '../../drift/series.ts';
 import { capitalise, formatP } from '../../drift/wording.ts';
@@ -197,7 +197,7 @@ export function windowsText(report: DriftReport): string {
   const w = report.windows;
   const cov = report.segments.all.winRate;
   const churn = report.hasChurnData
-    ? ` · churn baseline ${w.churnBaseline.start} to ${w.churnBaseline.end} (${w.churnBaseline.periods} × ${w.windowDays} = ${w.churnBaseline.days} days)`
+    ? ` · churn baseline ${w.churnBaseline.start} to ${w.churnBaseline.end} (${w.churnBaseline.periods} × ${w.windowDays} = ${w.churnBaseline.days} days) · ${churnDefinition(w.windowDays)}`
     : '';
   const bad =
     report.negativeCycles > 0
