@@ -7,7 +7,8 @@ import type { Db } from '../../db/client.ts';
 import { defaultHoldoutFrom, learnAccounts } from '../../db/queries/learn.ts';
 import { factsFromAccount } from '../icp/engine.ts';
 import type { LearnUnit } from '../learn/profile.ts';
-import { type LearnOutcome, type Suggestion, suggestFromUnits } from '../learn/suggest.ts';
+import { type LearnOutcome, type Suggestion, type SuggestOptions, suggestFromUnits } from '../learn/suggest.ts';
+import { runInWorker, siblingModule } from '../worker.ts';
 import type { IcpProvider } from './icp-provider.ts';
 
 export interface SuggestIcpArgs {
@@ -16,7 +17,12 @@ export interface SuggestIcpArgs {
   outcome?: LearnOutcome;
   /** First date of the holdout (YYYY-MM-DD); omitted: the last 25% of decided deals by close date. */
   holdoutFrom?: string;
+  /** Compute in a worker thread (default: from WORKER_MIN_UNITS accounts on, where it takes long enough to matter). */
+  inWorker?: boolean;
 }
+
+/** Below this many accounts the computation takes well under a second: a worker's start-up would cost more. */
+export const WORKER_MIN_UNITS = 5000;
 
 export interface IcpSuggestion extends Suggestion {
   /** The ICP version the proposal is compared with. */
@@ -36,10 +42,15 @@ export async function suggestIcp(deps: { db: Db; icp: IcpProvider }, args: Sugge
     holdWon: r.holdWon,
     holdLost: r.holdLost,
   }));
-  const s = suggestFromUnits(units, {
+  const opts: SuggestOptions = {
     outcome,
     current: { spec: current.version.spec, version: current.version.version },
     holdoutFrom,
-  });
+  };
+  // Seconds of JavaScript on big data: off the event loop, so the bot keeps acking everyone else meanwhile.
+  const s =
+    (args.inWorker ?? units.length >= WORKER_MIN_UNITS)
+      ? await runInWorker<Suggestion>(siblingModule(import.meta.url, '../learn/suggest-worker'), { units, opts })
+      : suggestFromUnits(units, opts);
   return { ...s, currentVersion: current.version.version };
 }
