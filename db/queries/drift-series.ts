@@ -8,7 +8,7 @@ import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
 import { dropNullGrp, grpOf, segmentLabel, segOf } from './drift-parts.ts';
 
-/** One count of the chart's monthly series: won / decided deals, or churn events (a = churned, b = 0). */
+/** One count of the chart's monthly series: won / decided deals, or customers' churns (a = churned, b = 0). */
 export interface DriftSeriesRow {
   kind: 'deal' | 'churn';
   segment: Segment;
@@ -27,6 +27,7 @@ export async function getDriftSeriesRows(
   opts: { teamId: string; start: string; end: string },
 ): Promise<DriftSeriesRow[]> {
   const { start, end } = opts;
+  const t = opts.teamId;
   const rows = await queryRows<DriftSeriesRow>(
     db,
     sql`
@@ -52,10 +53,38 @@ export async function getDriftSeriesRows(
         FROM days GROUP BY 1, 2
       ) m
     ),
+    -- Churn of customers only, as the report counts it (db/queries/drift-customers.ts): an event counts
+    -- when its account was a customer on that day: its latest start before the day (won deals; else
+    -- subscriptions, one of them running that day; else customer-since) is later than its latest churn.
+    ev AS MATERIALIZED (
+      SELECT c.account_id AS aid, c.churned_on AS d
+      FROM churn_events c
+      WHERE c.team_id = ${t} AND c.account_id IS NOT NULL
+        AND c.churned_on >= ${start}::date AND c.churned_on <= ${end}::date
+    ),
+    evacc AS (SELECT DISTINCT aid FROM ev),
+    st AS (
+      SELECT x.account_id AS aid, x.closed_on AS d FROM deals x JOIN evacc e ON e.aid = x.account_id
+      WHERE x.team_id = ${t} AND x.outcome = 'won'
+      UNION ALL
+      SELECT s.account_id, s.started_on FROM subscriptions s JOIN evacc e ON e.aid = s.account_id
+      JOIN accounts a ON a.id = s.account_id AND a.team_id = ${t}
+      WHERE s.team_id = ${t} AND a.first_won_on IS NULL
+      UNION ALL
+      SELECT a.id, a.customer_since FROM accounts a JOIN evacc e ON e.aid = a.id
+      WHERE a.team_id = ${t} AND a.first_won_on IS NULL AND a.customer_since IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${t} AND s.account_id = a.id)
+    ),
     cc AS (
-      SELECT ${segOf} AS seg, to_char(c.churned_on, 'YYYY-MM') AS month
-      FROM churn_events c LEFT JOIN accounts a ON a.id = c.account_id AND a.team_id = ${opts.teamId}
-      WHERE c.team_id = ${opts.teamId} AND c.churned_on >= ${start}::date AND c.churned_on <= ${end}::date
+      SELECT ${segOf} AS seg, to_char(ev.d, 'YYYY-MM') AS month
+      FROM ev JOIN accounts a ON a.id = ev.aid AND a.team_id = ${t}
+      WHERE (SELECT max(st.d) FROM st WHERE st.aid = ev.aid AND st.d < ev.d)
+          > coalesce((SELECT max(h.churned_on) FROM churn_events h
+            WHERE h.team_id = ${t} AND h.account_id = ev.aid AND h.churned_on < ev.d), '-infinity'::date)
+        AND (a.first_won_on IS NOT NULL
+          OR NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${t} AND s.account_id = ev.aid)
+          OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${t} AND s.account_id = ev.aid
+            AND s.started_on < ev.d AND (s.ended_on IS NULL OR s.ended_on >= ev.d)))
     ),
     cg AS (SELECT seg, ${grpOf(sql`seg`)} AS grp, month FROM cc)
     SELECT 'deal' AS kind, ${segmentLabel} AS segment, month, sum(won)::int AS a, sum(decided)::int AS b

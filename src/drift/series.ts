@@ -38,7 +38,7 @@ export interface DriftSeries {
   months: string[];
   /** Win rate by close month, per segment; every month present (zeros when no deals). */
   winRate: Record<Segment, MonthlyWinRate[]>;
-  /** Churn events by month, per segment of the churned account ('unscored' for unlinked events). */
+  /** Churns of customers by month (the report's definition), per segment of the churned account. */
   churn: Record<Segment, { month: string; churned: number }[]>;
   /** Added from the report (`withReportContext`); reminders stored before it have none. */
   context?: SeriesContext;

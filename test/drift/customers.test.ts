@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDriftAggregates } from '../../db/queries/drift.ts';
 import { accounts, churnEvents, deals, subscriptions } from '../../db/schema.ts';
 import { driftWindows } from '../../src/drift/windows.ts';
+import { getDriftSeries } from '../../src/review/drift.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 // As of 2017-12-31: recent window from 2017-10-03; churn baseline periods start 2017-07-05, 2017-04-06,
@@ -109,5 +110,20 @@ describe(`who is a customer, and who churned (${usingRealPostgres ? 'PostgreSQL'
     expect(churn('tier3', 'baseline')).toMatchObject({ active: 2, customers: 1, churned: 1 });
     expect(churn('all', 'recent')).toMatchObject({ active: 5, churned: 3 });
     expect(churn('all', 'baseline')).toMatchObject({ active: 15, customers: 6, churned: 3 });
+  });
+
+  it("charts each month's churns of customers, as the report counts them", async () => {
+    const s = await getDriftSeries(t.db, { teamId: 't1', asOf: '2017-12-31' });
+    const months = (seg: 'tier1' | 'tier2' | 'tier3') =>
+      s.churn[seg].filter((c) => c.churned > 0).map((c) => [c.month, c.churned]);
+    expect(months('tier1')).toEqual([['2017-11', 1]]);
+    expect(months('tier2')).toEqual([
+      ['2017-02', 1],
+      ['2017-03', 1],
+      ['2017-11', 1],
+      ['2017-12', 1],
+    ]);
+    // R3's second churn (2017-11-01) follows no new start: not the churn of a customer.
+    expect(months('tier3')).toEqual([['2017-02', 1]]);
   });
 });
