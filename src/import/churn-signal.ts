@@ -4,6 +4,7 @@
  * - a date column ("Churn Date", "cancelled_on"): the account or subscription churned on that day;
  * - a yes/no column on subscriptions (RavenStack's churn_flag): a flagged subscription churned on its end
  *   date, and a flagged one without an end date is a row error;
+ * - the subscriptions' end date column itself: every subscription that ended churned on its end date;
  * - a yes/no column on accounts is refused: it says whether an account churned, not when.
  * The importer turns each signal into a churn event (db/queries/import-churn-signal.ts).
  */
@@ -24,9 +25,15 @@ export class ChurnSignal {
   /** A problem with the option for this file (no row can be read under it), or null. */
   readonly fileError: string | null;
   private readonly column: PlannedColumn | undefined;
+  /** The column named is the subscriptions' end date: every end is a churn. */
+  private readonly endIsChurn: boolean;
 
-  constructor(kind: ImportKind, name: string, plans: readonly PlannedColumn[]) {
-    this.column = plans.find((p) => headerKey(p.header) === headerKey(name));
+  /** `endHeader`: the header mapped to the subscription end date, if any. */
+  constructor(kind: ImportKind, name: string, plans: readonly PlannedColumn[], endHeader?: string) {
+    this.endIsChurn = kind === 'subscriptions' && endHeader !== undefined && headerKey(endHeader) === headerKey(name);
+    this.column = this.endIsChurn
+      ? { index: -1, header: endHeader!, key: '', type: 'date' }
+      : plans.find((p) => headerKey(p.header) === headerKey(name));
     const c = this.column;
     this.fileError =
       kind !== 'accounts' && kind !== 'subscriptions'
@@ -42,7 +49,7 @@ export class ChurnSignal {
                 : `"${c.header}" holds neither dates nor yes/no values, so it cannot say who churned when`;
   }
 
-  /** True for a date column, false for a yes/no flag (dated by the subscription's end). */
+  /** True for a date column (the end date included), false for a yes/no flag (dated by the subscription's end). */
   get dated(): boolean {
     return this.column?.type === 'date';
   }
@@ -56,6 +63,7 @@ export class ChurnSignal {
   churnedOn(record: AccountRecord | SubscriptionRecord, row: CsvRow, reader: RowReader): string | null {
     const c = this.column;
     if (!c) return null;
+    if (this.endIsChurn) return 'endedOn' in record ? record.endedOn : null;
     const v: AttributeValue | undefined = record.attributes[c.key];
     if (c.type === 'date') return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null;
     if (v !== true) return null;

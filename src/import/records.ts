@@ -474,7 +474,10 @@ export class RecordBuilder<K extends ImportKind> {
     churnColumn?: string,
   ) {
     this.reader = new RowReader(headers, columns.fields, decisions);
-    this.churnSignal = churnColumn ? new ChurnSignal(kind, churnColumn, decisions.plans) : null;
+    const endAt = (columns.fields as Partial<Record<string, number>>).endedOn;
+    this.churnSignal = churnColumn
+      ? new ChurnSignal(kind, churnColumn, decisions.plans, endAt === undefined ? undefined : headers[endAt])
+      : null;
     const fields = columns.fields as Partial<Record<string, number>>;
     this.keyColumns = new Set(KEY_FIELDS.map((f) => fields[f]).filter((i) => i !== undefined));
     this.plans = attrReaders(decisions.plans);

@@ -152,6 +152,19 @@ describe(`importFile: subscriptions (${usingRealPostgres ? 'PostgreSQL' : 'PGlit
       ['account:C1', '2024-06-15'],
       ['subscription:S1', '2024-03-31'],
     ]);
+    // The end date column itself: every subscription that ended churned that day.
+    const ends = await importFile(t.db, {
+      teamId: 'T1',
+      kind: 'subscriptions',
+      input: subs('no'),
+      churnColumn: 'END_DATE',
+    });
+    expect(ends.warnings).toContain('2 churn event(s) from the "end_date" column');
+    expect((await events()).map((e) => [e.id, e.on])).toEqual([
+      ['account:C1', '2024-06-15'],
+      ['subscription:S1', '2024-03-31'],
+      ['subscription:S2', '2024-05-31'],
+    ]);
     const churnFile = file('c.csv', 'churn_date,account_id\n2024-01-01,C1\n');
     const wrongKind = await importFile(t.db, { teamId: 'T1', kind: 'churn', input: churnFile, churnColumn: 'x' }).catch(
       (e: unknown) => e,
