@@ -2,7 +2,7 @@
  * Stored ICP proposals (`/icp-review suggest`): saved when computed so buttons carry an id, dismissed or
  * applied by an owner. Every query is scoped by team_id: an id from another workspace finds nothing.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { type IcpSuggestionRow, icpSuggestions } from '../schema.ts';
 
@@ -74,4 +74,25 @@ export async function markSuggestionApplied(
     .update(icpSuggestions)
     .set({ appliedBy: args.by, appliedAt: args.at, appliedVersion: args.version })
     .where(and(eq(icpSuggestions.teamId, args.teamId), eq(icpSuggestions.id, args.id)));
+}
+
+/**
+ * The newest proposal computed against `baseVersion` that nobody dismissed or applied: what the reminder and
+ * App Home point to. A dismissed proposal is not pointed to again until new data yields a different one.
+ */
+export async function pendingSuggestion(db: Db, teamId: string, baseVersion: number): Promise<StoredSuggestion | null> {
+  const [row] = await db
+    .select()
+    .from(icpSuggestions)
+    .where(
+      and(
+        eq(icpSuggestions.teamId, teamId),
+        eq(icpSuggestions.baseVersion, baseVersion),
+        isNull(icpSuggestions.dismissedAt),
+        isNull(icpSuggestions.appliedAt),
+      ),
+    )
+    .orderBy(desc(icpSuggestions.computedAt), desc(icpSuggestions.id))
+    .limit(1);
+  return row ?? null;
 }

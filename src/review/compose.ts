@@ -6,6 +6,7 @@
  */
 import { feedbackSummary } from '../../db/queries/checks.ts';
 import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
+import { pendingSuggestion } from '../../db/queries/suggestions.ts';
 import type { Deps } from '../deps.ts';
 import type { DriftReport } from '../drift/report.ts';
 import { withReportContext } from '../drift/series.ts';
@@ -74,10 +75,11 @@ export async function composeReminder(
   opts: { kind: 'due' | 'drift' | 'manual'; asOf: Date; report?: DriftReport | undefined },
 ): Promise<{ message: { text: string; blocks: Block[] }; report: DriftReport; series: DriftSeries }> {
   const ctx = await reviewContext(deps, teamId, opts.asOf);
-  const [report, monthly, groups] = await Promise.all([
+  const [report, monthly, groups, pending] = await Promise.all([
     opts.report ?? driftReportFor(deps, teamId, opts.asOf),
     getDriftSeries(deps.db, { teamId, asOf: opts.asOf }),
     feedbackSummary(deps.db, teamId, ctx.since),
+    pendingSuggestion(deps.db, teamId, ctx.icp.version),
   ]);
   // The chart draws each tier's baseline level and shades the recent window: both come from the report.
   const series = withReportContext(monthly, report);
@@ -87,6 +89,7 @@ export async function composeReminder(
     status: ctx.status,
     report,
     feedback: { since: ctx.since, groups },
+    proposal: pending ? { computedAt: pending.computedAt } : null,
     // A scheduled reminder uploads the chart; /icp-review's ephemeral answer cannot carry an image.
     ...(opts.kind === 'manual' ? { trend: series } : {}),
   });

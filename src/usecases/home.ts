@@ -5,6 +5,7 @@
 import { dataPresence } from '../../db/queries/accounts.ts';
 import { recentChecks } from '../../db/queries/checks.ts';
 import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
+import { pendingSuggestion } from '../../db/queries/suggestions.ts';
 import type { Deps } from '../deps.ts';
 import { reviewStatus } from '../review/calendar.ts';
 import { reviewContext } from '../review/compose.ts';
@@ -24,10 +25,11 @@ async function personasSection(deps: Deps, teamId: string): Promise<Block[]> {
 /** Last review, due date, reminder channel (or that none is set), snooze; owners get its buttons. */
 async function reviewSection(deps: Deps, teamId: string, userId: string): Promise<Block[]> {
   const now = new Date(deps.now());
-  const [ctx, settings, last] = await Promise.all([
-    reviewContext(deps, teamId, now),
+  const ctx = await reviewContext(deps, teamId, now);
+  const [settings, last, pending] = await Promise.all([
     loadReviewSettings(deps.db, teamId),
     lastReview(deps.db, teamId),
+    pendingSuggestion(deps.db, teamId, ctx.icp.version),
   ]);
   return reviewHomeSection({
     status: ctx.status,
@@ -38,6 +40,7 @@ async function reviewSection(deps: Deps, teamId: string, userId: string): Promis
     snoozedUntil: settings.snoozedUntil,
     now,
     owner: isOwner(ctx.icp.owners, userId),
+    proposal: pending ? { computedAt: pending.computedAt } : null,
   });
 }
 

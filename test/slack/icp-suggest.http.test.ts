@@ -9,7 +9,7 @@ import type { RealApp } from '../helpers/app.ts';
 import { assertValidMessage, assertValidModal } from '../helpers/blockkit.ts';
 import { type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import type { FakeSlack } from '../helpers/fake-slack.ts';
-import { buttonValue, type HttpSuite, startHttpSuite, waitForResponses } from '../helpers/http-suite.ts';
+import { buttonValue, type HttpSuite, openHome, startHttpSuite, waitForResponses } from '../helpers/http-suite.ts';
 import { blockActionsPayload, buttonAction, viewSubmissionPayload } from '../helpers/payloads.ts';
 import { seedPlanted } from '../learn/planted-db.ts';
 
@@ -154,7 +154,8 @@ describe(`ICP suggestions in Slack over HTTP (${usingRealPostgres ? 'PostgreSQL'
     ]);
     const versions = await db.db.select({ v: accounts.icpVersion }).from(accounts).where(eq(accounts.teamId, T1));
     expect(new Set(versions.map((a) => a.v))).toEqual(new Set([2]));
-    await fake.waitFor('views.publish', 1, WAIT); // Home shows the new version and the review
+    const [publish] = await fake.waitFor('views.publish', 1, WAIT); // Home shows the new version and the review
+    expect(text(publish!.body.view)).not.toContain('Your own data proposes ICP changes');
   }, 120_000);
 
   it('refuses a stale proposal, keeps the change made meanwhile, and recomputes on request', async () => {
@@ -223,7 +224,16 @@ describe(`ICP suggestions in Slack over HTTP (${usingRealPostgres ? 'PostgreSQL'
   }, 120_000);
 
   it('remembers a dismissal: the same proposal is not offered again, unless asked', async () => {
+    const pointed = async () => {
+      fake.reset();
+      const home = await openHome({ app, fake }, T1, SELLER);
+      const { message } = await composeReminder(app.deps, T1, { kind: 'due', asOf: new Date(NOW) });
+      assertValidMessage(message);
+      return [text(home), text(message.blocks)].map((t) => t.includes('Your own data proposes ICP changes'));
+    };
+    expect(await pointed()).toEqual([false, false]);
     const { msg } = await suggest(OWNER, 'sug');
+    expect(await pointed()).toEqual([true, true]);
     await click(OWNER, ReviewActionIds.suggestDismiss, buttonValue(msg, ReviewActionIds.suggestDismiss), 'dis');
     const modal = await openedView();
     expect(modal.callback_id).toBe(ReviewCallbackIds.suggestDismiss);
@@ -238,6 +248,7 @@ describe(`ICP suggestions in Slack over HTTP (${usingRealPostgres ? 'PostgreSQL'
     const [confirm] = await waitForResponses(fake, 'dis', 1, WAIT);
     expect(text(confirm!.body)).toContain('&lt;new&gt;');
 
+    expect(await pointed()).toEqual([false, false]);
     const again = await suggest(OWNER, 'sug2');
     expect(text(again.msg.blocks)).toContain('No new ICP suggestion');
     expect(() => buttonValue(again.msg, ReviewActionIds.suggestReview)).toThrow();

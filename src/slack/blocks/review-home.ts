@@ -13,6 +13,8 @@ export interface ReviewHomeData {
   timezone: string;
   snoozedUntil: Date | null;
   now: Date;
+  /** A proposal from the team's own data nobody dismissed or applied yet (see pendingSuggestion). */
+  proposal?: { computedAt: Date } | null;
   /** The user viewing Home is an ICP owner: they get Mark reviewed and Reminder settings. */
   owner: boolean;
 }
@@ -36,10 +38,16 @@ export function reviewHomeSection(d: ReviewHomeData): Block[] {
       : ':warning: No reminder channel configured: an owner can run `/icp-review settings`';
   const snoozed =
     d.snoozedUntil && d.snoozedUntil.getTime() > d.now.getTime() ? `\n:zzz: Snoozed until ${day(d.snoozedUntil)}` : '';
+  const proposal = d.proposal
+    ? `\n:bulb: Your own data proposes ICP changes (computed ${day(d.proposal.computedAt)}): *Suggest changes* shows them.`
+    : '';
   return [
     { type: 'divider' },
     { type: 'section', text: { type: 'mrkdwn', text: '*ICP review*' } },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(`${last} · ${due}\n${channel}${snoozed}`, 3000) } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`${last} · ${due}\n${channel}${snoozed}${proposal}`, 3000) },
+    },
     {
       type: 'actions',
       block_id: 'icp_home_review_actions',

@@ -35,6 +35,8 @@ export interface ReminderData {
   reviewed?: { by: string; at: Date };
   /** Show the buttons (default true). */
   interactive?: boolean;
+  /** A proposal from the team's own data, computed against this ICP version, nobody dismissed or applied yet. */
+  proposal?: { computedAt: Date } | null;
   /** Monthly win rates to show as a text trend (`/icp-review`, where no chart image can be attached). */
   trend?: TrendSeries;
 }
@@ -149,6 +151,19 @@ export function reminderMessage(d: ReminderData): Message {
           },
         ],
       },
+      ...(d.proposal
+        ? [
+            {
+              type: 'context',
+              elements: [
+                {
+                  type: 'mrkdwn',
+                  text: `:bulb: Your own data proposes ICP changes (computed ${day(d.proposal.computedAt)}): *Suggest changes* shows them with their backtest.`,
+                },
+              ],
+            },
+          ]
+        : []),
       {
         type: 'actions',
         block_id: 'icp_review_actions',
