@@ -45,7 +45,7 @@ import {
   type WindowCoverage,
   winRateDraft,
 } from './metrics.ts';
-import { subjectOf, testedNote, unseenPhrase, untestedNote } from './notes.ts';
+import { churnDefinition, subjectOf, testedNote, unseenPhrase, untestedNote } from './notes.ts';
 import { holmAdjust, minimumDetectableChange, type TestName, twoProportionTest } from './stats.ts';
 import {
   type DealAggregate,
@@ -240,6 +240,7 @@ export function buildDriftReport(agg: DriftAggregates, thresholds: Partial<Drift
     signals: drifts.map((e) => e.d.key),
     comparisons: tested.length,
     hasChurnData,
+    churnDefinition: churnDefinition(w.windowDays),
     negativeCycles: agg.negativeCycles ?? 0,
     summary: summarise({ drifts, primary, tested, entries, segments, lift, t, windowDays: w.windowDays }),
   };

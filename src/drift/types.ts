@@ -157,6 +157,8 @@ export interface DriftReport {
   comparisons: number;
   /** False when no churn event was ever imported: churn figures are "no churn data", not 0 %. */
   hasChurnData: boolean;
+  /** "churn = … per 90 days": the definition the churn figures follow (absent in reports stored before it). */
+  churnDefinition?: string;
   /** Won deals left out of sales-cycle figures because they close before they were created. */
   negativeCycles: number;
   /** A few plain sentences for Slack: one line per change. */

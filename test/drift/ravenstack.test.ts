@@ -221,6 +221,7 @@ describe.skipIf(!withSubs)(
         expect(['stable', 'drift_down', 'drift_up']).toContain(got.verdict);
       }
       expect(report.segments.tier1.winRate.verdict).toBe('not_enough_data');
+      expect(report.churnDefinition).toMatch(/^churn = .* per 90 days/);
       expect(driftReportText(report)).toContain(
         'churn = customers at the window start who churned in the window ÷ customers at the window start, per 90 days',
       );

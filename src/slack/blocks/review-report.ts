@@ -197,7 +197,7 @@ export function windowsText(report: DriftReport): string {
   const w = report.windows;
   const cov = report.segments.all.winRate;
   const churn = report.hasChurnData
-    ? ` · churn baseline ${w.churnBaseline.start} to ${w.churnBaseline.end} (${w.churnBaseline.periods} × ${w.windowDays} = ${w.churnBaseline.days} days) · ${churnDefinition(w.windowDays)}`
+    ? ` · churn baseline ${w.churnBaseline.start} to ${w.churnBaseline.end} (${w.churnBaseline.periods} × ${w.windowDays} = ${w.churnBaseline.days} days) · ${report.churnDefinition ?? churnDefinition(w.windowDays)}`
     : '';
   const bad =
     report.negativeCycles > 0
