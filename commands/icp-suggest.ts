@@ -109,10 +109,12 @@ export const openSuggestion =
     const view = openView(body);
     if (view && (view.type === 'home' || view.type === 'modal')) {
       // A trigger_id lives 3 s: the holding modal opens (or replaces the current one) first.
-      const viewId =
-        view.type === 'modal'
-          ? (await client.views.update({ view_id: view.id, view: suggestionModal(null) as never }), view.id)
-          : (await client.views.open({ trigger_id: triggerOf(body), view: suggestionModal(null) as never })).view?.id;
+      let viewId: string | undefined = view.id;
+      if (view.type === 'modal') await client.views.update({ view_id: view.id, view: suggestionModal(null) as never });
+      else {
+        const opened = await client.views.open({ trigger_id: triggerOf(body), view: suggestionModal(null) as never });
+        viewId = opened.view?.id;
+      }
       const done = await compute().then(
         (d) => suggestionModal(d),
         (err: unknown) => {
@@ -215,12 +217,26 @@ export const submitApply =
       deps.logger.error('applying a suggested ICP failed', { teamId }, err);
       result = { title: 'Not applied', msg: notice(userMessageFor(err), ':warning:') };
     }
-    await client.views.update({ view_id: body.view.id, view: resultModal(result.title, result.msg.blocks) as never });
-    if (meta.responseUrl) {
-      await postToResponseUrl(deps, meta.responseUrl, result.msg).catch((err) =>
-        deps.logger.warn('could not replace the suggestion message', err),
+    // The owner may have closed the holding view meanwhile: the outcome then reaches them another way.
+    const shown = await client.views
+      .update({ view_id: body.view.id, view: resultModal(result.title, result.msg.blocks) as never })
+      .then(
+        () => true,
+        (err: unknown) => {
+          deps.logger.warn('could not show the outcome in the modal', { teamId }, err);
+          return false;
+        },
       );
-    }
+    const replaced = meta.responseUrl
+      ? await postToResponseUrl(deps, meta.responseUrl, result.msg).then(
+          () => true,
+          (err: unknown) => {
+            deps.logger.warn('could not replace the suggestion message', { teamId }, err);
+            return false;
+          },
+        )
+      : false;
+    if (!shown && !replaced) await client.chat.postMessage({ channel: userId, ...result.msg });
     await home.refresh(client, teamId, userId); // the ICP version and the last review moved
   };
 
