@@ -7,33 +7,18 @@
 import type { Db } from '../../db/client.ts';
 import { refreshNameWords } from '../../db/queries/accounts.ts';
 import {
-  type ChurnColumn,
-  type DealColumn,
   linkChurn,
   linkCounts,
   linkDeals,
   linkSubscriptions,
   refreshImportStatistics,
-  upsertAccounts,
-  upsertChurn,
-  upsertDeals,
 } from '../../db/queries/import.ts';
-import { syncSignalChurn } from '../../db/queries/import-churn-signal.ts';
-import { type SubscriptionColumn, upsertSubscriptions } from '../../db/queries/import-subscriptions.ts';
-import { AppError, ErrorCode, ImportError, previewValue, type RowError } from '../errors.ts';
+import { ImportError, previewValue, type RowError } from '../errors.ts';
 import { type ColumnMap, type CsvFormat, type FormatOption, type ImportKind, mapHeaders } from '../import/headers.ts';
 import { CsvFileError, type CsvInput, type CsvRow, type CsvScan, CsvSource } from '../import/read.ts';
-import {
-  type AccountRecord,
-  type ChurnRecord,
-  type ColumnDecisions,
-  ColumnStats,
-  type DealRecord,
-  hasOutcomeColumn,
-  RecordBuilder,
-  type SubscriptionRecord,
-} from '../import/records.ts';
+import { type ColumnDecisions, ColumnStats, hasOutcomeColumn, RecordBuilder } from '../import/records.ts';
 import type { StageMap } from '../import/stages.ts';
+import { type AnyRecord, writeBatch, writeFailure } from './import-writes.ts';
 
 export interface ImportOptions {
   teamId: string;
@@ -77,8 +62,6 @@ export const IMPORT_BATCH_SIZE = 2000;
 
 const sourceOf = (format: CsvFormat): string => (format === 'generic' ? 'csv' : format);
 
-type AnyRecord = AccountRecord | DealRecord | ChurnRecord | SubscriptionRecord;
-
 /** Keeps the last record of each external id in one batch (one statement must not touch a row twice). */
 function lastPerId<T extends { externalId: string }>(batch: T[]): T[] {
   const byId = new Map<string, T>();
@@ -91,43 +74,6 @@ function lastPerId<T extends { externalId: string }>(batch: T[]): T[] {
 
 function byRow(a: RowError, b: RowError): number {
   return a.row - b.row;
-}
-
-const DEAL_COLUMNS: readonly DealColumn[] = [
-  'accountName',
-  'accountExternalId',
-  'name',
-  'stage',
-  'amount',
-  'createdOn',
-  'closedOn',
-  'owner',
-  'product',
-];
-const CHURN_COLUMNS: readonly ChurnColumn[] = ['accountExternalId', 'accountName', 'reason', 'amount'];
-const SUBSCRIPTION_COLUMNS: readonly SubscriptionColumn[] = [
-  'accountExternalId',
-  'accountName',
-  'endedOn',
-  'plan',
-  'mrr',
-  'arr',
-];
-
-/** The fields the file has a column for: the others keep what an earlier import stored. */
-function presentColumns<C extends string>(columns: ColumnMap<string>, all: readonly C[]): Set<C> {
-  return new Set(all.filter((f) => columns.fields[f] !== undefined));
-}
-
-/** A write the database refused despite validation: one short line, never the statement or its rows. */
-function writeFailure(err: unknown, firstLine: number, lastLine: number): AppError {
-  const cause = (err as { cause?: unknown }).cause ?? err;
-  const reason = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!.slice(0, 200);
-  return new AppError(
-    ErrorCode.ImportFailed,
-    `Import failed: the database refused rows ${firstLine}–${lastLine} (${reason}); nothing was imported.`,
-    { cause: err },
-  );
 }
 
 /** The refusal for deal stages nobody said the meaning of, with the option that fixes it. */
@@ -206,39 +152,15 @@ async function writePass(
   };
   const write = async (records: AnyRecord[], first: number, last: number): Promise<void> => {
     const c = columns!;
-    const args = { teamId: opts.teamId, source, attributeKeys: c.attributes.map((a) => a.key) };
+    const args = { teamId: opts.teamId, source };
     try {
-      inserted +=
-        opts.kind === 'accounts'
-          ? await upsertAccounts(tx, { ...args, records: records as AccountRecord[] })
-          : opts.kind === 'deals'
-            ? await upsertDeals(tx, {
-                ...args,
-                records: records as DealRecord[],
-                present: new Set([
-                  ...presentColumns(c, DEAL_COLUMNS),
-                  ...(hasOutcomeColumn(c) ? ['outcome' as const] : []),
-                ]),
-              })
-            : opts.kind === 'subscriptions'
-              ? await upsertSubscriptions(tx, {
-                  ...args,
-                  records: records as SubscriptionRecord[],
-                  present: presentColumns(c, SUBSCRIPTION_COLUMNS),
-                })
-              : await upsertChurn(tx, {
-                  ...args,
-                  records: records as ChurnRecord[],
-                  present: presentColumns(c, CHURN_COLUMNS),
-                });
-      if (builder?.churnSignal && (opts.kind === 'accounts' || opts.kind === 'subscriptions')) {
-        await syncSignalChurn(tx, {
-          teamId: opts.teamId,
-          source,
-          column: builder.churnSignal.header,
-          records: records as (AccountRecord | SubscriptionRecord)[],
-        });
-      }
+      inserted += await writeBatch(tx, {
+        kind: opts.kind,
+        ...args,
+        columns: c,
+        records,
+        churnColumn: builder?.churnSignal?.header,
+      });
     } catch (err) {
       throw writeFailure(err, first, last);
     }
