@@ -272,22 +272,25 @@ export async function createConsole(deps: Deps, io: ConsoleIo, register: Registe
         return;
       }
       state.lastResponseUrl = `${RESPOND_BASE}${++state.seq}`;
-      const acked = await receiver.send({
-        token: 'local',
-        team_id: teamId,
-        team_domain: 'local',
-        channel_id: CHANNEL,
-        channel_name: 'local',
-        user_id: USER,
-        user_name: 'you',
-        command: cmd[1]!.toLowerCase(),
-        text: cmd[2] ?? '',
-        api_app_id: 'A_LOCAL',
-        response_url: state.lastResponseUrl,
-        trigger_id: `console-trigger-${state.seq}`,
-      });
+      // The ack is shown when it happens: a holding line comes before the answer that replaces it.
+      const acked = await receiver.send(
+        {
+          token: 'local',
+          team_id: teamId,
+          team_domain: 'local',
+          channel_id: CHANNEL,
+          channel_name: 'local',
+          user_id: USER,
+          user_name: 'you',
+          command: cmd[1]!.toLowerCase(),
+          text: cmd[2] ?? '',
+          api_app_id: 'A_LOCAL',
+          response_url: state.lastResponseUrl,
+          trigger_id: `console-trigger-${state.seq}`,
+        },
+        showAck,
+      );
       if (acked === undefined) io.write(`(no handler answered ${cmd[1]}: is it a command this bot has?)\n`);
-      showAck(acked);
       await fillModal();
     },
     async close() {

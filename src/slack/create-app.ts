@@ -201,8 +201,11 @@ export class InProcessReceiver implements Receiver {
 
   async stop(): Promise<void> {}
 
-  /** Delivers one request body and resolves with what the listener acked. */
-  async send(body: Record<string, unknown>): Promise<unknown> {
+  /**
+   * Delivers one request body and resolves with what the listener acked. `onAck` sees the ack when it
+   * happens, before the listener's later answers (a holding line, then the answer through response_url).
+   */
+  async send(body: Record<string, unknown>, onAck?: (response: unknown) => void): Promise<unknown> {
     if (!this.app) throw new Error('receiver not initialised');
     let acked: unknown;
     let ackedOnce = false;
@@ -212,6 +215,7 @@ export class InProcessReceiver implements Receiver {
         if (ackedOnce) return;
         ackedOnce = true;
         acked = response;
+        onAck?.(response);
       },
     };
     await this.app.processEvent(event);

@@ -107,6 +107,15 @@ describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(printed()).toContain('No button 99');
   });
 
+  it('shows a holding line before the answer that replaces it (/icp-review suggest)', async () => {
+    await c.handle('/icp-review suggest');
+    const text = printed();
+    const holding = text.indexOf('Profiling your accounts and deals');
+    const answer = text.indexOf('There are no decided deals yet to learn from');
+    expect(holding).toBeGreaterThanOrEqual(0);
+    expect(answer).toBeGreaterThan(holding);
+  });
+
   it('shows the App Home', async () => {
     await c.handle('home');
     expect(printed()).toContain('App Home');
