@@ -11,18 +11,14 @@ export const LOW_N_MONTH = 5;
 
 type Tier = (typeof TIERS)[number];
 
-/** What the report adds to the chart: where the recent window is and each tier's baseline level. */
+/** What the report adds to the chart: where the recent window is and each tier's baseline win rate. */
 export interface SeriesContext {
   /** The report's recent window (its first and last day). */
   recent: DayRange;
   /** Each tier's baseline win rate (null: no decided deal in the baseline). */
   baselineWinRate: Partial<Record<Tier, number | null>>;
-  /**
-   * Each tier's baseline churn as churned customers per month (30.44 days): churned customer-periods over
-   * the churn baseline's days, so it sits on the same scale as the monthly churn bars. Absent without
-   * churn data.
-   */
-  baselineChurnPerMonth?: Partial<Record<Tier, number | null>>;
+  /** Whether the workspace has churn data at all (the chart's churn panel is left out without it). */
+  hasChurnData: boolean;
 }
 
 export interface MonthlyWinRate {
@@ -44,29 +40,16 @@ export interface DriftSeries {
   context?: SeriesContext;
 }
 
-const DAYS_PER_MONTH = 365.25 / 12;
-
-/** The series with the report's recent window and each tier's baseline level, for the chart. */
+/** The series with the report's recent window and each tier's baseline win rate, for the chart. */
 export function withReportContext(series: DriftSeries, report: DriftReport): DriftSeries {
   const baselineWinRate: SeriesContext['baselineWinRate'] = {};
-  const baselineChurnPerMonth: NonNullable<SeriesContext['baselineChurnPerMonth']> = {};
   for (const tier of TIERS) {
-    const m = report.segments[tier];
-    baselineWinRate[tier] = m.winRate.baseline.n > 0 ? m.winRate.baseline.value : null;
-    const b = m.churnRate.baseline;
-    const exposure = b.exposure ?? b.n;
-    baselineChurnPerMonth[tier] =
-      b.value === null || exposure === 0
-        ? null
-        : (b.value * exposure * DAYS_PER_MONTH) / report.windows.churnBaseline.days;
+    const b = report.segments[tier].winRate.baseline;
+    baselineWinRate[tier] = b.n > 0 ? b.value : null;
   }
   return {
     ...series,
-    context: {
-      recent: report.windows.recent,
-      baselineWinRate,
-      ...(report.hasChurnData ? { baselineChurnPerMonth } : {}),
-    },
+    context: { recent: report.windows.recent, baselineWinRate, hasChurnData: report.hasChurnData },
   };
 }
 

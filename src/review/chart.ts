@@ -111,6 +111,23 @@ function monthLabel(month: string): string {
   return `${MONTH_NAMES[Number(m) - 1] ?? m} ${y?.slice(2) ?? ''}`;
 }
 
+/**
+ * Each tier's churned customers per month before the recent window (the months of the series that end
+ * before its first day): the level the recent months' bars are read against, on the bars' own scale.
+ */
+function churnLevels(series: DriftSeries): Partial<Record<Tier, number | null>> | undefined {
+  const recent = series.context?.recent;
+  if (!recent) return undefined;
+  const before = new Set(series.months.filter((m) => m < recent.start.slice(0, 7)));
+  if (before.size === 0) return undefined;
+  const out: Partial<Record<Tier, number | null>> = {};
+  for (const t of TIERS) {
+    const bars = (series.churn[t] ?? []).filter((c) => before.has(c.month));
+    out[t] = bars.reduce((a, c) => a + c.churned, 0) / before.size;
+  }
+  return out;
+}
+
 /** Months of the series that overlap the recent window (its first day's month to the last month). */
 function recentMonths(series: DriftSeries): string[] {
   const recent = series.context?.recent;
@@ -127,13 +144,13 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
  * Tier 1 still winning more than non-fit, and since when did that change?": one colour per tier, each
  * tier's baseline win rate as a dashed rule, the recent window shaded, points sized by decided deals with
  * their 95% Wilson interval, and months with too few deals hollow and off the line. Churned customers per
- * month by tier (grouped bars, baseline level dashed) form a second panel when the workspace has churn data.
+ * month by tier (grouped bars, the months before the recent window's average dashed) form a second panel
+ * when the workspace has churn data, the only one when it has no deals.
  */
 export function driftChartSpec(series: DriftSeries, width: number, height: number): vegaLite.TopLevelSpec {
   const wins = winRows(series);
   const churn = churnRows(series);
-  const hasChurn =
-    series.context?.baselineChurnPerMonth !== undefined || (series.churn.all ?? []).some((c) => c.churned > 0);
+  const hasChurn = series.context?.hasChurnData ?? (series.churn.all ?? []).some((c) => c.churned > 0);
   const config = {
     font: FONT_STACK,
     background: 'white',
@@ -253,9 +270,13 @@ export function driftChartSpec(series: DriftSeries, width: number, height: numbe
   if (!hasChurn) {
     return { $schema: SCHEMA, padding: pad, config, ...winPanel } as vegaLite.TopLevelSpec;
   }
+  const churnLevel = churnLevels(series);
   const churnY = { field: 'churned', type: 'quantitative' as const, title: 'Churned', axis: { tickMinStep: 1 } };
   const churnPanel = {
-    title: { text: 'Churned customers per month, by tier', subtitle: "Dashed: the tier's baseline average per month." },
+    title: {
+      text: 'Churned customers per month, by tier',
+      subtitle: churnLevel ? "Dashed: the tier's monthly average before the recent window." : '',
+    },
     width: inner,
     height: Math.max(50, height - 2 * pad - 190 - winPanelHeight),
     layer: [
@@ -271,12 +292,22 @@ export function driftChartSpec(series: DriftSeries, width: number, height: numbe
         },
       },
       {
-        data: { values: levelRows(series.context?.baselineChurnPerMonth) },
+        data: { values: levelRows(churnLevel) },
         mark: { type: 'rule' as const, strokeDash: [6, 4], strokeWidth: 1.5 },
         encoding: { y: { ...churnY, field: 'level' }, color: colour },
       },
     ],
   };
+  // Churn data and no deal: the churn panel alone, at the full height.
+  if (wins.length === 0) {
+    return {
+      $schema: SCHEMA,
+      padding: pad,
+      config,
+      ...churnPanel,
+      height: Math.max(80, height - 2 * pad - 110),
+    } as vegaLite.TopLevelSpec;
+  }
   return {
     $schema: SCHEMA,
     padding: pad,

@@ -179,7 +179,7 @@ describe('the drift chart answers "is Tier 1 still ahead, and since when not?"',
     expect(interval).toBeDefined();
   });
 
-  it('splits churn by tier in a second panel, with each tier’s baseline churn per month', () => {
+  it('splits churn by tier in a second panel, with each tier’s level before the recent window', () => {
     expect((spec as Node).vconcat).toHaveLength(2);
     const bars = views((spec as Node).vconcat[1]).find((v) => markType(v.view) === 'bar')!;
     expect(bars.view.encoding.xOffset.field).toBe('tier');
@@ -188,8 +188,21 @@ describe('the drift chart answers "is Tier 1 still ahead, and since when not?"',
       new Set(['Tier 1', 'Tier 2', 'Tier 3', 'Not a fit', 'Unscored']),
     );
     const rule = views((spec as Node).vconcat[1]).find((v) => markType(v.view) === 'rule')!;
-    // 32 churned customer-periods over the 360-day churn baseline, per 365.25 / 12 days.
-    expect(rule.data.values[0].level).toBeCloseTo((32 * 365.25) / 12 / 360, 10);
+    // The recent window starts 2026-09-02: its level is the average of the nine months before September.
+    const before = drop.churn.tier1.slice(0, 9);
+    expect(before.at(-1)!.month).toBe('2026-08');
+    expect(rule.data.values[0]).toEqual({
+      tier: 'Tier 1',
+      level: before.reduce((a, c) => a + c.churned, 0) / 9,
+    });
+  });
+
+  it('draws the churn panel alone when the workspace has churn data but no deals', () => {
+    const churnOnly = series((s, i) => ({ won: 0, decided: 0, churned: (i + s.length) % 4 }));
+    const one = driftChartSpec(withReportContext(churnOnly, report(true)), 1200, 700) as Node;
+    expect(one.vconcat).toBeUndefined();
+    expect(views(one).some((v) => markType(v.view) === 'bar')).toBe(true);
+    expect(views(one).some((v) => markType(v.view) === 'line')).toBe(false);
   });
 
   it('leaves the churn panel out when the workspace has no churn data', () => {
