@@ -128,18 +128,21 @@ async function naiveReport(
     median(g.cycles);
     median(g.amounts);
   }
-  const firstWon = new Map<number, string>();
+  // Customers at the recent start (README "Customers" / "Churn"): the latest won deal before it is later
+  // than the latest churn before it (a win after a churn is a reactivation). No subscriptions or
+  // customer-since dates here, so won deals alone define customers.
+  const lastWon = new Map<number, string>();
   for (const r of won)
-    if (!firstWon.has(r.account_id) || r.closed_on < firstWon.get(r.account_id)!)
-      firstWon.set(r.account_id, r.closed_on);
-  const firstChurn = new Map<number, string>();
+    if (r.closed_on < w.recent.start && (!lastWon.has(r.account_id) || r.closed_on > lastWon.get(r.account_id)!))
+      lastWon.set(r.account_id, r.closed_on);
+  const lastChurn = new Map<number, string>();
   for (const r of churn)
-    if (!firstChurn.has(r.account_id) || r.churned_on < firstChurn.get(r.account_id)!)
-      firstChurn.set(r.account_id, r.churned_on);
+    if (r.churned_on < w.recent.start && (!lastChurn.has(r.account_id) || r.churned_on > lastChurn.get(r.account_id)!))
+      lastChurn.set(r.account_id, r.churned_on);
   let active = 0;
-  for (const [id, fw] of firstWon) {
-    const fc = firstChurn.get(id);
-    if (fw < w.recent.start && (!fc || fc >= w.recent.start)) active++;
+  for (const [id, lw] of lastWon) {
+    const lc = lastChurn.get(id);
+    if (!lc || lc < lw) active++;
   }
   const t1 = groups.get('tier1/recent');
   return { tier1RecentWon: t1?.won ?? 0, tier1RecentDecided: t1?.decided ?? 0, customersAtRecentStart: active };
