@@ -67,7 +67,8 @@ describe.skipIf(!present)(
     it('reports churn by tier equal to the figures recomputed from the raw files (as of 2024-12-31)', async () => {
       const asOf = '2024-12-31';
       const w = driftWindows(asOf);
-      // The documented definition: a customer from its customer-since day; churned at its first churn event.
+      // The documented definition with one start per account (customer-since only: no deals, no
+      // subscriptions): a customer from its customer-since day until its first churn event, never again.
       const firstChurn = new Map<string, string>();
       for (const c of churnRows) {
         const prev = firstChurn.get(c.account_id!);
