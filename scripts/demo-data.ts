@@ -224,7 +224,7 @@ export function generateDemoData(seed: number = DEMO_SEED): DemoFiles {
   return {
     accounts: file(
       'account_id,company_name,domain,industry,employees,annual_revenue,country,business_model,funding_stage,' +
-        'channel,founded_year,growth,tech_stack,recent_funding,hiring_spike',
+        'channel,year_founded,growth,tech_stack,recent_funding,hiring_spike',
       accountRows,
     ),
     deals: file('deal_id,account_id,name,stage,amount,created_on,closed_on,owner,product', dealRows),

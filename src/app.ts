@@ -12,12 +12,14 @@ import { type Config, loadConfig } from './config.ts';
 import { runConsole } from './console/console.ts';
 import type { Deps } from './deps.ts';
 import { AppError, ErrorCode, isAppError } from './errors.ts';
+import { cliStarterCommands, starterText } from './learn/starter.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { createAppReminderScheduler } from './review/cron.ts';
 import { createSlackApp } from './slack/create-app.ts';
-import { loadDemoData } from './usecases/demo-data.ts';
+import { demoNotice, loadDemoData } from './usecases/demo-data.ts';
 import { IcpProvider } from './usecases/icp-provider.ts';
 import { PersonaProvider } from './usecases/persona-provider.ts';
+import { starterIcp } from './usecases/starter-icp.ts';
 
 /**
  * Opens the database and applies pending migrations; shared by the app and the CLI (which allows
@@ -61,17 +63,22 @@ export function buildDeps(config: Config, handle: DbHandle, logger: AppLogger): 
 }
 
 /**
- * First run of the console on an empty database: the fictional demo data set (db/seed/demo/), so checks,
- * the drift report and `icp suggest` have something to show at once.
+ * What the console says before the first prompt. First run on an empty database: the fictional demo data
+ * set (db/seed/demo/), so checks, the drift report and `icp suggest` have something to show at once. A
+ * workspace with data of its own that still runs on the example ICP: the starter ICP its data suggests.
  */
-async function seedDemoData(deps: Deps): Promise<void> {
+export async function consoleIntro(deps: Deps): Promise<string | undefined> {
+  const teamId = deps.config.defaultTeamId;
   const started = performance.now();
-  const loaded = await loadDemoData(deps, { teamId: deps.config.defaultTeamId, today: new Date(deps.now()) });
-  if (!loaded) return;
-  deps.logger.info(
-    `loaded the fictional demo data (db/seed/demo/: ${loaded.accounts} accounts, ${loaded.deals} deals, ` +
-      `${loaded.churnEvents} churn events, dates moved to end today) in ${Math.round(performance.now() - started)} ms`,
-  );
+  const loaded = await loadDemoData(deps, { teamId, today: new Date(deps.now()) });
+  if (loaded) {
+    deps.logger.info(`loaded the demo data in ${Math.round(performance.now() - started)} ms`);
+    return demoNotice(loaded);
+  }
+  const starter = await starterIcp(deps, teamId);
+  return starter
+    ? starterText(starter, { see: '`/icp-review suggest`', apply: cliStarterCommands().apply })
+    : undefined;
 }
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -89,9 +96,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
   if (config.slack.mode === 'console') {
     await deps.icp.current(config.defaultTeamId);
-    await seedDemoData(deps);
+    const intro = await consoleIntro(deps);
     logger.info('no Slack credentials configured: starting the local console');
-    await runConsole(deps, registerCommands);
+    await runConsole(deps, registerCommands, intro);
     await handle.close();
     return;
   }

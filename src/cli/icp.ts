@@ -16,6 +16,7 @@ import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode, formatRowError, ImportError, isAppError } from '../errors.ts';
 import { type StoredTier, storedTierLabels, storedTierText } from '../icp/types.ts';
 import { parseStageMap } from '../import/stages.ts';
+import { cliStarterCommands, starterText } from '../learn/starter.ts';
 import { suggestionText } from '../learn/text.ts';
 import { createLogger } from '../logger.ts';
 import { driftReportFor, reviewContext } from '../review/compose.ts';
@@ -25,6 +26,7 @@ import { driftReportText } from '../slack/blocks/review.ts';
 import { checkCompany } from '../usecases/check-company.ts';
 import { importFile } from '../usecases/import-file.ts';
 import { markReviewed } from '../usecases/mark-reviewed.ts';
+import { starterIcp } from '../usecases/starter-icp.ts';
 import { suggestIcp } from '../usecases/suggest-icp.ts';
 import { bullets, need, print, readFile, versionArg, versionCommands } from './common.ts';
 import { csvLine } from './csv.ts';
@@ -163,7 +165,10 @@ export const commands: Record<string, Handler> = {
       },
     });
     if (progress) process.stderr.write('\r');
-    print(ctx, summary, () =>
+    // Still on the example ICP with accounts and deals in: say what their own data suggests instead.
+    const starter = kind === 'accounts' || kind === 'deals' ? await starterIcp(ctx.deps, ctx.teamId) : null;
+    const teamFlag = typeof ctx.flags.team === 'string' ? ` --team ${ctx.flags.team}` : '';
+    print(ctx, { ...summary, starter }, () =>
       [
         `Imported ${summary.rows.toLocaleString('en-US')} ${kind} rows (${summary.format} format): ${summary.inserted} new, ${summary.updated} updated${summary.skipped ? `, ${summary.skipped} junk rows skipped` : ''}.`,
         ...(summary.linked !== undefined
@@ -171,6 +176,7 @@ export const commands: Record<string, Handler> = {
           : []),
         ...summary.warnings.map((w) => `  ! ${w}`),
         kind === 'accounts' ? 'Run `icp rescore` to score them.' : '',
+        starter ? starterText(starter, cliStarterCommands(teamFlag)) : '',
       ]
         .filter(Boolean)
         .join('\n'),

@@ -373,8 +373,8 @@ export function consoleHelp(): string {
   ].join('\n');
 }
 
-/** Runs the console on stdin/stdout until `exit` or end of input. */
-export async function runConsole(deps: Deps, register: RegisterListeners): Promise<void> {
+/** Runs the console on stdin/stdout until `exit` or end of input; `intro` is printed after the help. */
+export async function runConsole(deps: Deps, register: RegisterListeners, intro?: string): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   const lines: string[] = [];
   const waiters: ((l: string | null) => void)[] = [];
@@ -397,6 +397,7 @@ export async function runConsole(deps: Deps, register: RegisterListeners): Promi
   };
   const c = await createConsole(deps, { write: (t) => process.stdout.write(t), ask: next }, register);
   process.stdout.write(consoleHelp());
+  if (intro) process.stdout.write(`${wrapText(intro, 110)}\n\n`);
   for (;;) {
     const line = await next('icp> ');
     if (line === null || /^(exit|quit)$/i.test(line.trim())) break;
@@ -408,4 +409,18 @@ export async function runConsole(deps: Deps, register: RegisterListeners): Promi
   }
   rl.close();
   await c.close();
+}
+
+/** Breaks a paragraph into lines of at most `width` characters at spaces (a longer word keeps its own line). */
+export function wrapText(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
 }

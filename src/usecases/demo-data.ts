@@ -12,6 +12,7 @@ import { shiftTeamDates } from '../../db/queries/demo.ts';
 import { applyIcp } from '../../db/queries/icp.ts';
 import { rescoreAll } from '../../db/queries/scores.ts';
 import { queryRows } from '../../db/raw.ts';
+import { joinWords } from '../icp/describe.ts';
 import type { IcpProvider } from './icp-provider.ts';
 import { importFile } from './import-file.ts';
 import { type IcpSuggestion, suggestIcp } from './suggest-icp.ts';
@@ -87,4 +88,23 @@ export async function loadDemoData(
     suggestion,
     icpVersion: current.version.version,
   };
+}
+
+/** What the console says after loading the demo: what is in it and which ICP it runs on. */
+export function demoNotice(d: DemoLoaded): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const head =
+    `Demo data loaded: ${n(d.accounts)} fictional accounts (domains under .example), ${n(d.deals)} won and lost ` +
+    `deals and ${n(d.churnEvents)} churn events from db/seed/demo/, dates moved to end today.`;
+  const p = d.suggestion.proposal;
+  if (!p) return `${head} ${d.suggestion.summary} It runs on the example ICP.`;
+  const list = joinWords(
+    p.spec.criteria.map((c) => c.label),
+    'and',
+  );
+  return (
+    `${head} It runs on the ICP its own data suggests (version ${d.icpVersion}): ${list} separate wins from ` +
+    'losses. See why with `/icp-review suggest`; the example ICP it replaced is version 1 ' +
+    '(`npm run icp -- diff 1 2`, db/seed/icp.default.yml).'
+  );
 }

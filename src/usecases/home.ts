@@ -15,6 +15,7 @@ import { personasHomeSection } from '../slack/blocks/home-personas.ts';
 import { reviewHomeSection } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
 import { freshness } from './personas.ts';
+import { starterIcp } from './starter-icp.ts';
 
 /** The personas on file, with their buying role and a marker when one needs a review. */
 async function personasSection(deps: Deps, teamId: string): Promise<Block[]> {
@@ -56,6 +57,10 @@ export async function buildHome(deps: Deps, teamId: string, userId: string) {
     reviewSection(deps, teamId, userId),
   ]);
   const spec = current.version.spec;
+  // The example ICP the bot starts with is stored with origin 'default'; anything applied since is theirs.
+  const icpApplied = current.version.origin !== 'default';
+  // Only while the example is in charge and data is in (a setup step): the suggestion costs a profile of the deals.
+  const starter = !icpApplied && present.accounts && present.deals ? await starterIcp(deps, teamId) : null;
   const data: HomeData = {
     icp: {
       version: current.version.version,
@@ -77,12 +82,12 @@ export async function buildHome(deps: Deps, teamId: string, userId: string) {
     setup: {
       teamId,
       userId,
-      // The example ICP the bot starts with is stored with origin 'default'; anything applied since is theirs.
-      icpApplied: current.version.origin !== 'default',
+      icpApplied,
       ownersSet: spec.owners.length > 0 && !spec.owners.some(isPlaceholderUser),
       accounts: present.accounts,
       deals: present.deals,
       reminderChannel: settings.channelId !== null,
+      starter,
     },
   };
   return homeView(data);

@@ -19,7 +19,7 @@ const NOISE = [
   'business_model',
   'funding_stage',
   'channel',
-  'founded_year',
+  'year_founded',
   'growth',
   'tech_stack',
   'recent_funding',

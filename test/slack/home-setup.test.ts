@@ -48,4 +48,39 @@ describe('App Home: getting started (pure builder)', () => {
     expect(isPlaceholderUser('U00000000')).toBe(true);
     expect(isPlaceholderUser('U0OWNER01')).toBe(false);
   });
+
+  it('offers the starter ICP the data suggests, with a button, while the example is in charge', () => {
+    const starter = {
+      signal: 'found' as const,
+      decided: 4100,
+      attributes: ['Industry', 'Company size', 'Region <!channel>'],
+      summary: 'Industry separates wins from losses.',
+    };
+    const blocks = setupSection({ ...fresh, accounts: true, deals: true, starter });
+    assertValidHome({ type: 'home', blocks });
+    const t = JSON.stringify(blocks);
+    expect(t).toContain(
+      'your data suggests one: 3 attributes separate wins from losses in 4,100 decided deals (Industry, Company size and Region &lt;!channel&gt;)',
+    );
+    expect(t).toContain('npm run icp -- suggest --team T0123ABC');
+    expect(t).toContain('"action_id":"icp_suggest_action"');
+    expect(t).not.toContain('<!channel>');
+    const applied = JSON.stringify(setupSection({ ...fresh, icpApplied: true, accounts: true, deals: true, starter }));
+    expect(applied).not.toContain('icp_suggest_action');
+  });
+
+  it('says so when the data suggests no ICP, and keeps the example’s how-to', () => {
+    const starter = {
+      signal: 'none' as const,
+      decided: 6711,
+      attributes: [],
+      summary: 'In 6,711 decided deals no attribute separates wins from losses: win rates range 61%–65%.',
+    };
+    const blocks = setupSection({ ...fresh, accounts: true, deals: true, starter });
+    assertValidHome({ type: 'home', blocks });
+    const t = JSON.stringify(blocks);
+    expect(t).toContain('your data suggests none yet: In 6,711 decided deals no attribute separates wins from losses');
+    expect(t).toContain('npm run icp -- apply my-icp.yml --team T0123ABC');
+    expect(t).not.toContain('icp_suggest_action');
+  });
 });

@@ -1,11 +1,14 @@
 /**
  * App Home: the current ICP at a glance and the user's recent checks. Pure builder.
  */
+import { joinWords } from '../../icp/describe.ts';
 import type { IcpSpec } from '../../icp/spec.ts';
 import { type StoredTier, storedTierLabels, tierLabels } from '../../icp/types.ts';
+import type { StarterIcp } from '../../learn/starter.ts';
 import type { ReviewStatus } from '../../review/calendar.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import { homeCheckButton, viewCheckButton } from './home-check.ts';
+import { ReviewActionIds } from './review-ids.ts';
 import type { Block, HomeView } from './types.ts';
 
 export interface HomeData {
@@ -36,6 +39,8 @@ export interface SetupState {
   accounts: boolean;
   deals: boolean;
   reminderChannel: boolean;
+  /** While the example ICP is in charge and data is in: what that data suggests instead (or that it suggests nothing). */
+  starter?: StarterIcp | null;
 }
 
 /** The example files' owner ids (U000000…): not a person in any workspace. */
@@ -43,17 +48,30 @@ export const isPlaceholderUser = (id: string) => /^U0{6,}/.test(id);
 
 const SLACK_ID = /^[A-Z][A-Z0-9]{2,}$/;
 
+/** The "Your ICP" step: the starter the data suggests, what it says when it suggests nothing, or the example's how-to. */
+function icpStep(starter: StarterIcp | null, flag: string): string {
+  const own = `write yours (start from \`db/seed/icp.default.yml\`) and apply it: \`npm run icp -- apply my-icp.yml${flag}\``;
+  if (!starter) return `This is the example ICP. ${own.charAt(0).toUpperCase()}${own.slice(1)}`;
+  const deals = starter.decided.toLocaleString('en-US');
+  if (starter.signal === 'none') {
+    return `This is the example ICP, and your data suggests none yet: ${escapeMrkdwn(starter.summary.replace(/\.$/, ''))}. Keep it and ${own}`;
+  }
+  const n = starter.attributes.length;
+  return (
+    `This is the example ICP, but your data suggests one: ${n} attribute${n === 1 ? ' separates' : 's separate'} wins from losses ` +
+    `in ${deals} decided deals (${escapeMrkdwn(joinWords(starter.attributes, 'and'))}). See it with *See the suggested ICP* below ` +
+    `(owners apply it there) or \`npm run icp -- suggest${flag}\`, and apply it with \`npm run icp -- suggest --json${flag} | jq -r .proposal.yaml > my-icp.yml\` ` +
+    `then \`npm run icp -- apply my-icp.yml${flag}\``
+  );
+}
+
 /** The getting-started checklist: each step with the exact command for this workspace. */
 export function setupSection(s: SetupState): Block[] {
   const steps: [boolean, string, string][] = [];
   const team = SLACK_ID.test(s.teamId) ? s.teamId : null;
   const flag = team ? ` --team ${team}` : '';
   const you = SLACK_ID.test(s.userId) ? `\`${s.userId}\`` : 'your member id';
-  steps.push([
-    s.icpApplied,
-    'Your ICP',
-    `This is the example ICP. Write yours (start from \`db/seed/icp.default.yml\`) and apply it: \`npm run icp -- apply my-icp.yml${flag}\``,
-  ]);
+  steps.push([s.icpApplied, 'Your ICP', icpStep(s.starter ?? null, flag)]);
   steps.push([
     s.ownersSet,
     'Owners',
@@ -79,9 +97,27 @@ export function setupSection(s: SetupState): Block[] {
     ([done, title, todo]) =>
       `${done ? ':white_check_mark:' : ':white_large_square:'} *${title}*${done ? '' : `: ${todo}`}`,
   );
+  const offer = !s.icpApplied && s.starter?.signal === 'found';
   return [
     { type: 'header', text: { type: 'plain_text', text: 'Getting started' } },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } },
+    ...(offer
+      ? [
+          {
+            type: 'actions',
+            block_id: 'icp_home_starter_actions',
+            elements: [
+              {
+                type: 'button',
+                action_id: ReviewActionIds.suggest,
+                text: { type: 'plain_text', text: 'See the suggested ICP' },
+                value: 'win',
+                style: 'primary',
+              },
+            ],
+          },
+        ]
+      : []),
     {
       type: 'context',
       elements: [
