@@ -143,6 +143,44 @@ function liftWords(b: ModelBacktest, outcome: LearnOutcome): string {
   return `${name(top.tier)} ${w.won} ${pct(top.winRate)} vs ${pct(bottom.winRate)} for ${name(bottom.tier)} (lift ${fixed(b.lift.ratio)}, 95% CI ${fixed(b.lift.ci[0])}–${fixed(b.lift.ci[1])})`;
 }
 
+/**
+ * One sentence each for what the proposal drops from the current ICP, so no change goes unexplained: criteria
+ * on fields the data has but that show no signal, criteria on fields the data lacks, and hand-written
+ * exclusions (a proposal keeps only those the deals support, so policy exclusions must be re-added by hand).
+ */
+function droppedReasons(
+  current: IcpSpec,
+  proposed: IcpSpec,
+  profiles: readonly AttributeProfile[],
+  outcome: LearnOutcome,
+): string[] {
+  const w = WORDS[outcome];
+  const profiled = new Set(profiles.map((p) => p.field));
+  const kept = new Set(proposed.criteria.map((c) => c.field));
+  const dropped = current.criteria.filter((c) => !kept.has(c.field));
+  const noSignal = dropped.filter((c) => profiled.has(c.field)).map((c) => c.label);
+  const noData = dropped.filter((c) => !profiled.has(c.field)).map((c) => c.label);
+  const keptExclusions = new Set(proposed.exclusions.map((e) => e.id));
+  const exclusions = current.exclusions.filter((e) => !keptExclusions.has(e.id)).map((e) => e.label);
+  const out: string[] = [];
+  if (noSignal.length > 0) {
+    out.push(
+      `Dropped ${namesOf(noSignal)}: ${w.rates} do not differ enough by ${noSignal.length === 1 ? 'it' : 'them'} in your data to survive the false-discovery control.`,
+    );
+  }
+  if (noData.length > 0) {
+    out.push(
+      `Dropped ${namesOf(noData)}: your imported accounts carry no usable data for ${noData.length === 1 ? 'it' : 'them'}, so ${noData.length === 1 ? 'it' : 'they'} can be neither learned nor checked.`,
+    );
+  }
+  if (exclusions.length > 0) {
+    out.push(
+      `Dropped the exclusion${exclusions.length === 1 ? '' : 's'} ${namesOf(exclusions)}: a proposal keeps only exclusions your own deals support; add back any that are policy (such as sanctions) before applying.`,
+    );
+  }
+  return out;
+}
+
 /** Profiles, proposes and backtests; see the module comment. */
 export function suggestFromUnits(units: readonly LearnUnit[], opts: SuggestOptions): Suggestion {
   const w = WORDS[opts.outcome];
@@ -256,6 +294,7 @@ export function suggestFromUnits(units: readonly LearnUnit[], opts: SuggestOptio
   for (const e of draft.exclusions) {
     reasons.push(`Excluded ${e.exclusion.label}: ${e.exclusion.reason}`);
   }
+  reasons.push(...droppedReasons(opts.current.spec, spec, profiles, opts.outcome));
   const proposal: ProposalSummary = { yaml, spec, reasons, diff: diffIcp(opts.current.spec, spec) };
   const labels = joinWords(
     draft.criteria.map((c) => c.criterion.label),

@@ -79,6 +79,15 @@ describe('learning an ICP from planted-signal data', () => {
     expect(s.proposal!.reasons.join('\n')).toMatch(/win \d+% vs \d+% elsewhere, n = [\d,]+\./);
     expect(s.proposal!.diff.length).toBeGreaterThan(0);
   });
+
+  it('explains what it drops from the current ICP: no signal, no data, hand-written exclusions', () => {
+    const s = suggest(planted(5, 3000, true));
+    const why = s.proposal!.reasons.join('\n');
+    // The planted data has revenue and country (noise), and none of the default ICP's growth or funding fields.
+    expect(why).toMatch(/Dropped [^\n]*Annual revenue[^\n]*: win rates do not differ enough/);
+    expect(why).toMatch(/Dropped [^\n]*Business model[^\n]*: your imported accounts carry no usable data for them/);
+    expect(why).toContain('Sanctioned or embargoed country: a proposal keeps only exclusions your own deals support');
+  });
 });
 
 describe('learning statistics', () => {
