@@ -1,6 +1,6 @@
 /**
  * Use case: the fictional demo data a fresh clone's console starts with (db/seed/demo/, written by
- * scripts/demo-data.ts). Accounts, two years of won and lost deals and churn events go through the normal
+ * src/demo/generate.ts). Accounts, two years of won and lost deals and churn events go through the normal
  * import, then every date moves so the data ends today: the drift report's recent window (ending today)
  * then always holds the data's last 90 days, whatever day the demo is started.
  */
@@ -17,7 +17,7 @@ import type { IcpProvider } from './icp-provider.ts';
 import { importFile } from './import-file.ts';
 import { type IcpSuggestion, suggestIcp } from './suggest-icp.ts';
 
-/** The last day in the committed demo files (scripts/demo-data.ts writes it). */
+/** The last day in the committed demo files (src/demo/generate.ts writes it). */
 export const DEMO_LAST_DAY = '2026-11-30';
 
 /** The committed demo files, in the order they import. */

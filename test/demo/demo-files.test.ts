@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEMO_SEED, demoDir, generateDemoData } from '../../scripts/demo-data.ts';
+import { DEMO_SEED, demoDir, generateDemoData } from '../../src/demo/generate.ts';
 import { registrableDomain } from '../../src/lookup/normalize.ts';
 import { DEMO_LAST_DAY } from '../../src/usecases/demo-data.ts';
 

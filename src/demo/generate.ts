@@ -2,7 +2,7 @@
  * The fictional demo data set that `npm start` loads on first run (db/seed/demo/*.csv): about 1,200
  * accounts with two years of won and lost deals and churn events, drawn from a seeded PRNG (pure-rand's
  * xoroshiro128+) so the same seed always writes the same bytes. `npm run demo:generate` rewrites the
- * files; test/demo/demo-data.test.ts regenerates them and compares byte for byte.
+ * files; test/demo/demo-files.test.ts regenerates them and compares byte for byte.
  *
  * Every company is invented: names are made-up words and every domain is under `.example`, the TLD
  * reserved for documentation (RFC 2606), so no demo account can ever resolve to a real company.
@@ -21,8 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { csvLine } from '../src/cli/csv.ts';
-import { DEMO_LAST_DAY } from '../src/usecases/demo-data.ts';
+import { csvLine } from '../cli/csv.ts';
+import { DEMO_LAST_DAY } from '../usecases/demo-data.ts';
 
 export const DEMO_SEED = 20261130;
 const DAYS = 730;
@@ -233,7 +233,7 @@ export function generateDemoData(seed: number = DEMO_SEED): DemoFiles {
 }
 
 /** Where the committed files live. */
-export const demoDir = fileURLToPath(new URL('../db/seed/demo/', import.meta.url));
+export const demoDir = fileURLToPath(new URL('../../db/seed/demo/', import.meta.url));
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const files = generateDemoData();
