@@ -388,3 +388,37 @@ export const processedEvents = pgTable('processed_events', {
   eventId: text('event_id').primaryKey(),
   createdAt: createdAt(),
 });
+
+/**
+ * One CRM connection per workspace (HubSpot today): the token encrypted at rest (src/crm/secrets.ts,
+ * AES-256-GCM under CRM_ENCRYPTION_KEY, never stored or logged in clear), what the bot was granted, how the
+ * CRM's fields map onto the bot's, and where incremental sync resumes. Disconnecting deletes the row.
+ */
+export const crmConnections = pgTable(
+  'crm_connections',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    /** 'hubspot' */
+    provider: text('provider').notNull(),
+    /** `v1.<iv>.<tag>.<ciphertext>` (base64url): see src/crm/secrets.ts. */
+    tokenEncrypted: text('token_encrypted').notNull(),
+    scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+    /** Per object: the CRM properties read and the bot field (or `attributes.<key>`) each one fills. */
+    fieldMapping: jsonb('field_mapping').notNull().default(sql`'{}'::jsonb`),
+    /** Incremental sync resumes after this moment (the newest last-modified time seen); null: full sync next. */
+    syncCursor: timestamp('sync_cursor', { withTimezone: true }),
+    /** 'ok' | 'partial' | 'failed' | null (never synced) */
+    lastSyncStatus: text('last_sync_status'),
+    lastSyncAt: timestamp('last_sync_at', { withTimezone: true }),
+    /** { companies, deals, deleted, merged } written by the last sync. */
+    lastSyncCounts: jsonb('last_sync_counts'),
+    /** Row-level problems of the last sync (object, id, property, value, problem): shown, never dropped. */
+    lastSyncErrors: jsonb('last_sync_errors').notNull().default(sql`'[]'::jsonb`),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('crm_connections_team_uq').on(t.teamId)],
+);
+export type CrmConnectionRow = typeof crmConnections.$inferSelect;

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseEncryptionKey } from './crm/secrets.ts';
 import { AppError, ErrorCode } from './errors.ts';
 
 const optionalString = z
@@ -34,6 +35,9 @@ const describe = {
   DEFAULT_TEAM_ID: 'workspace id used by the CLI and the local console',
   REVIEW_MIN_SAMPLE: 'minimum decided deals per group before drift is reported as a number',
   REVIEW_MIN_EFFECT_POINTS: 'smallest change (percentage points) called drift',
+  CRM_ENCRYPTION_KEY: 'key that encrypts CRM tokens at rest: 32 random bytes, base64 (`openssl rand -base64 32`)',
+  HUBSPOT_API_URL: 'base URL of the HubSpot API (proxies and tests)',
+  HUBSPOT_API_RETRIES: 'retries of a HubSpot call after a 429 or 5xx (the SDK’s own retry, 0–6)',
 } as const;
 
 const bool = z
@@ -90,6 +94,13 @@ const EnvSchema = z.object({
   DEFAULT_TEAM_ID: optionalString,
   REVIEW_MIN_SAMPLE: intIn(1, 100_000, 30),
   REVIEW_MIN_EFFECT_POINTS: intIn(0, 100, 5),
+  CRM_ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || parseEncryptionKey(v) !== null, {
+    message: 'must be 32 random bytes in base64 (generate one with `openssl rand -base64 32`)',
+  }),
+  HUBSPOT_API_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: 'must be an http(s) URL',
+  }),
+  HUBSPOT_API_RETRIES: intIn(0, 6, 6),
 });
 
 export type SlackMode = 'http' | 'socket' | 'oauth' | 'console';
@@ -116,6 +127,8 @@ export interface Config {
   };
   openai: { apiKey: string; baseUrl: string | undefined; model: string; timeoutMs: number } | undefined;
   review: { minSample: number; minEffectPoints: number };
+  /** CRM sync: the token key (undefined: connecting is refused) and the HubSpot client's settings. */
+  crm: { encryptionKey: Buffer | undefined; hubspotApiUrl: string | undefined; hubspotRetries: number };
 }
 
 /**
@@ -195,5 +208,10 @@ export function loadConfig(
         }
       : undefined,
     review: { minSample: e.REVIEW_MIN_SAMPLE, minEffectPoints: e.REVIEW_MIN_EFFECT_POINTS },
+    crm: {
+      encryptionKey: e.CRM_ENCRYPTION_KEY ? (parseEncryptionKey(e.CRM_ENCRYPTION_KEY) ?? undefined) : undefined,
+      hubspotApiUrl: e.HUBSPOT_API_URL,
+      hubspotRetries: e.HUBSPOT_API_RETRIES,
+    },
   };
 }

@@ -19,6 +19,9 @@ export const ErrorCode = {
   NoTrigger: 'no_trigger',
   SlackApi: 'slack_api',
   NotInstalled: 'not_installed',
+  CrmNotConfigured: 'crm_not_configured',
+  CrmNotConnected: 'crm_not_connected',
+  CrmRefused: 'crm_refused',
   Unexpected: 'unexpected',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -41,6 +44,9 @@ const friendly: Record<ErrorCode, string> = {
   slack_api: 'Slack did not accept what I tried to show you; please try again in a moment.',
   not_installed:
     'ICP Coach is not installed in this workspace (or its installation was removed). Ask a Slack admin to install it.',
+  crm_not_configured: 'CRM connections are not set up on this bot; an admin needs to set CRM_ENCRYPTION_KEY.',
+  crm_not_connected: 'No CRM is connected in this workspace yet.',
+  crm_refused: 'The CRM refused the bot’s request; check the token and its scopes, then connect again.',
   unexpected: 'Something went wrong on our side. The error was logged; please try again.',
 };
 

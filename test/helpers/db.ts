@@ -49,7 +49,8 @@ export async function createTestDb(): Promise<TestDb> {
     async truncateAll() {
       await handle.db.execute(
         sql.raw(`TRUNCATE icp_versions, accounts, deals, churn_events, subscriptions, persona_versions, checks, tier_feedback,
-          icp_reviews, review_settings, reminder_occurrences, slack_installations, processed_events, icp_suggestions
+          icp_reviews, review_settings, reminder_occurrences, slack_installations, processed_events, icp_suggestions,
+          crm_connections
           RESTART IDENTITY CASCADE`),
       );
     },
