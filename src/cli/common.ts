@@ -3,12 +3,14 @@
  * commands of a versioned document (the ICP file, the persona file).
  */
 import { readFileSync } from 'node:fs';
+import type { Config } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 
 /** The part of the CLI context the handlers use (src/cli/icp.ts passes its full context). */
 export interface CliCtx {
   deps: Deps;
+  config: Config;
   io: { out(text: string): void; err(text: string): void };
   json: boolean;
   teamId: string;
@@ -44,6 +46,25 @@ export function readFile(path: string): string {
       cause: err,
     });
   }
+}
+
+/** `90d`, `12w`, `3m` or a plain number of days. */
+export function windowArg(v: string | boolean | undefined): number | undefined {
+  if (v === undefined || typeof v === 'boolean') return undefined;
+  const m = /^(\d+)\s*([dwm]?)$/i.exec(v.trim());
+  const days = m
+    ? Number(m[1]) * ({ d: 1, w: 7, m: 30 }[(m[2] || 'd').toLowerCase() as 'd' | 'w' | 'm'] ?? 1)
+    : Number.NaN;
+  if (!(days >= 1 && days <= 3650))
+    throw new AppError(ErrorCode.BadInput, `--window must be a duration such as 90d, 12w or 3m, got “${v}”.`);
+  return days;
+}
+
+export function dateArg(v: string, flag = '--as-of'): Date {
+  const d = /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(`${v.slice(0, 10)}T00:00:00Z`) : new Date(Number.NaN);
+  if (Number.isNaN(d.getTime()))
+    throw new AppError(ErrorCode.BadInput, `${flag} must be a date such as 2017-12-31, got “${v}”.`);
+  return d;
 }
 
 /** One indented bullet per line, or `none` when there are no lines. */
