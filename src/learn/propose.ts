@@ -230,10 +230,17 @@ export interface DraftSpec {
 }
 
 /**
- * The proposed spec before its tier thresholds are chosen: owners, cadence and currency carried over from the
- * current ICP, one criterion per scorecard attribute with weights summing to 100.
+ * The proposed spec before its tier thresholds are chosen: owners, cadence, currency and every exclusion
+ * carried over from the current ICP (a proposal never deletes one: many are policy, which deals cannot speak
+ * for), one criterion per scorecard attribute with weights summing to 100, and the data's own new exclusions
+ * after the carried ones. `exclusions` in the result lists only the new ones.
  */
-export function draftSpec(card: Scorecard, current: IcpSpec, since: string, description: string): DraftSpec {
+export function draftSpec(
+  card: Scorecard,
+  current: IcpSpec,
+  since: string,
+  text: { name: string; description: string },
+): DraftSpec {
   const plans: CriterionPlan[] = [];
   for (const a of card.attributes) {
     const existing = current.criteria.find((c) => c.field === a.profile.field)?.label;
@@ -242,21 +249,21 @@ export function draftSpec(card: Scorecard, current: IcpSpec, since: string, desc
   }
   const total = plans.reduce((s, p) => s + p.criterion.weight, 0);
   for (const p of plans) p.criterion.weight = Math.max(1, Math.round((p.criterion.weight / total) * 100));
-  const used = new Set(plans.map((p) => p.criterion.id));
+  const used = new Set([...plans.map((p) => p.criterion.id), ...current.exclusions.map((e) => e.id)]);
   const exclusions = card.attributes.flatMap((a) => {
     const W = a.profile.won;
     return exclusionsFor(a.profile, used, a.profile.n > 0 ? W / a.profile.n : 0, since);
   });
   const spec = {
-    name: current.name,
-    description,
+    name: text.name,
+    description: text.description,
     owners: current.owners,
     review_every: current.review_every,
     review_remind_days_before: current.review_remind_days_before,
     currency: current.currency,
     tiers: { tier1: 75, tier2: 50, tier3: 25 },
     criteria: plans.map((p) => p.criterion),
-    exclusions: exclusions.map((e) => e.exclusion),
+    exclusions: [...current.exclusions, ...exclusions.map((e) => e.exclusion)],
   };
   return { spec, criteria: plans, exclusions };
 }

@@ -9,6 +9,7 @@ import { compileIcp } from '../icp/engine.ts';
 import { type IcpSpec, parseIcpYaml, validateIcp } from '../icp/spec.ts';
 import type { Tier } from '../icp/types.ts';
 import { backtest, icpRanker, type ModelBacktest, naiveBayes, TIERS, tierByThresholds } from './backtest.ts';
+import { type ContradictedExclusion, contradictedExclusions } from './carry.ts';
 import { type AttributeProfile, countsOf, groupIndexer, type LearnUnit, profileAttributes } from './profile.ts';
 import { chooseTiers, draftSpec, fitScorecard, type KeyedCounts, specYaml, thresholdsFor } from './propose.ts';
 
@@ -21,6 +22,8 @@ export interface SuggestOptions {
   holdoutFrom: string | null;
   /** False-discovery rate (default 0.05). */
   alpha?: number;
+  /** The day of the computation (YYYY-MM-DD), named in the proposal's name; omitted, the name has no date. */
+  today?: string;
 }
 
 /** What one attribute's groups look like, for tables and JSON. */
@@ -145,13 +148,14 @@ function liftWords(b: ModelBacktest, outcome: LearnOutcome): string {
 
 /**
  * One sentence each for what the proposal drops from the current ICP, so no change goes unexplained: criteria
- * on fields the data has but that show no signal, criteria on fields the data lacks, and hand-written
- * exclusions (a proposal keeps only those the deals support, so policy exclusions must be re-added by hand).
+ * on fields the data has but that show no signal, and criteria on fields the data lacks. Exclusions are never
+ * dropped (see carry.ts); one the data contradicts gets its own sentence with the numbers, and stays.
  */
 function droppedReasons(
   current: IcpSpec,
   proposed: IcpSpec,
   profiles: readonly AttributeProfile[],
+  contradicted: readonly ContradictedExclusion[],
   outcome: LearnOutcome,
 ): string[] {
   const w = WORDS[outcome];
@@ -160,8 +164,6 @@ function droppedReasons(
   const dropped = current.criteria.filter((c) => !kept.has(c.field));
   const noSignal = dropped.filter((c) => profiled.has(c.field)).map((c) => c.label);
   const noData = dropped.filter((c) => !profiled.has(c.field)).map((c) => c.label);
-  const keptExclusions = new Set(proposed.exclusions.map((e) => e.id));
-  const exclusions = current.exclusions.filter((e) => !keptExclusions.has(e.id)).map((e) => e.label);
   const out: string[] = [];
   if (noSignal.length > 0) {
     out.push(
@@ -173,12 +175,18 @@ function droppedReasons(
       `Dropped ${namesOf(noData)}: your imported accounts carry no usable data for ${noData.length === 1 ? 'it' : 'them'}, so ${noData.length === 1 ? 'it' : 'they'} can be neither learned nor checked.`,
     );
   }
-  if (exclusions.length > 0) {
+  for (const c of contradicted) {
     out.push(
-      `Dropped the exclusion${exclusions.length === 1 ? '' : 's'} ${namesOf(exclusions)}: a proposal keeps only exclusions your own deals support; add back any that are policy (such as sanctions) before applying.`,
+      `Kept the exclusion ${c.exclusion.label}, though your data contradicts it: the accounts it excludes ${w.verb} ${pct(c.rate)} vs ${pct(c.overall)} overall, n = ${count(c.n)}; a proposal never removes an exclusion, so remove it by hand if it is not policy.`,
     );
   }
   return out;
+}
+
+/** The proposal's name: what it is, from how much data and when (a proposal of a proposal is renamed, not nested). */
+function proposedName(current: IcpSpec, n: number, outcome: LearnOutcome, today: string | undefined): string {
+  const base = current.name.replace(/ — proposed from .*$/, '');
+  return `${base} — proposed from ${count(n)} ${WORDS[outcome].units}${today ? `, ${today}` : ''}`;
 }
 
 /** Profiles, proposes and backtests; see the module comment. */
@@ -251,7 +259,8 @@ export function suggestFromUnits(units: readonly LearnUnit[], opts: SuggestOptio
   const card = fitScorecard(units, trainProfiles);
   const since = opts.holdoutFrom ? ` before ${opts.holdoutFrom}` : '';
   const description = `Proposed by \`icp suggest\` from ${count(trainN)} ${w.units}${since}${opts.holdoutFrom ? `, backtested on ${count(holdoutN)} from ${opts.holdoutFrom} on` : ''}.`;
-  const draft = draftSpec(card, opts.current.spec, since, description);
+  const name = proposedName(opts.current.spec, n, opts.outcome, opts.today);
+  const draft = draftSpec(card, opts.current.spec, since, { name, description });
   if (draft.criteria.length === 0) {
     return result('none', noAttributeSentence(profiles, n, opts.outcome), null, null, nbDefault());
   }
@@ -294,7 +303,8 @@ export function suggestFromUnits(units: readonly LearnUnit[], opts: SuggestOptio
   for (const e of draft.exclusions) {
     reasons.push(`Excluded ${e.exclusion.label}: ${e.exclusion.reason}`);
   }
-  reasons.push(...droppedReasons(opts.current.spec, spec, profiles, opts.outcome));
+  const contradicted = contradictedExclusions(units, opts.current.spec);
+  reasons.push(...droppedReasons(opts.current.spec, spec, profiles, contradicted, opts.outcome));
   const proposal: ProposalSummary = { yaml, spec, reasons, diff: diffIcp(opts.current.spec, spec) };
   const labels = joinWords(
     draft.criteria.map((c) => c.criterion.label),

@@ -17,6 +17,8 @@ export interface SuggestIcpArgs {
   outcome?: LearnOutcome;
   /** First date of the holdout (YYYY-MM-DD); omitted: the last 25% of decided deals by close date. */
   holdoutFrom?: string;
+  /** Today (YYYY-MM-DD), named in a proposal's name; default: the system clock's UTC date. */
+  today?: string;
   /** Compute in a worker thread (default: from WORKER_MIN_UNITS accounts on, where it takes long enough to matter). */
   inWorker?: boolean;
 }
@@ -46,6 +48,7 @@ export async function suggestIcp(deps: { db: Db; icp: IcpProvider }, args: Sugge
     outcome,
     current: { spec: current.version.spec, version: current.version.version },
     holdoutFrom,
+    today: args.today ?? new Date().toISOString().slice(0, 10),
   };
   // Seconds of JavaScript on big data: off the event loop, so the bot keeps acking everyone else meanwhile.
   const s =

@@ -80,13 +80,81 @@ describe('learning an ICP from planted-signal data', () => {
     expect(s.proposal!.diff.length).toBeGreaterThan(0);
   });
 
-  it('explains what it drops from the current ICP: no signal, no data, hand-written exclusions', () => {
+  it('explains what it drops from the current ICP: criteria without signal or without data', () => {
     const s = suggest(planted(5, 3000, true));
     const why = s.proposal!.reasons.join('\n');
     // The planted data has revenue and country (noise), and none of the default ICP's growth or funding fields.
     expect(why).toMatch(/Dropped [^\n]*Annual revenue[^\n]*: win rates do not differ enough/);
     expect(why).toMatch(/Dropped [^\n]*Business model[^\n]*: your imported accounts carry no usable data for them/);
-    expect(why).toContain('Sanctioned or embargoed country: a proposal keeps only exclusions your own deals support');
+    expect(why).not.toMatch(/exclusion/i);
+  });
+
+  it('carries every current exclusion into the proposal unchanged, and lists none of them as a change', () => {
+    const s = suggest(planted(5, 3000, true));
+    const proposed = parseIcpYaml(s.proposal!.yaml);
+    for (const e of current.spec.exclusions) {
+      expect(proposed.exclusions.find((x) => x.id === e.id)).toEqual(e);
+      expect(s.proposal!.diff.join('\n')).not.toContain(e.label);
+      expect(s.proposal!.reasons.join('\n')).not.toContain(e.label);
+    }
+    expect(proposed.exclusions.map((e) => e.id).slice(0, current.spec.exclusions.length)).toEqual(
+      current.spec.exclusions.map((e) => e.id),
+    );
+    // Scored under the proposal, an account in a sanctioned country is still not a fit.
+    const r = compileIcp(proposed, 2).score({ industry: 'Software', employees: 300, country: 'Iran' });
+    expect(r.tier).toBe('no_fit');
+    expect(r.exclusions.map((e) => e.id)).toContain('sanctioned');
+  });
+
+  it('keeps an exclusion the data contradicts, and says so with the numbers', () => {
+    const winners = ['Software', 'Fintech'];
+    const spec = parseIcpYaml(readDefaultIcp());
+    spec.exclusions.push(
+      { id: 'top_sectors', label: 'Software and fintech', field: 'industry', in: winners, reason: 'Test.' },
+      { id: 'schools', label: 'Schools', field: 'industry', in: ['Education'], reason: 'Test.' },
+    );
+    const units = planted(5, 3000, true);
+    const s = suggestFromUnits(units, { outcome: 'win', current: { spec, version: 3 }, holdoutFrom: '2026-01-01' });
+    expect(s.signal).toBe('found');
+    const proposed = parseIcpYaml(s.proposal!.yaml);
+    expect(proposed.exclusions.find((e) => e.id === 'top_sectors')).toEqual(spec.exclusions.at(-2));
+    expect(proposed.exclusions.find((e) => e.id === 'schools')).toEqual(spec.exclusions.at(-1));
+    let won = 0;
+    let n = 0;
+    let allWon = 0;
+    let all = 0;
+    for (const u of units) {
+      const w = u.trainWon + u.holdWon;
+      const d = w + u.trainLost + u.holdLost;
+      allWon += w;
+      all += d;
+      if (winners.includes(String(u.facts.industry))) {
+        won += w;
+        n += d;
+      }
+    }
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    const why = s.proposal!.reasons;
+    expect(why).toContain(
+      `Kept the exclusion Software and fintech, though your data contradicts it: the accounts it excludes win ${pct(won / n)} vs ${pct(allWon / all)} overall, n = ${n.toLocaleString('en-US')}; a proposal never removes an exclusion, so remove it by hand if it is not policy.`,
+    );
+    expect(why.join('\n')).not.toContain('Kept the exclusion Schools');
+    expect(s.proposal!.diff.join('\n')).not.toMatch(/Software and fintech|Schools/);
+  });
+
+  it('names the proposal for what it is: the current name, how much data, and the day', () => {
+    const units = planted(5, 3000, true);
+    const s = suggestFromUnits(units, { outcome: 'win', current, holdoutFrom: '2026-01-01', today: '2026-12-07' });
+    const n = units.reduce((a, u) => a + u.trainWon + u.trainLost + u.holdWon + u.holdLost, 0);
+    const name = `${current.spec.name} — proposed from ${n.toLocaleString('en-US')} decided deals, 2026-12-07`;
+    expect(s.proposal!.spec.name).toBe(name);
+    const again = suggestFromUnits(units, {
+      outcome: 'win',
+      current: { spec: s.proposal!.spec, version: 2 },
+      holdoutFrom: '2026-01-01',
+      today: '2026-12-08',
+    });
+    expect(again.proposal!.spec.name).toBe(name.replace('12-07', '12-08'));
   });
 });
 
