@@ -58,7 +58,7 @@ export async function offerSuggestion(
   deps: SuggestDeps,
   args: { teamId: string; outcome?: LearnOutcome; holdoutFrom?: string },
 ): Promise<Offer> {
-  const suggestion = await suggestIcp(deps, args);
+  const suggestion = await suggestIcp(deps, { ...args, today: new Date(deps.now()).toISOString().slice(0, 10) });
   const current = await deps.icp.current(args.teamId);
   const owners = [...current.version.spec.owners];
   const p = suggestion.proposal;
