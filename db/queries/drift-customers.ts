@@ -31,28 +31,7 @@ export function customerChurnCtes(teamId: string, w: DriftWindows): SQL {
   const each = (f: (p: DayRange, k: number) => SQL, sep = sql`, `) => sql.join(checkpoints.map(f), sep);
   const k = (name: string, i: number) => sql.raw(`${name}${i}`);
   return sql`
-  churners AS MATERIALIZED (
-    SELECT DISTINCT account_id AS aid FROM churn_events WHERE team_id = ${teamId} AND account_id IS NOT NULL
-  ),
-  -- Subscription-defined accounts: subscriptions linked to an account of the team that has no won deal.
-  subs AS (
-    SELECT s.account_id AS aid, s.started_on, s.ended_on
-    FROM subscriptions s JOIN accounts a ON a.id = s.account_id AND a.team_id = ${teamId}
-    WHERE s.team_id = ${teamId} AND a.first_won_on IS NULL AND s.started_on < ${rs}
-  ),
-  cstarts AS (
-    SELECT a.id AS aid, a.first_won_on AS d FROM accounts a
-    WHERE a.team_id = ${teamId} AND a.first_won_on < ${rs}
-    UNION ALL
-    SELECT x.account_id, x.closed_on FROM deals x JOIN churners c ON c.aid = x.account_id
-    WHERE x.team_id = ${teamId} AND x.outcome = 'won' AND x.closed_on < ${rs}
-    UNION ALL
-    SELECT aid, started_on FROM subs
-    UNION ALL
-    SELECT a.id, a.customer_since FROM accounts a
-    WHERE a.team_id = ${teamId} AND a.first_won_on IS NULL AND a.customer_since < ${rs}
-      AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${teamId} AND s.account_id = a.id)
-  ),
+  ${customerStartCtes(teamId, rs)},
   -- Latest start before each checkpoint.
   cust AS (
     SELECT aid, ${each((p, i) => sql`max(d) FILTER (WHERE d < ${p.start}::date) AS ${k('ls', i)}`)}
@@ -120,5 +99,83 @@ export function customerChurnCtes(teamId: string, w: DriftWindows): SQL {
     FROM churn_agg WHERE active_r > 0
     UNION ALL
     SELECT segment, 'baseline', active_b, customers_b, churned_b FROM churn_agg WHERE active_b > 0
+  )`;
+}
+
+/**
+ * The customer starts by the order of precedence (see the module comment), before `before`, as CTEs
+ * `churners` (accounts with a churn event), `subs` (the subscriptions of subscription-defined accounts) and
+ * `cstarts` (aid, d). Won deals are read only for churners: for any other account the first start is the
+ * only one that matters. Shared by the drift report and `icp suggest --outcome churn`, so both count the
+ * same customers.
+ */
+export function customerStartCtes(teamId: string, before: SQL): SQL {
+  return sql`
+  churners AS MATERIALIZED (
+    SELECT DISTINCT account_id AS aid FROM churn_events WHERE team_id = ${teamId} AND account_id IS NOT NULL
+  ),
+  -- Subscription-defined accounts: subscriptions linked to an account of the team that has no won deal.
+  subs AS (
+    SELECT s.account_id AS aid, s.started_on, s.ended_on
+    FROM subscriptions s JOIN accounts a ON a.id = s.account_id AND a.team_id = ${teamId}
+    WHERE s.team_id = ${teamId} AND a.first_won_on IS NULL AND s.started_on < ${before}
+  ),
+  cstarts AS (
+    SELECT a.id AS aid, a.first_won_on AS d FROM accounts a
+    WHERE a.team_id = ${teamId} AND a.first_won_on < ${before}
+    UNION ALL
+    SELECT x.account_id, x.closed_on FROM deals x JOIN churners c ON c.aid = x.account_id
+    WHERE x.team_id = ${teamId} AND x.outcome = 'won' AND x.closed_on < ${before}
+    UNION ALL
+    SELECT aid, started_on FROM subs
+    UNION ALL
+    SELECT a.id, a.customer_since FROM accounts a
+    WHERE a.team_id = ${teamId} AND a.first_won_on IS NULL AND a.customer_since < ${before}
+      AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${teamId} AND s.account_id = a.id)
+  )`;
+}
+
+/**
+ * Customer spells, the unit `icp suggest --outcome churn` learns from, as CTEs ending in `spells` (aid,
+ * started_on, churned). The same definition as the drift report's, read per spell instead of per window: a
+ * spell begins at a start when the account is not a customer that day (customer at day x: as above, with
+ * starts and churns strictly before x), and ends churned at the first churn event while it is a customer. A
+ * churn with no new start between counts nothing; a start while a customer continues the spell; a spell a
+ * subscription lapse ends without a churn event did not churn. An account that churned, came back and
+ * churned again has two churned spells.
+ */
+export function customerSpellCtes(teamId: string): SQL {
+  return sql`
+  ${customerStartCtes(teamId, sql`'infinity'::date`)},
+  pts AS (
+    SELECT DISTINCT aid, d, 's' AS k FROM cstarts WHERE d IS NOT NULL
+    UNION
+    SELECT DISTINCT account_id, churned_on, 'c' FROM churn_events WHERE team_id = ${teamId} AND account_id IS NOT NULL
+  ),
+  -- Latest start and latest churn strictly before each point's day.
+  lasts AS (
+    SELECT aid, d, k,
+      max(d) FILTER (WHERE k = 's') OVER w AS ls,
+      max(d) FILTER (WHERE k = 'c') OVER w AS lc
+    FROM pts
+    WINDOW w AS (PARTITION BY aid ORDER BY d RANGE BETWEEN UNBOUNDED PRECEDING AND '1 day' PRECEDING)
+  ),
+  -- Whether a subscription runs on each point's day (subscription-defined accounts only).
+  cov AS (
+    SELECT p.aid, p.d, bool_or(s.started_on < p.d AND (s.ended_on IS NULL OR s.ended_on >= p.d)) AS cv
+    FROM pts p JOIN subs s ON s.aid = p.aid GROUP BY p.aid, p.d
+  ),
+  flags AS (
+    SELECT l.aid, l.d, l.k, (l.ls IS NOT NULL AND (l.lc IS NULL OR l.lc < l.ls) AND coalesce(v.cv, true)) AS cust
+    FROM lasts l LEFT JOIN cov v ON v.aid = l.aid AND v.d = l.d
+  ),
+  begins AS (
+    SELECT aid, d, lead(d) OVER (PARTITION BY aid ORDER BY d) AS nd FROM flags WHERE k = 's' AND NOT cust
+  ),
+  spells AS (
+    SELECT b.aid, b.d AS started_on, bool_or(c.d IS NOT NULL) AS churned
+    FROM begins b LEFT JOIN flags c ON c.aid = b.aid AND c.k = 'c' AND c.cust AND c.d > b.d
+      AND (b.nd IS NULL OR c.d < b.nd)
+    GROUP BY b.aid, b.d
   )`;
 }

@@ -7,13 +7,17 @@ import { sql } from 'drizzle-orm';
 import type { factsFromAccount } from '../../src/icp/engine.ts';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
+import { customerSpellCtes } from './drift-customers.ts';
 
 export type LearnOutcomeKind = 'win' | 'churn';
 
 /** The account columns the engine reads facts from. */
 export type AccountFactColumns = Parameters<typeof factsFromAccount>[0];
 
-/** One account with its outcome counts; for churn, "won" is a customer who stayed and "lost" one who churned. */
+/**
+ * One account with its outcome counts; for churn, "won" counts its customer spells that did not end in churn
+ * and "lost" those that did (the drift report's customer definition, see customerSpellCtes).
+ */
 export interface LearnAccountRow extends AccountFactColumns {
   id: number;
   trainWon: number;
@@ -35,7 +39,7 @@ const parseJson = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v
 
 /**
  * The default holdout start: the date that leaves the last 25% of decided deals (by close date) for the
- * holdout, or of customers by the date they first won, for churn. Null when there is nothing dated.
+ * holdout, or of customer spells by the date they began, for churn. Null when there is nothing dated.
  */
 export async function defaultHoldoutFrom(db: Db, teamId: string, outcome: LearnOutcomeKind): Promise<string | null> {
   const rows =
@@ -47,8 +51,8 @@ export async function defaultHoldoutFrom(db: Db, teamId: string, outcome: LearnO
         )
       : await queryRows<{ d: string | Date | null }>(
           db,
-          sql`SELECT percentile_disc(0.75) WITHIN GROUP (ORDER BY first_won_on) AS d FROM accounts
-            WHERE team_id = ${teamId} AND first_won_on IS NOT NULL`,
+          sql`WITH ${customerSpellCtes(teamId)}
+            SELECT percentile_disc(0.75) WITHIN GROUP (ORDER BY started_on) AS d FROM spells`,
         );
   const d = rows[0]?.d;
   if (d === null || d === undefined) return null;
@@ -58,7 +62,9 @@ export async function defaultHoldoutFrom(db: Db, teamId: string, outcome: LearnO
 /**
  * Accounts with their outcome counts split at `holdoutFrom` (null: everything is training). Deals closed
  * before the date train the model; deals closed on or after it test it. A decided deal without a close date
- * can only be training. For churn, customers are split by the date they first won.
+ * can only be training. For churn, each customer spell counts once, split by the date it began; customers
+ * are defined as in the drift report (won deals, else subscriptions, else customer-since; churn events end
+ * a spell, a new start after one begins the next).
  */
 export async function learnAccounts(
   db: Db,
@@ -80,17 +86,18 @@ export async function learnAccounts(
           d.train_won, d.train_lost, d.hold_won, d.hold_lost
         FROM d JOIN accounts a ON a.id = d.account_id AND a.team_id = ${teamId}
         ORDER BY a.id`
-      : sql`WITH c AS (
-          SELECT DISTINCT account_id FROM churn_events WHERE team_id = ${teamId} AND account_id IS NOT NULL),
-        s AS (
-          SELECT a.*, (c.account_id IS NULL) AS stayed,
-            (${h}::date IS NULL OR a.first_won_on < ${h}::date) AS train
-          FROM accounts a LEFT JOIN c ON c.account_id = a.id
-          WHERE a.team_id = ${teamId} AND a.first_won_on IS NOT NULL)
-        SELECT id, name, domain, industry, employees, revenue, country, attributes,
-          (train AND stayed)::int AS train_won, (train AND NOT stayed)::int AS train_lost,
-          (NOT train AND stayed)::int AS hold_won, (NOT train AND NOT stayed)::int AS hold_lost
-        FROM s ORDER BY id`;
+      : sql`WITH ${customerSpellCtes(teamId)},
+        c AS (
+          SELECT aid,
+            count(*) FILTER (WHERE NOT churned AND (${h}::date IS NULL OR started_on < ${h}::date)) AS train_won,
+            count(*) FILTER (WHERE churned AND (${h}::date IS NULL OR started_on < ${h}::date)) AS train_lost,
+            count(*) FILTER (WHERE NOT churned AND started_on >= ${h}::date) AS hold_won,
+            count(*) FILTER (WHERE churned AND started_on >= ${h}::date) AS hold_lost
+          FROM spells GROUP BY aid)
+        SELECT a.id, a.name, a.domain, a.industry, a.employees, a.revenue, a.country, a.attributes,
+          c.train_won, c.train_lost, c.hold_won, c.hold_lost
+        FROM c JOIN accounts a ON a.id = c.aid AND a.team_id = ${teamId}
+        ORDER BY a.id`;
   const rows = await queryRows<RawRow>(db, query);
   return rows.map((r) => ({
     id: Number(r.id),

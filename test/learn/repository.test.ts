@@ -74,4 +74,52 @@ describe(`learn repository (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, ()
     expect(rows.map((r) => [r.name, r.trainWon, r.trainLost])).toEqual([['Alpha', 0, 1]]);
     expect(await defaultHoldoutFrom(t.db, 'TA', 'churn')).toBe('2024-01-10');
   });
+
+  it('counts each customer spell once, as the drift report defines customers: reactivation, customer-since', async () => {
+    const [back, since, never] = await t.db
+      .insert(accounts)
+      .values(
+        ['Back', 'Since', 'Never'].map((name) => ({
+          teamId: 'TD',
+          externalId: name,
+          name,
+          normalizedName: name.toLowerCase(),
+          customerSince: name === 'Since' ? '2024-02-01' : null,
+        })),
+      )
+      .returning({ id: accounts.id });
+    const won = (id: string, closedOn: string) => ({
+      teamId: 'TD',
+      externalId: id,
+      accountId: back!.id,
+      outcome: 'won',
+      closedOn,
+    });
+    await t.db
+      .insert(deals)
+      .values([won('w1', '2024-01-01'), won('w2', '2024-02-01'), won('w3', '2024-05-01'), won('w4', '2024-08-01')]);
+    const churn = (id: string, accountId: number, churnedOn: string) => ({
+      teamId: 'TD',
+      externalId: id,
+      accountId,
+      churnedOn,
+    });
+    await t.db
+      .insert(churnEvents)
+      .values([
+        churn('c1', back!.id, '2024-03-01'),
+        churn('c2', back!.id, '2024-03-15'),
+        churn('c3', back!.id, '2024-07-01'),
+        churn('c4', since!.id, '2024-04-01'),
+        churn('c5', never!.id, '2024-04-01'),
+      ]);
+    // Back: won (a second win continues it), churned; won again, churned; won again, still a customer. A second
+    // churn with no start between counts nothing. Never: a churn event but never a customer.
+    const rows = await learnAccounts(t.db, { teamId: 'TD', outcome: 'churn', holdoutFrom: '2024-06-01' });
+    expect(rows.map((r) => [r.name, r.trainWon, r.trainLost, r.holdWon, r.holdLost])).toEqual([
+      ['Back', 0, 2, 1, 0],
+      ['Since', 0, 1, 0, 0],
+    ]);
+    expect(await defaultHoldoutFrom(t.db, 'TD', 'churn')).toBe('2024-05-01');
+  });
 });
