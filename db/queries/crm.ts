@@ -4,6 +4,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { queryRows } from '../raw.ts';
 import { type CrmConnectionRow, crmConnections } from '../schema.ts';
 
 export type { CrmConnectionRow };
@@ -87,4 +88,75 @@ export async function recordCrmSync(
       ...(args.cursor === undefined ? {} : { syncCursor: args.cursor }),
     })
     .where(and(eq(crmConnections.teamId, args.teamId), eq(crmConnections.provider, args.provider)));
+}
+
+/**
+ * Removes the team's records HubSpot archived (deleted): accounts or deals with these external ids that
+ * came from `source`. Deals of a removed account stay, unlinked (the deals table sets account_id null).
+ */
+export async function deleteCrmRecords(
+  db: Db,
+  args: { teamId: string; source: string; object: 'companies' | 'deals'; externalIds: readonly string[] },
+): Promise<number> {
+  if (args.externalIds.length === 0) return 0;
+  const table = args.object === 'companies' ? sql`accounts` : sql`deals`;
+  const ids = JSON.stringify(args.externalIds);
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`DELETE FROM ${table} WHERE team_id = ${args.teamId} AND source = ${args.source}
+      AND external_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb)) RETURNING id`,
+  );
+  return rows.length;
+}
+
+/**
+ * Folds accounts HubSpot merged into `survivorExternalId`: their deals, churn events and subscriptions
+ * move to the survivor (by link and by CRM id), then the merged accounts are deleted. Returns how many
+ * accounts were folded. The survivor must already be written.
+ */
+export async function mergeCrmAccounts(
+  db: Db,
+  args: { teamId: string; survivorExternalId: string; mergedExternalIds: readonly string[] },
+): Promise<number> {
+  const { teamId } = args;
+  if (args.mergedExternalIds.length === 0) return 0;
+  const ids = JSON.stringify(args.mergedExternalIds);
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`
+      WITH survivor AS (
+        SELECT id FROM accounts WHERE team_id = ${teamId} AND external_id = ${args.survivorExternalId}
+      ), gone AS (
+        SELECT id, external_id FROM accounts
+        WHERE team_id = ${teamId} AND external_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))
+          AND EXISTS (SELECT 1 FROM survivor)
+      ), d AS (
+        UPDATE deals SET account_id = (SELECT id FROM survivor),
+          attributes = deals.attributes || jsonb_build_object('account_external_id', ${args.survivorExternalId}::text)
+        WHERE deals.team_id = ${teamId} AND (deals.account_id IN (SELECT id FROM gone)
+          OR deals.attributes->>'account_external_id' IN (SELECT external_id FROM gone))
+        RETURNING 1
+      ), c AS (
+        UPDATE churn_events SET account_id = (SELECT id FROM survivor), account_external_id = ${args.survivorExternalId}
+        WHERE churn_events.team_id = ${teamId} AND (churn_events.account_id IN (SELECT id FROM gone)
+          OR churn_events.account_external_id IN (SELECT external_id FROM gone))
+        RETURNING 1
+      ), s AS (
+        UPDATE subscriptions SET account_id = (SELECT id FROM survivor), account_external_id = ${args.survivorExternalId}
+        WHERE subscriptions.team_id = ${teamId} AND (subscriptions.account_id IN (SELECT id FROM gone)
+          OR subscriptions.account_external_id IN (SELECT external_id FROM gone))
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM c) + (SELECT count(*) FROM s) AS moved,
+        (SELECT count(*)::int FROM gone) AS n`,
+  );
+  // Deleted after the moves commit within the statement above (a data-modifying CTE cannot see them).
+  if (Number(row?.n ?? 0) > 0) {
+    await db.execute(
+      sql`DELETE FROM accounts WHERE team_id = ${teamId}
+        AND external_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))
+        AND EXISTS (SELECT 1 FROM accounts s WHERE s.team_id = ${teamId} AND s.external_id = ${args.survivorExternalId})`,
+    );
+  }
+  return Number(row?.n ?? 0);
 }

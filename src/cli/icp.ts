@@ -13,6 +13,7 @@ import { loadConfig } from '../config.ts';
 import { formatRowError, ImportError, isAppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { type CliCtx, type CliHandler, print } from './common.ts';
+import { CRM_USAGE, crmCommands } from './crm.ts';
 import { dataCommands } from './data.ts';
 import { icpVersionCommands } from './icp-versions.ts';
 import { PERSONAS_USAGE, personaCommands } from './personas.ts';
@@ -47,6 +48,8 @@ Checks
 
 ${PERSONAS_USAGE}
 
+${CRM_USAGE}
+
 Reviews
   drift [--window 90d] [--as-of <date>] [--json]   drift report: summary and signal table
   remind --now                 send the review reminders due now, once (same claims as the scheduler)
@@ -60,6 +63,7 @@ Options: --json (machine-readable), --team <id> (workspace; default DEFAULT_TEAM
 export const commands: Record<string, CliHandler> = {
   ...icpVersionCommands,
   ...personaCommands,
+  ...crmCommands,
   ...dataCommands,
   ...reviewCommands,
 
@@ -94,6 +98,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
         now: { type: 'boolean' },
         note: { type: 'string' },
         changed: { type: 'boolean' },
+        token: { type: 'string' },
+        full: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -1,0 +1,241 @@
+/**
+ * Use case: connect a workspace's HubSpot, sync its companies and deals into the same tables the CSV
+ * import writes, and disconnect. The steps are written here in order; HubSpot calls live in
+ * src/crm/hubspot.ts, the mapping in src/crm/mapping.ts, the writes in db/queries.
+ *
+ * A sync is a full one the first time (list endpoints, page by page) and incremental afterwards (the
+ * search API, records whose hs_lastmodifieddate is after the cursor). Each page is written in its own
+ * transaction, all of it or none of it; records HubSpot holds that the import would refuse (a company
+ * without a name, an amount that is not a number) are left out and listed in the connection's
+ * last-sync errors, never dropped silently.
+ */
+import type { Db } from '../../db/client.ts';
+import { refreshNameWords } from '../../db/queries/accounts.ts';
+import {
+  type CrmSyncCounts,
+  type CrmSyncProblem,
+  deleteCrmConnection,
+  deleteCrmRecords,
+  getCrmConnection,
+  mergeCrmAccounts,
+  recordCrmSync,
+  saveCrmConnection,
+} from '../../db/queries/crm.ts';
+import { linkDeals, refreshImportStatistics } from '../../db/queries/import.ts';
+import {
+  type CrmObject,
+  HUBSPOT_REQUIRED_SCOPES,
+  type HubSpotApi,
+  type HubSpotPage,
+  type HubSpotRecord,
+  hubspotApi,
+} from '../crm/hubspot.ts';
+import { buildRecords, type FieldMapping, mergedIds, proposeObjectMapping } from '../crm/mapping.ts';
+import { decryptToken, encryptToken } from '../crm/secrets.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, ErrorCode } from '../errors.ts';
+import { writeBatch } from './import-writes.ts';
+
+const SOURCE = 'hubspot';
+/** Problems kept on the connection (the count is always exact). */
+export const MAX_SYNC_PROBLEMS = 500;
+
+type CrmDeps = Pick<Deps, 'config' | 'db' | 'logger'>;
+
+/** How the use case reaches HubSpot for a token: the SDK by default, a stand-in in tests. */
+export type HubSpotFactory = (token: string) => HubSpotApi;
+
+const defaultFactory =
+  (deps: CrmDeps): HubSpotFactory =>
+  (token) =>
+    hubspotApi({ token, basePath: deps.config.crm.hubspotApiUrl, retries: deps.config.crm.hubspotRetries });
+
+export interface ConnectResult {
+  provider: 'hubspot';
+  hubId: number | null;
+  scopes: string[];
+  mapping: FieldMapping;
+}
+
+/**
+ * Checks a HubSpot private-app token and the scopes the sync needs, proposes the field mapping, and
+ * stores the connection with the token encrypted. Refuses (before calling HubSpot) without
+ * CRM_ENCRYPTION_KEY, and names every missing scope.
+ */
+export async function connectHubSpot(
+  deps: CrmDeps,
+  args: { teamId: string; userId: string; token: string; hubspot?: HubSpotFactory },
+): Promise<ConnectResult> {
+  const token = args.token.trim();
+  if (!token) throw new AppError(ErrorCode.BadInput, 'Give the private-app token with --token.');
+  // Encrypt first: without a key nothing is sent anywhere.
+  const tokenEncrypted = encryptToken(deps.config.crm.encryptionKey, args.teamId, token);
+  const api = (args.hubspot ?? defaultFactory(deps))(token);
+  const info = await api.tokenInfo();
+  const missing = HUBSPOT_REQUIRED_SCOPES.filter((s) => !info.scopes.includes(s));
+  if (missing.length > 0) {
+    throw new AppError(
+      ErrorCode.CrmRefused,
+      `The HubSpot token works but lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}: ` +
+        'add it in HubSpot (Settings → Integrations → Private Apps → your app → Scopes), then connect again.',
+    );
+  }
+  const mapping: FieldMapping = {
+    companies: proposeObjectMapping('companies', await api.properties('companies')),
+    deals: proposeObjectMapping('deals', await api.properties('deals')),
+  };
+  await saveCrmConnection(deps.db, {
+    teamId: args.teamId,
+    provider: 'hubspot',
+    tokenEncrypted,
+    scopes: info.scopes,
+    fieldMapping: mapping,
+    createdBy: args.userId,
+  });
+  deps.logger.info('CRM connected', { teamId: args.teamId, provider: 'hubspot', hubId: info.hubId });
+  return { provider: 'hubspot', hubId: info.hubId, scopes: info.scopes, mapping };
+}
+
+/** Forgets the team's connection and its token; false when none was connected. */
+export async function disconnectCrm(deps: CrmDeps, teamId: string): Promise<boolean> {
+  const removed = await deleteCrmConnection(deps.db, teamId);
+  if (removed) deps.logger.info('CRM disconnected', { teamId });
+  return removed;
+}
+
+export interface SyncResult {
+  mode: 'full' | 'incremental';
+  status: 'ok' | 'partial';
+  counts: CrmSyncCounts;
+  /** How many records were left out, and the first MAX_SYNC_PROBLEMS of them. */
+  problemCount: number;
+  problems: CrmSyncProblem[];
+  cursor: Date | null;
+}
+
+/** Pages of one object: the whole list (full) or the records modified after `since`. */
+async function* pagesOf(
+  api: HubSpotApi,
+  object: CrmObject,
+  properties: readonly string[],
+  since: Date | null,
+  archived = false,
+): AsyncGenerator<HubSpotRecord[]> {
+  let after: string | undefined;
+  do {
+    const page: HubSpotPage =
+      since && !archived
+        ? await api.searchModifiedSince(object, properties, since, after)
+        : await api.listPage(object, properties, after, archived);
+    if (page.results.length > 0) yield page.results;
+    after = page.after;
+  } while (after);
+}
+
+/**
+ * Syncs the team's companies then deals from HubSpot. Full when asked, or when no sync has completed;
+ * incremental otherwise. The cursor moves only when the whole sync succeeds, so a failed one is resumed
+ * from the same point. Throws CrmNotConnected when no CRM is connected.
+ */
+export async function syncCrm(
+  deps: CrmDeps,
+  args: { teamId: string; full?: boolean; hubspot?: HubSpotFactory },
+): Promise<SyncResult> {
+  const { teamId } = args;
+  const conn = await getCrmConnection(deps.db, teamId);
+  if (!conn) {
+    throw new AppError(ErrorCode.CrmNotConnected, 'No CRM is connected: run `icp connect hubspot --token …` first.');
+  }
+  const token = decryptToken(deps.config.crm.encryptionKey, teamId, conn.tokenEncrypted);
+  const api = (args.hubspot ?? defaultFactory(deps))(token);
+  const mapping = conn.fieldMapping as FieldMapping;
+  const since = args.full ? null : conn.syncCursor;
+  const counts: CrmSyncCounts = { companies: 0, deals: 0, deleted: 0, merged: 0 };
+  const problems: CrmSyncProblem[] = [];
+  let problemCount = 0;
+  let newest = conn.syncCursor;
+  const note = (p: readonly CrmSyncProblem[]) => {
+    problemCount += p.length;
+    problems.push(...p.slice(0, Math.max(0, MAX_SYNC_PROBLEMS - problems.length)));
+  };
+  const seen = (r: HubSpotRecord) => {
+    if (!newest || r.updatedAt > newest) newest = r.updatedAt;
+  };
+
+  try {
+    for await (const page of pagesOf(api, 'companies', mapping.companies.properties, since)) {
+      const built = buildRecords('companies', mapping.companies, page);
+      note(built.problems);
+      await deps.db.transaction(async (raw) => {
+        const tx = raw as unknown as Db;
+        await writeBatch(tx, {
+          kind: 'accounts',
+          teamId,
+          source: SOURCE,
+          columns: built.columns,
+          records: built.records,
+        });
+        const written = new Set(built.records.map((r) => r.externalId));
+        for (const r of page) {
+          const merged = mergedIds(r);
+          if (merged.length > 0 && written.has(r.id)) {
+            counts.merged += await mergeCrmAccounts(tx, {
+              teamId,
+              survivorExternalId: r.id,
+              mergedExternalIds: merged,
+            });
+          }
+        }
+      });
+      counts.companies += built.records.length;
+      page.forEach(seen);
+    }
+    for await (const page of pagesOf(api, 'deals', mapping.deals.properties, since)) {
+      const companyOf = await api.dealCompanies(page.map((r) => r.id));
+      const built = buildRecords('deals', mapping.deals, page, companyOf);
+      note(built.problems);
+      await deps.db.transaction(async (raw) => {
+        await writeBatch(raw as unknown as Db, {
+          kind: 'deals',
+          teamId,
+          source: SOURCE,
+          columns: built.columns,
+          records: built.records,
+        });
+      });
+      counts.deals += built.records.length;
+      page.forEach(seen);
+    }
+    // Archived (deleted) records: HubSpot lists them apart, for 90 days; deleting what is gone is a no-op.
+    for (const object of ['companies', 'deals'] as const) {
+      for await (const page of pagesOf(api, object, ['hs_object_id'], null, true)) {
+        counts.deleted += await deleteCrmRecords(deps.db, {
+          teamId,
+          source: SOURCE,
+          object,
+          externalIds: page.map((r) => r.id),
+        });
+      }
+    }
+    await deps.db.transaction(async (raw) => {
+      const tx = raw as unknown as Db;
+      await refreshImportStatistics(tx, 'deals');
+      await refreshNameWords(tx, teamId);
+      await linkDeals(tx, teamId);
+    });
+  } catch (err) {
+    const message = err instanceof AppError ? err.message : 'the sync stopped on an unexpected error (see the log)';
+    await recordCrmSync(deps.db, {
+      teamId,
+      provider: conn.provider,
+      status: 'failed',
+      counts,
+      errors: [...problems, { object: 'companies', id: '', property: '', value: '', problem: message }],
+    });
+    deps.logger.error('CRM sync failed', { teamId, provider: conn.provider }, err);
+    throw err;
+  }
+  const status = problemCount > 0 ? 'partial' : 'ok';
+  await recordCrmSync(deps.db, { teamId, provider: conn.provider, status, counts, errors: problems, cursor: newest });
+  return { mode: since ? 'incremental' : 'full', status, counts, problemCount, problems, cursor: newest };
+}

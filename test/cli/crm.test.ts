@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/icp.ts';
+import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
+import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
+
+const TOKEN = 'pat-eu1-aaaabbbb-cccc-dddd-eeee-ffff00001111';
+
+describe(`icp connect / sync / disconnect (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let t: TestDb;
+  let fake: FakeHubSpot;
+  let env: NodeJS.ProcessEnv;
+  const run = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, env, { out: (s) => out.push(s), err: (s) => err.push(s) }, t);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  beforeAll(async () => {
+    t = await createTestDb();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(async () => {
+    await t.truncateAll();
+    fake = await startFakeHubSpot();
+    fake.tokens.set(TOKEN, ['crm.objects.companies.read', 'crm.objects.deals.read']);
+    fake.properties.companies = [{ name: 'name', label: 'Name', type: 'string', hubspotDefined: true }];
+    fake.upsert('companies', '1', { name: 'Initech' }, new Date('2024-01-01T00:00:00Z'));
+    env = { CRM_ENCRYPTION_KEY: randomBytes(32).toString('base64'), HUBSPOT_API_URL: fake.url };
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('connects, syncs and disconnects, never printing the token', async () => {
+    const connected = await run('connect', 'hubspot', '--token', TOKEN);
+    expect(connected).toMatchObject({ code: 0 });
+    expect(connected.out).toContain('name → name');
+    const synced = await run('sync');
+    expect(synced).toMatchObject({ code: 0 });
+    expect(synced.out).toContain('Full sync: 1 companies, 0 deals written');
+    expect((await run('sync', '--json')).out).toContain('"mode": "incremental"');
+    expect((await run('disconnect')).out).toContain('Disconnected');
+    for (const r of [connected, synced]) expect(`${r.out}${r.err}`).not.toContain(TOKEN);
+  });
+
+  it('refuses to connect without CRM_ENCRYPTION_KEY and says how to make one', async () => {
+    env = { HUBSPOT_API_URL: fake.url };
+    const r = await run('connect', 'hubspot', '--token', TOKEN);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('openssl rand -base64 32');
+  });
+
+  it('asks for a token, and refuses another CRM for now', async () => {
+    expect((await run('connect', 'hubspot')).err).toContain('--token');
+    expect((await run('connect', 'salesforce', '--token', 'x')).err).toContain('Only HubSpot');
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * A local fake of the HubSpot API on 127.0.0.1, for the real @hubspot/api-client pointed at it with
+ * `basePath`. Every answer is shaped as HubSpot's public API reference documents it (the reference URL
+ * is beside each handler). It records every request, pages with `paging.next.after`, filters search
+ * requests by hs_lastmodifieddate, and fails on demand: 429 (with Retry-After), 5xx, 401 expired token.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type FakeObject = 'companies' | 'deals';
+
+export interface FakeRecord {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  archivedAt?: string;
+}
+
+export interface FakeRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  status: number;
+}
+
+export type FakeFailure = { status: 429; kind: 'secondly' | 'ten_secondly' } | { status: 502 } | { status: 401 };
+
+export interface FakeHubSpot {
+  url: string;
+  /** Tokens the fake accepts, each with its scopes. */
+  tokens: Map<string, string[]>;
+  properties: Record<FakeObject, { name: string; label: string; type: string; hubspotDefined: boolean }[]>;
+  /** Creates or updates a record; its hs_lastmodifieddate and updatedAt become `at`. */
+  upsert(object: FakeObject, id: string, properties: Record<string, string | null>, at: Date): void;
+  /** Archives (deletes) a record. */
+  archive(object: FakeObject, id: string, at: Date): void;
+  /** Merges company `mergedId` into `survivorId` as HubSpot does: the survivor lists it in hs_merged_object_ids. */
+  merge(survivorId: string, mergedId: string, at: Date): void;
+  associate(dealId: string, companyId: string): void;
+  /** The next `times` requests whose path contains `pathPart` fail as given. */
+  fail(pathPart: string, failure: FakeFailure, times?: number): void;
+  /** Answers 401 (expired) for `token` from now on. */
+  expire(token: string): void;
+  requests(pathPart?: string): FakeRequest[];
+  close(): Promise<void>;
+}
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+};
+
+// Error body of every HubSpot API (https://developers.hubspot.com/docs/api/error-handling).
+const errorBody = (message: string, category: string, extra: Record<string, unknown> = {}) => ({
+  status: 'error',
+  message,
+  correlationId: randomUUID(),
+  category,
+  ...extra,
+});
+
+export async function startFakeHubSpot(): Promise<FakeHubSpot> {
+  const tokens = new Map<string, string[]>();
+  const expired = new Set<string>();
+  const store: Record<FakeObject, Map<string, FakeRecord>> = { companies: new Map(), deals: new Map() };
+  const dealCompany = new Map<string, string>();
+  const failures: { pathPart: string; failure: FakeFailure; times: number }[] = [];
+  const log: FakeRequest[] = [];
+  const properties: FakeHubSpot['properties'] = { companies: [], deals: [] };
+
+  const view = (r: FakeRecord, names: readonly string[]) => ({
+    id: r.id,
+    properties: Object.fromEntries(
+      ['hs_object_id', 'createdate', 'hs_lastmodifieddate', ...names].map((n) => [n, r.properties[n] ?? null]),
+    ),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    archived: r.archived,
+    ...(r.archivedAt ? { archivedAt: r.archivedAt } : {}),
+  });
+  const page = <T>(all: T[], after: string | null, limit: number, link: string) => {
+    const start = Number(after ?? 0);
+    const results = all.slice(start, start + limit);
+    const next = start + limit < all.length ? String(start + limit) : undefined;
+    return { results, ...(next ? { paging: { next: { after: next, link: `${link}?after=${next}` } } } : {}) };
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: unknown, url: URL): Promise<number> {
+    const path = url.pathname;
+    const failure = failures.find((f) => f.times > 0 && path.includes(f.pathPart));
+    if (failure) {
+      failure.times--;
+      const f = failure.failure;
+      if (f.status === 429) {
+        // https://developers.hubspot.com/docs/api/usage-details#rate-limits: 429 with the policy that was hit.
+        const secondly = f.kind === 'secondly';
+        json(
+          res,
+          429,
+          errorBody(
+            secondly ? 'You have reached your secondly limit.' : 'You have reached your ten_secondly_rolling limit.',
+            'RATE_LIMITS',
+            { errorType: 'RATE_LIMIT', policyName: secondly ? 'SECONDLY' : 'TEN_SECONDLY_ROLLING' },
+          ),
+          { 'retry-after': '1' },
+        );
+        return 429;
+      }
+      if (f.status === 502) {
+        json(res, 502, errorBody('Bad Gateway', 'BAD_GATEWAY'));
+        return 502;
+      }
+      json(res, 401, errorBody('The OAuth token used to make this call expired.', 'EXPIRED_AUTHENTICATION'));
+      return 401;
+    }
+
+    // https://developers.hubspot.com/docs/api/private-apps ("View private app access token information").
+    if (req.method === 'POST' && path === '/oauth/v2/private-apps/get/access-token-info') {
+      const key = (body as { tokenKey?: string } | null)?.tokenKey ?? '';
+      const scopes = tokens.get(key);
+      if (!scopes || expired.has(key)) {
+        json(res, 401, errorBody('Authentication credentials not found.', 'INVALID_AUTHENTICATION'));
+        return 401;
+      }
+      json(res, 200, { userId: 1234567, hubId: 9876543, appId: 111222, scopes });
+      return 200;
+    }
+
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (!tokens.has(token)) {
+      // https://developers.hubspot.com/docs/api/error-handling (401: invalid authentication).
+      json(res, 401, errorBody('Authentication credentials not found.', 'INVALID_AUTHENTICATION'));
+      return 401;
+    }
+    if (expired.has(token)) {
+      json(res, 401, errorBody('The OAuth token used to make this call expired.', 'EXPIRED_AUTHENTICATION'));
+      return 401;
+    }
+    const scopes = tokens.get(token)!;
+    let m = /^\/crm\/v3\/properties\/(companies|deals)$/.exec(path);
+    if (m && req.method === 'GET') {
+      // https://developers.hubspot.com/docs/api/crm/properties (GET /crm/v3/properties/{objectType}).
+      const object = m[1] as FakeObject;
+      json(res, 200, {
+        results: properties[object].map((p, i) => ({
+          name: p.name,
+          label: p.label,
+          type: p.type,
+          fieldType: p.type === 'number' ? 'number' : 'text',
+          description: '',
+          groupName: object === 'companies' ? 'companyinformation' : 'dealinformation',
+          options: [],
+          displayOrder: i,
+          calculated: false,
+          externalOptions: false,
+          hasUniqueValue: false,
+          hidden: false,
+          hubspotDefined: p.hubspotDefined,
+          modificationMetadata: {
+            archivable: !p.hubspotDefined,
+            readOnlyDefinition: p.hubspotDefined,
+            readOnlyValue: false,
+          },
+          formField: true,
+          createdAt: '2020-01-01T00:00:00.000Z',
+          updatedAt: '2020-01-01T00:00:00.000Z',
+        })),
+      });
+      return 200;
+    }
+    m = /^\/crm\/v3\/objects\/(companies|deals)(\/search)?$/.exec(path);
+    if (m) {
+      const object = m[1] as FakeObject;
+      if (!scopes.includes(`crm.objects.${object}.read`)) {
+        // https://developers.hubspot.com/docs/api/error-handling (403: missing scopes).
+        json(
+          res,
+          403,
+          errorBody('This app hasn’t been granted all required scopes to make this call.', 'MISSING_SCOPES'),
+        );
+        return 403;
+      }
+      const all = [...store[object].values()].sort((a, b) => Number(a.id) - Number(b.id));
+      if (!m[2] && req.method === 'GET') {
+        // https://developers.hubspot.com/docs/api/crm/companies (GET /crm/v3/objects/companies): forward paging.
+        const archived = url.searchParams.get('archived') === 'true';
+        const names = url.searchParams
+          .getAll('properties')
+          .flatMap((v) => v.split(','))
+          .filter(Boolean);
+        const limit = Math.min(Number(url.searchParams.get('limit') ?? 10), 100);
+        const rows = all.filter((r) => r.archived === archived).map((r) => view(r, names));
+        json(res, 200, page(rows, url.searchParams.get('after'), limit, `${url.origin}${path}`));
+        return 200;
+      }
+      if (m[2] && req.method === 'POST') {
+        // https://developers.hubspot.com/docs/api/crm/search: filterGroups, sorts, after; `total` besides paging.
+        const b = body as {
+          filterGroups?: { filters: { propertyName: string; operator: string; value: string }[] }[];
+          properties?: string[];
+          limit?: number;
+          after?: string;
+        };
+        const filters = b.filterGroups?.[0]?.filters ?? [];
+        const rows = all
+          .filter((r) => !r.archived)
+          .filter((r) =>
+            filters.every((f) => {
+              if (f.propertyName !== 'hs_lastmodifieddate' || f.operator !== 'GT')
+                throw new Error('unsupported filter');
+              return Date.parse(r.properties.hs_lastmodifieddate ?? '') > Number(f.value);
+            }),
+          )
+          .sort((a, c) => Date.parse(a.updatedAt) - Date.parse(c.updatedAt))
+          .map((r) => view(r, b.properties ?? []));
+        const p = page(rows, b.after ?? null, Math.min(b.limit ?? 10, 200), '');
+        json(res, 200, {
+          total: rows.length,
+          results: p.results,
+          ...(p.paging ? { paging: { next: { after: p.paging.next.after } } } : {}),
+        });
+        return 200;
+      }
+    }
+    if (req.method === 'POST' && path === '/crm/v4/associations/deals/companies/batch/read') {
+      // https://developers.hubspot.com/docs/api/crm/associations (v4 batch read).
+      const inputs = (body as { inputs: { id: string }[] }).inputs;
+      const results = inputs
+        .filter((i) => dealCompany.has(i.id))
+        .map((i) => ({
+          from: { id: i.id },
+          to: [
+            {
+              toObjectId: Number(dealCompany.get(i.id)),
+              associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }],
+            },
+          ],
+        }));
+      const now = new Date().toISOString();
+      json(res, 200, { status: 'COMPLETE', results, startedAt: now, completedAt: now });
+      return 200;
+    }
+    json(res, 404, errorBody(`No route for ${req.method} ${path}`, 'OBJECT_NOT_FOUND'));
+    return 404;
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const body = text ? (JSON.parse(text) as unknown) : null;
+      handle(req, res, body, url)
+        .then((status) =>
+          log.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, body, status }),
+        )
+        .catch((err: unknown) => json(res, 500, errorBody(String(err), 'INTERNAL_ERROR')));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const touch = (r: FakeRecord, at: Date) => {
+    r.updatedAt = at.toISOString();
+    r.properties.hs_lastmodifieddate = at.toISOString();
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    tokens,
+    properties,
+    upsert(object, id, props, at) {
+      const r = store[object].get(id) ?? {
+        id,
+        properties: { hs_object_id: id, createdate: at.toISOString() },
+        createdAt: at.toISOString(),
+        updatedAt: at.toISOString(),
+        archived: false,
+      };
+      Object.assign(r.properties, props);
+      touch(r, at);
+      store[object].set(id, r);
+    },
+    archive(object, id, at) {
+      const r = store[object].get(id);
+      if (!r) return;
+      r.archived = true;
+      r.archivedAt = at.toISOString();
+      touch(r, at);
+    },
+    merge(survivorId, mergedId, at) {
+      const s = store.companies.get(survivorId)!;
+      const before = s.properties.hs_merged_object_ids;
+      s.properties.hs_merged_object_ids = before ? `${before};${mergedId}` : mergedId;
+      touch(s, at);
+      // The merged record is gone from the list, the search and the archive alike.
+      store.companies.delete(mergedId);
+      for (const [deal, company] of dealCompany) if (company === mergedId) dealCompany.set(deal, survivorId);
+    },
+    associate(dealId, companyId) {
+      dealCompany.set(dealId, companyId);
+    },
+    fail(pathPart, failure, times = 1) {
+      failures.push({ pathPart, failure, times });
+    },
+    expire(token) {
+      expired.add(token);
+    },
+    requests(pathPart) {
+      return pathPart ? log.filter((r) => r.path.includes(pathPart)) : [...log];
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
