@@ -406,8 +406,13 @@ export const crmConnections = pgTable(
     scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
     /** Per object: the CRM properties read and the bot field (or `attributes.<key>`) each one fills. */
     fieldMapping: jsonb('field_mapping').notNull().default(sql`'{}'::jsonb`),
-    /** Incremental sync resumes after this moment (the newest last-modified time seen); null: full sync next. */
+    /** Null until a sync completes: the next sync is then a full one. */
     syncCursor: timestamp('sync_cursor', { withTimezone: true }),
+    /**
+     * Each object's own cursor (ISO times by object: companies, deals), so changes to one made while the
+     * other synced are never skipped; sync_cursor is the older of them (what "synced up to" means).
+     */
+    syncCursors: jsonb('sync_cursors').notNull().default(sql`'{}'::jsonb`),
     /** 'ok' | 'partial' | 'failed' | null (never synced) */
     lastSyncStatus: text('last_sync_status'),
     lastSyncAt: timestamp('last_sync_at', { withTimezone: true }),

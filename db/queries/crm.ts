@@ -42,6 +42,7 @@ export async function saveCrmConnection(
     fieldMapping: c.fieldMapping,
     createdBy: c.createdBy,
     syncCursor: null,
+    syncCursors: {},
     lastSyncStatus: null,
     lastSyncAt: null,
     lastSyncCounts: null,
@@ -65,7 +66,7 @@ export async function deleteCrmConnection(db: Db, teamId: string): Promise<boole
   return rows.length > 0;
 }
 
-/** Records how a sync ended; the cursor moves only when given (a failed sync keeps the old one). */
+/** Records how a sync ended; the cursors move only when given (a failed sync keeps the old ones). */
 export async function recordCrmSync(
   db: Db,
   args: {
@@ -74,9 +75,12 @@ export async function recordCrmSync(
     status: 'ok' | 'partial' | 'failed';
     counts: CrmSyncCounts;
     errors: readonly CrmSyncProblem[];
-    cursor?: Date | null;
+    /** Each object's new cursor; given only when the sync completed. */
+    cursors?: Record<'companies' | 'deals', Date | null>;
   },
 ): Promise<void> {
+  const c = args.cursors;
+  const times = c ? [c.companies, c.deals].filter((d): d is Date => d !== null) : [];
   await db
     .update(crmConnections)
     .set({
@@ -85,7 +89,13 @@ export async function recordCrmSync(
       lastSyncCounts: args.counts,
       lastSyncErrors: args.errors,
       updatedAt: sql`now()`,
-      ...(args.cursor === undefined ? {} : { syncCursor: args.cursor }),
+      ...(c
+        ? {
+            syncCursors: { companies: c.companies?.toISOString() ?? null, deals: c.deals?.toISOString() ?? null },
+            // The older of the two: a completed sync with nothing in HubSpot yet still counts as done.
+            syncCursor: times.length > 0 ? new Date(Math.min(...times.map((d) => d.getTime()))) : new Date(0),
+          }
+        : {}),
     })
     .where(and(eq(crmConnections.teamId, args.teamId), eq(crmConnections.provider, args.provider)));
 }

@@ -29,6 +29,7 @@ import {
   type HubSpotPage,
   type HubSpotRecord,
   hubspotApi,
+  PAGE_SIZE,
 } from '../crm/hubspot.ts';
 import { buildRecords, type FieldMapping, mergedIds, proposeObjectMapping } from '../crm/mapping.ts';
 import { decryptToken, encryptToken } from '../crm/secrets.ts';
@@ -37,6 +38,8 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { writeBatch } from './import-writes.ts';
 
 const SOURCE = 'hubspot';
+/** Results one search query can page through (HubSpot's documented limit). */
+export const SEARCH_RESULT_LIMIT = 10_000;
 /** Problems kept on the connection (the count is always exact). */
 export const MAX_SYNC_PROBLEMS = 500;
 
@@ -110,10 +113,11 @@ export interface SyncResult {
   /** How many records were left out, and the first MAX_SYNC_PROBLEMS of them. */
   problemCount: number;
   problems: CrmSyncProblem[];
-  cursor: Date | null;
+  /** Where each object's next incremental sync resumes. */
+  cursors: Record<CrmObject, Date | null>;
 }
 
-/** Pages of one object: the whole list (full) or the records modified after `since`. */
+/** Pages of one object: the whole list (full) or the records modified after `since`, oldest first. */
 async function* pagesOf(
   api: HubSpotApi,
   object: CrmObject,
@@ -121,15 +125,30 @@ async function* pagesOf(
   since: Date | null,
   archived = false,
 ): AsyncGenerator<HubSpotRecord[]> {
+  const search = since !== null && !archived;
+  let from = since;
   let after: string | undefined;
-  do {
+  let fetched = 0;
+  for (;;) {
     const page: HubSpotPage =
-      since && !archived
-        ? await api.searchModifiedSince(object, properties, since, after)
+      search && from
+        ? await api.searchModifiedSince(object, properties, from, after)
         : await api.listPage(object, properties, after, archived);
     if (page.results.length > 0) yield page.results;
+    fetched += page.results.length;
     after = page.after;
-  } while (after);
+    if (!after) return;
+    const last = page.results.at(-1);
+    if (search && from && last && fetched + PAGE_SIZE > SEARCH_RESULT_LIMIT) {
+      // A search query pages through at most 10,000 results: a new query starts from the newest record
+      // read (1 ms earlier, so records sharing its time are read again rather than skipped).
+      const next = new Date(last.updatedAt.getTime() - 1);
+      if (next <= from) throw new Error('over 10,000 HubSpot records share one modification time');
+      from = next;
+      after = undefined;
+      fetched = 0;
+    }
+  }
 }
 
 /**
@@ -149,21 +168,29 @@ export async function syncCrm(
   const token = decryptToken(deps.config.crm.encryptionKey, teamId, conn.tokenEncrypted);
   const api = (args.hubspot ?? defaultFactory(deps))(token);
   const mapping = conn.fieldMapping as FieldMapping;
-  const since = args.full ? null : conn.syncCursor;
+  const stored = conn.syncCursors as Partial<Record<CrmObject, string | null>>;
+  // Full when asked or when no sync has completed; otherwise each object resumes from its own cursor.
+  const sinceOf = (o: CrmObject): Date | null => {
+    if (args.full || !conn.syncCursor) return null;
+    const v = stored[o];
+    return v ? new Date(v) : conn.syncCursor;
+  };
+  const full = sinceOf('companies') === null;
   const counts: CrmSyncCounts = { companies: 0, deals: 0, deleted: 0, merged: 0 };
   const problems: CrmSyncProblem[] = [];
   let problemCount = 0;
-  let newest = conn.syncCursor;
+  const newest: Record<CrmObject, Date | null> = { companies: sinceOf('companies'), deals: sinceOf('deals') };
   const note = (p: readonly CrmSyncProblem[]) => {
     problemCount += p.length;
     problems.push(...p.slice(0, Math.max(0, MAX_SYNC_PROBLEMS - problems.length)));
   };
-  const seen = (r: HubSpotRecord) => {
-    if (!newest || r.updatedAt > newest) newest = r.updatedAt;
+  const seen = (o: CrmObject) => (r: HubSpotRecord) => {
+    const n = newest[o];
+    if (!n || r.updatedAt > n) newest[o] = r.updatedAt;
   };
 
   try {
-    for await (const page of pagesOf(api, 'companies', mapping.companies.properties, since)) {
+    for await (const page of pagesOf(api, 'companies', mapping.companies.properties, sinceOf('companies'))) {
       const built = buildRecords('companies', mapping.companies, page);
       note(built.problems);
       await deps.db.transaction(async (raw) => {
@@ -188,9 +215,9 @@ export async function syncCrm(
         }
       });
       counts.companies += built.records.length;
-      page.forEach(seen);
+      page.forEach(seen('companies'));
     }
-    for await (const page of pagesOf(api, 'deals', mapping.deals.properties, since)) {
+    for await (const page of pagesOf(api, 'deals', mapping.deals.properties, sinceOf('deals'))) {
       const companyOf = await api.dealCompanies(page.map((r) => r.id));
       const built = buildRecords('deals', mapping.deals, page, companyOf);
       note(built.problems);
@@ -204,7 +231,7 @@ export async function syncCrm(
         });
       });
       counts.deals += built.records.length;
-      page.forEach(seen);
+      page.forEach(seen('deals'));
     }
     // Archived (deleted) records: HubSpot lists them apart, for 90 days; deleting what is gone is a no-op.
     for (const object of ['companies', 'deals'] as const) {
@@ -236,6 +263,6 @@ export async function syncCrm(
     throw err;
   }
   const status = problemCount > 0 ? 'partial' : 'ok';
-  await recordCrmSync(deps.db, { teamId, provider: conn.provider, status, counts, errors: problems, cursor: newest });
-  return { mode: since ? 'incremental' : 'full', status, counts, problemCount, problems, cursor: newest };
+  await recordCrmSync(deps.db, { teamId, provider: conn.provider, status, counts, errors: problems, cursors: newest });
+  return { mode: full ? 'full' : 'incremental', status, counts, problemCount, problems, cursors: newest };
 }

@@ -165,7 +165,11 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
     expect((await deal('5005'))?.attributes).toMatchObject({ lead_source_detail: 'webinar' });
     const conn = await getCrmConnection(t.db, T1);
     expect(conn).toMatchObject({ lastSyncStatus: 'ok', lastSyncCounts: { companies: 250, deals: 120 } });
-    expect(conn?.syncCursor?.toISOString()).toBe(day('2024-02-01').toISOString());
+    expect(conn?.syncCursors).toEqual({
+      companies: day('2024-01-10').toISOString(),
+      deals: day('2024-02-01').toISOString(),
+    });
+    expect(conn?.syncCursor?.toISOString()).toBe(day('2024-01-10').toISOString());
     // Another workspace sees nothing.
     expect(await account('1007', T2)).toBeUndefined();
   });
@@ -196,7 +200,10 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
     ).toHaveLength(0);
     expect((await account('1002'))?.name).toBe('Company Two Renamed');
     expect((await deal('5010'))?.outcome).toBe('won');
-    expect((await getCrmConnection(t.db, T1))?.syncCursor?.toISOString()).toBe(day('2024-03-02').toISOString());
+    expect((await getCrmConnection(t.db, T1))?.syncCursors).toEqual({
+      companies: day('2024-03-01').toISOString(),
+      deals: day('2024-03-02').toISOString(),
+    });
   });
 
   it('a merge folds the merged company into the survivor, with its deals', async () => {
@@ -256,7 +263,20 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
     await expect(syncCrm(deps(), { teamId: T1 })).rejects.toThrow(/HubSpot refused the token/);
     const conn = await getCrmConnection(t.db, T1);
     expect(conn?.lastSyncStatus).toBe('failed');
-    expect(conn?.syncCursor?.toISOString()).toBe(day('2024-02-01').toISOString());
+    expect(conn?.syncCursor?.toISOString()).toBe(day('2024-01-10').toISOString());
+    expect(conn?.syncCursors).toMatchObject({ deals: day('2024-02-01').toISOString() });
+  });
+
+  it('a change to companies made while deals synced is not skipped: each object keeps its own cursor', async () => {
+    await connect();
+    await syncCrm(deps(), { teamId: T1 });
+    // A deal changed later than a company: the company's change must still be read next time.
+    fake.upsert('deals', '5001', { dealname: 'Deal One Renamed' }, day('2024-04-02'));
+    await syncCrm(deps(), { teamId: T1 });
+    fake.upsert('companies', '1009', { name: 'Company Nine Renamed' }, day('2024-04-01'));
+    const r = await syncCrm(deps(), { teamId: T1 });
+    expect(r.counts).toMatchObject({ companies: 1, deals: 0 });
+    expect((await account('1009'))?.name).toBe('Company Nine Renamed');
   });
 
   it('disconnect removes the token', async () => {

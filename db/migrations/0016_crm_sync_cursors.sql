@@ -1,0 +1,1 @@
+ALTER TABLE "crm_connections" ADD COLUMN "sync_cursors" jsonb DEFAULT '{}'::jsonb NOT NULL;
