@@ -329,6 +329,21 @@ export const icpSuggestions = pgTable(
 );
 export type IcpSuggestionRow = typeof icpSuggestions.$inferSelect;
 
+/**
+ * The starter ICP last computed for a workspace (src/usecases/starter-icp.ts), with the data fingerprint and
+ * ICP version it was computed on: App Home reuses it until the team's accounts, deals, churn events or
+ * subscriptions change (an import, a link, a delete), instead of profiling every deal on every open.
+ */
+export const starterSuggestions = pgTable('starter_suggestions', {
+  teamId: text('team_id').primaryKey(),
+  /** db/queries/starter.ts dataFingerprint: counts and last writes of the team's learning data. */
+  fingerprint: text('fingerprint').notNull(),
+  icpVersion: integer('icp_version').notNull(),
+  /** `{ starter: StarterIcp | null }` (null: no decided deals to learn from). */
+  result: jsonb('result').notNull(),
+  computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** Per-workspace reminder settings (channel, local time, timezone, snooze). */
 export const reviewSettings = pgTable('review_settings', {
   teamId: text('team_id').primaryKey(),

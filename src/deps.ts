@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import type { AppLogger } from './logger.ts';
 import type { IcpProvider } from './usecases/icp-provider.ts';
 import type { PersonaProvider } from './usecases/persona-provider.ts';
+import type { suggestIcp } from './usecases/suggest-icp.ts';
 
 export interface Deps {
   config: Config;
@@ -21,4 +22,6 @@ export interface Deps {
   now: () => number;
   /** Used for response_url posts outside Bolt's respond() (after modals); the console injects its own. */
   fetch?: typeof globalThis.fetch;
+  /** The suggestion computation where a use case takes it from deps (default: suggestIcp); tests count its runs. */
+  suggestIcp?: typeof suggestIcp;
 }

@@ -5,8 +5,13 @@
 import { joinWords } from '../icp/describe.ts';
 
 export interface StarterIcp {
-  /** 'found': the data proposes an ICP; 'none': no attribute separates wins from losses (or no proposal held up). */
-  signal: 'found' | 'none';
+  /**
+   * 'found': the data proposes an ICP; 'none': no attribute separates wins from losses (or no proposal held
+   * up); 'computing': the data is large and its suggestion is being computed in the background (App Home).
+   */
+  signal: 'found' | 'none' | 'computing';
+  /** Accounts in the data ('computing' only). */
+  accounts?: number;
   /** Decided deals the suggestion learned from. */
   decided: number;
   /** The proposal's criteria, by label ('found' only). */
@@ -24,6 +29,9 @@ export interface StarterCommands {
 /** One paragraph for text surfaces (CLI, console); App Home renders the same facts as blocks. */
 export function starterText(s: StarterIcp, how: StarterCommands): string {
   const deals = s.decided.toLocaleString('en-US');
+  if (s.signal === 'computing') {
+    return `Your data is being profiled for a starter ICP (${(s.accounts ?? 0).toLocaleString('en-US')} accounts): see it with ${how.see}.`;
+  }
   if (s.signal === 'found') {
     const n = s.attributes.length;
     return (

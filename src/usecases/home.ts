@@ -15,7 +15,7 @@ import { personasHomeSection } from '../slack/blocks/home-personas.ts';
 import { reviewHomeSection } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
 import { freshness } from './personas.ts';
-import { starterIcp } from './starter-icp.ts';
+import { HOME_BACKGROUND_FROM, starterIcp } from './starter-icp.ts';
 
 /** The personas on file, with their buying role and a marker when one needs a review. */
 async function personasSection(deps: Deps, teamId: string): Promise<Block[]> {
@@ -59,8 +59,12 @@ export async function buildHome(deps: Deps, teamId: string, userId: string) {
   const spec = current.version.spec;
   // The example ICP the bot starts with is stored with origin 'default'; anything applied since is theirs.
   const icpApplied = current.version.origin !== 'default';
-  // Only while the example is in charge and data is in (a setup step): the suggestion costs a profile of the deals.
-  const starter = !icpApplied && present.accounts && present.deals ? await starterIcp(deps, teamId) : null;
+  // Only while the example is in charge and data is in (a setup step). The suggestion costs a profile of the
+  // deals: it is cached per data fingerprint, and a large one is computed in the background, never inline.
+  const starter =
+    !icpApplied && present.accounts && present.deals
+      ? await starterIcp(deps, teamId, { backgroundFrom: HOME_BACKGROUND_FROM })
+      : null;
   const data: HomeData = {
     icp: {
       version: current.version.version,

@@ -53,6 +53,10 @@ function icpStep(starter: StarterIcp | null, flag: string): string {
   const own = `write yours (start from \`db/seed/icp.default.yml\`) and apply it: \`npm run icp -- apply my-icp.yml${flag}\``;
   if (!starter) return `This is the example ICP. ${own.charAt(0).toUpperCase()}${own.slice(1)}`;
   const deals = starter.decided.toLocaleString('en-US');
+  if (starter.signal === 'computing') {
+    const accounts = (starter.accounts ?? 0).toLocaleString('en-US');
+    return `This is the example ICP. Computing… what your data (${accounts} accounts) suggests instead: open Home again in a minute, or see it now with *See the suggested ICP* below. Or ${own}`;
+  }
   if (starter.signal === 'none') {
     return `This is the example ICP, and your data suggests none yet: ${escapeMrkdwn(starter.summary.replace(/\.$/, ''))}. Keep it and ${own}`;
   }
@@ -97,7 +101,7 @@ export function setupSection(s: SetupState): Block[] {
     ([done, title, todo]) =>
       `${done ? ':white_check_mark:' : ':white_large_square:'} *${title}*${done ? '' : `: ${todo}`}`,
   );
-  const offer = !s.icpApplied && s.starter?.signal === 'found';
+  const offer = !s.icpApplied && (s.starter?.signal === 'found' || s.starter?.signal === 'computing');
   return [
     { type: 'header', text: { type: 'plain_text', text: 'Getting started' } },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } },
