@@ -436,6 +436,12 @@ export const crmConnections = pgTable(
     /** Row-level problems of the last sync (object, id, property, value, problem): shown, never dropped. */
     lastSyncErrors: jsonb('last_sync_errors').notNull().default(sql`'[]'::jsonb`),
     createdBy: text('created_by').notNull(),
+    /**
+     * Scheduled syncs: the replica running this team's sync holds the lease until this time (database
+     * clock), renewed page by page; one not renewed belongs to a dead replica and is taken over.
+     */
+    syncLeaseOwner: text('sync_lease_owner'),
+    syncLeaseUntil: timestamp('sync_lease_until', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -16,6 +16,7 @@ import { cliStarterCommands, starterText } from './learn/starter.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { createAppReminderScheduler } from './review/cron.ts';
 import { createSlackApp } from './slack/create-app.ts';
+import { createCrmScheduler } from './usecases/crm-schedule.ts';
 import { demoNotice, loadDemoData } from './usecases/demo-data.ts';
 import { IcpProvider } from './usecases/icp-provider.ts';
 import { PersonaProvider } from './usecases/persona-provider.ts';
@@ -112,6 +113,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   // Review reminders: every replica ticks; the database makes each post happen once.
   const reminders = createAppReminderScheduler(deps);
   reminders.start();
+  // CRM syncs: likewise every replica ticks and a lease row makes each workspace's sync run once.
+  const crmSync =
+    config.crm.encryptionKey && config.crm.syncIntervalMinutes > 0
+      ? createCrmScheduler(deps, { intervalMs: config.crm.syncIntervalMinutes * 60_000 })
+      : undefined;
+  crmSync?.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -120,6 +127,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     logger.info(`${signal}: shutting down`);
     try {
       await reminders.stop(); // no new ticks; a running one finishes before the database closes
+      await crmSync?.stop();
       await slack.stop(); // stop receiving; in-flight handlers finish
       await handle.close();
       process.exit(0);

@@ -37,6 +37,7 @@ const describe = {
   REVIEW_MIN_EFFECT_POINTS: 'smallest change (percentage points) called drift',
   CRM_ENCRYPTION_KEY: 'key that encrypts CRM tokens at rest: 32 random bytes, base64 (`openssl rand -base64 32`)',
   HUBSPOT_API_URL: 'base URL of the HubSpot API (proxies and tests)',
+  CRM_SYNC_INTERVAL_MINUTES: 'minutes between scheduled CRM syncs of each workspace (0: only `icp sync`)',
   HUBSPOT_API_RETRIES: 'retries of a HubSpot call after a 429 or 5xx (the SDK’s own retry, 0–6)',
 } as const;
 
@@ -101,6 +102,7 @@ const EnvSchema = z.object({
     message: 'must be an http(s) URL',
   }),
   HUBSPOT_API_RETRIES: intIn(0, 6, 6),
+  CRM_SYNC_INTERVAL_MINUTES: intIn(0, 10_080, 15),
 });
 
 export type SlackMode = 'http' | 'socket' | 'oauth' | 'console';
@@ -128,7 +130,13 @@ export interface Config {
   openai: { apiKey: string; baseUrl: string | undefined; model: string; timeoutMs: number } | undefined;
   review: { minSample: number; minEffectPoints: number };
   /** CRM sync: the token key (undefined: connecting is refused) and the HubSpot client's settings. */
-  crm: { encryptionKey: Buffer | undefined; hubspotApiUrl: string | undefined; hubspotRetries: number };
+  crm: {
+    encryptionKey: Buffer | undefined;
+    hubspotApiUrl: string | undefined;
+    hubspotRetries: number;
+    /** Minutes between scheduled syncs; 0 turns the schedule off. */
+    syncIntervalMinutes: number;
+  };
 }
 
 /**
@@ -212,6 +220,7 @@ export function loadConfig(
       encryptionKey: e.CRM_ENCRYPTION_KEY ? (parseEncryptionKey(e.CRM_ENCRYPTION_KEY) ?? undefined) : undefined,
       hubspotApiUrl: e.HUBSPOT_API_URL,
       hubspotRetries: e.HUBSPOT_API_RETRIES,
+      syncIntervalMinutes: e.CRM_SYNC_INTERVAL_MINUTES,
     },
   };
 }

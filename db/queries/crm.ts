@@ -170,3 +170,52 @@ export async function mergeCrmAccounts(
   }
   return Number(row?.n ?? 0);
 }
+
+/**
+ * Claims one connection whose scheduled sync is due (never synced, or last synced `intervalMs` ago) and
+ * that no live replica holds: the lease is taken in one UPDATE on the database's clock, and SKIP LOCKED
+ * lets replicas claiming at once each take a different row, so each sync runs on one replica only.
+ * Returns the team id, or null when nothing is due.
+ */
+export async function claimDueCrmSync(
+  db: Db,
+  args: { owner: string; intervalMs: number; leaseMs: number },
+): Promise<string | null> {
+  const [row] = await queryRows<{ team_id: string }>(
+    db,
+    sql`
+      UPDATE crm_connections SET sync_lease_owner = ${args.owner},
+        sync_lease_until = now() + make_interval(secs => ${args.leaseMs / 1000})
+      WHERE id = (
+        SELECT id FROM crm_connections
+        WHERE (sync_lease_until IS NULL OR sync_lease_until < now())
+          AND (last_sync_at IS NULL OR last_sync_at <= now() - make_interval(secs => ${args.intervalMs / 1000}))
+        ORDER BY last_sync_at NULLS FIRST, id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING team_id`,
+  );
+  return row?.team_id ?? null;
+}
+
+/** Extends a lease this owner still holds; false when another replica took it over. */
+export async function renewCrmSyncLease(
+  db: Db,
+  args: { teamId: string; owner: string; leaseMs: number },
+): Promise<boolean> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`UPDATE crm_connections SET sync_lease_until = now() + make_interval(secs => ${args.leaseMs / 1000})
+      WHERE team_id = ${args.teamId} AND sync_lease_owner = ${args.owner} RETURNING id`,
+  );
+  return rows.length > 0;
+}
+
+/** Gives the lease back once the sync ended (the next one is due after the interval). */
+export async function releaseCrmSyncLease(db: Db, args: { teamId: string; owner: string }): Promise<void> {
+  await db.execute(
+    sql`UPDATE crm_connections SET sync_lease_owner = NULL, sync_lease_until = NULL
+      WHERE team_id = ${args.teamId} AND sync_lease_owner = ${args.owner}`,
+  );
+}

@@ -158,7 +158,13 @@ async function* pagesOf(
  */
 export async function syncCrm(
   deps: CrmDeps,
-  args: { teamId: string; full?: boolean; hubspot?: HubSpotFactory },
+  args: {
+    teamId: string;
+    full?: boolean;
+    hubspot?: HubSpotFactory;
+    /** Called after each page is written (a scheduled sync renews its lease there). */
+    onPage?: () => Promise<void>;
+  },
 ): Promise<SyncResult> {
   const { teamId } = args;
   const conn = await getCrmConnection(deps.db, teamId);
@@ -215,6 +221,7 @@ export async function syncCrm(
         }
       });
       counts.companies += built.records.length;
+      await args.onPage?.();
       page.forEach(seen('companies'));
     }
     for await (const page of pagesOf(api, 'deals', mapping.deals.properties, sinceOf('deals'))) {
@@ -231,6 +238,7 @@ export async function syncCrm(
         });
       });
       counts.deals += built.records.length;
+      await args.onPage?.();
       page.forEach(seen('deals'));
     }
     // Archived (deleted) records: HubSpot lists them apart, for 90 days; deleting what is gone is a no-op.
