@@ -4,6 +4,7 @@
  */
 import { dataPresence } from '../../db/queries/accounts.ts';
 import { recentChecks } from '../../db/queries/checks.ts';
+import { getCrmConnection } from '../../db/queries/crm.ts';
 import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
 import { pendingSuggestion } from '../../db/queries/suggestions.ts';
 import type { Deps } from '../deps.ts';
@@ -11,6 +12,7 @@ import { reviewStatus } from '../review/calendar.ts';
 import { reviewContext } from '../review/compose.ts';
 import { isOwner, loadReviewSettings } from '../review/settings.ts';
 import { type HomeData, homeView, isPlaceholderUser } from '../slack/blocks/home.ts';
+import { type CrmHomeStatus, crmHomeSection } from '../slack/blocks/home-crm.ts';
 import { personasHomeSection } from '../slack/blocks/home-personas.ts';
 import { reviewHomeSection } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
@@ -21,6 +23,23 @@ import { HOME_BACKGROUND_FROM, starterIcp } from './starter-icp.ts';
 async function personasSection(deps: Deps, teamId: string): Promise<Block[]> {
   const current = await deps.personas.current(teamId);
   return personasHomeSection(current.spec.personas, await freshness(deps, teamId), current.version);
+}
+
+/** The CRM connection's status line, for owners (src/slack/blocks/home-crm.ts). */
+async function crmSection(deps: Deps, teamId: string, userId: string): Promise<Block[]> {
+  const [current, crm] = await Promise.all([deps.icp.current(teamId), getCrmConnection(deps.db, teamId)]);
+  const owner = isOwner(current.version.spec.owners, userId);
+  return crmHomeSection(
+    crm && {
+      provider: crm.provider,
+      connectedBy: crm.createdBy,
+      lastSyncAt: crm.lastSyncAt,
+      status: crm.lastSyncStatus as CrmHomeStatus['status'],
+      counts: crm.lastSyncCounts as CrmHomeStatus['counts'],
+      problems: crm.lastSyncErrors as CrmHomeStatus['problems'],
+    },
+    owner,
+  );
 }
 
 /** Last review, due date, reminder channel (or that none is set), snooze; owners get its buttons. */
@@ -47,7 +66,7 @@ async function reviewSection(deps: Deps, teamId: string, userId: string): Promis
 
 export async function buildHome(deps: Deps, teamId: string, userId: string) {
   const current = await deps.icp.current(teamId);
-  const [last, first, checks, present, settings, personas, review] = await Promise.all([
+  const [last, first, checks, present, settings, personas, review, crm] = await Promise.all([
     lastReview(deps.db, teamId),
     firstAppliedAt(deps.db, teamId),
     recentChecks(deps.db, teamId, userId, 5),
@@ -55,6 +74,7 @@ export async function buildHome(deps: Deps, teamId: string, userId: string) {
     loadReviewSettings(deps.db, teamId),
     personasSection(deps, teamId),
     reviewSection(deps, teamId, userId),
+    crmSection(deps, teamId, userId),
   ]);
   const spec = current.version.spec;
   // The example ICP the bot starts with is stored with origin 'default'; anything applied since is theirs.
@@ -82,7 +102,7 @@ export async function buildHome(deps: Deps, teamId: string, userId: string) {
       now: new Date(deps.now()),
     }),
     recentChecks: checks,
-    extra: [...personas, ...review],
+    extra: [...personas, ...review, ...crm],
     setup: {
       teamId,
       userId,

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { type CrmHomeStatus, crmHomeSection } from '../../src/slack/blocks/home-crm.ts';
+import { assertValidHome } from '../helpers/blockkit.ts';
+
+const synced: CrmHomeStatus = {
+  provider: 'hubspot',
+  connectedBy: 'U0OWNER01',
+  lastSyncAt: new Date('2026-12-07T12:00:00Z'),
+  status: 'ok',
+  counts: { companies: 250, deals: 120, deleted: 2, merged: 1 },
+  problems: [],
+};
+const text = (blocks: unknown) => JSON.stringify(blocks);
+
+describe('App Home: the CRM line (pure builder)', () => {
+  it('is for ICP owners only', () => {
+    expect(crmHomeSection(null, false)).toEqual([]);
+    expect(crmHomeSection(synced, false)).toEqual([]);
+  });
+
+  it('says how to connect while no CRM is connected', () => {
+    const blocks = crmHomeSection(null, true);
+    assertValidHome({ type: 'home', blocks });
+    expect(text(blocks)).toContain('Connect your CRM');
+    expect(text(blocks)).toContain('icp connect hubspot --token');
+  });
+
+  it('shows the last sync with its counts', () => {
+    const blocks = crmHomeSection(synced, true);
+    assertValidHome({ type: 'home', blocks });
+    expect(text(blocks)).toContain('*HubSpot* connected by <@U0OWNER01>');
+    expect(text(blocks)).toContain('250 companies, 120 deals written, 2 deleted, 1 merged');
+    expect(text(crmHomeSection({ ...synced, connectedBy: 'cli', lastSyncAt: null, status: null }, true))).toContain(
+      'connected by cli · not synced yet',
+    );
+  });
+
+  it('lists the records left out, escaped, and says why a sync failed', () => {
+    const problems = Array.from({ length: 5 }, (_, i) => ({
+      object: 'companies',
+      id: String(1000 + i),
+      property: 'name',
+      problem: 'company name is required <!channel> & *bold*',
+    }));
+    const partial = crmHomeSection({ ...synced, status: 'partial', problems }, true);
+    assertValidHome({ type: 'home', blocks: partial });
+    expect(text(partial)).toContain('companies 1000 (name): company name is required &lt;!channel&gt; &amp;');
+    expect(text(partial)).not.toContain('<!channel>');
+    expect(text(partial)).toContain('…and 2 more');
+    const failed = crmHomeSection(
+      {
+        ...synced,
+        status: 'failed',
+        problems: [{ object: 'companies', id: '', property: '', problem: 'HubSpot refused the token' }],
+      },
+      true,
+    );
+    expect(text(failed)).toContain(':x: last sync');
+    expect(text(failed)).toContain('failed: HubSpot refused the token');
+  });
+});

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordCrmSync, saveCrmConnection } from '../../db/queries/crm.ts';
+import { buildDeps } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { encryptToken } from '../../src/crm/secrets.ts';
+import { createLogger } from '../../src/logger.ts';
+import { buildHome } from '../../src/usecases/home.ts';
+import { assertValidHome } from '../helpers/blockkit.ts';
+import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
+
+const T = 'T0HOMECRM';
+// The example ICP's owner: the default file lists this placeholder id.
+const OWNER = 'U00000000AA';
+
+describe(`App Home's CRM line (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let t: TestDb;
+  const key = randomBytes(32);
+  const deps = () =>
+    buildDeps(
+      loadConfig({ CRM_ENCRYPTION_KEY: key.toString('base64') }),
+      t,
+      createLogger({ level: 'error', write: () => {} }),
+    );
+
+  beforeAll(async () => {
+    t = await createTestDb();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('invites owners to connect, shows them the last sync, and shows others nothing of it', async () => {
+    const before = await buildHome(deps(), T, OWNER);
+    assertValidHome(before);
+    expect(JSON.stringify(before)).toContain('Connect your CRM');
+    expect(JSON.stringify(await buildHome(deps(), T, 'U0SELLER1'))).not.toContain('Connect your CRM');
+
+    await saveCrmConnection(t.db, {
+      teamId: T,
+      provider: 'hubspot',
+      tokenEncrypted: encryptToken(key, T, 'pat-na1-secret'),
+      scopes: [],
+      fieldMapping: {},
+      createdBy: OWNER,
+    });
+    await recordCrmSync(t.db, {
+      teamId: T,
+      provider: 'hubspot',
+      status: 'ok',
+      counts: { companies: 3, deals: 4, deleted: 0, merged: 0 },
+      errors: [],
+      cursors: { companies: null, deals: null },
+    });
+    const after = JSON.stringify(await buildHome(deps(), T, OWNER));
+    expect(after).toContain('3 companies, 4 deals written');
+    expect(after).not.toContain('pat-na1-secret');
+    expect(JSON.stringify(await buildHome(deps(), T, 'U0SELLER1'))).not.toContain('4 deals written');
+  });
+});
