@@ -68,7 +68,9 @@ export interface Suggestion {
 const WORDS = {
   win: { units: 'decided deals', verb: 'win', separates: 'wins from losses', rates: 'win rates', won: 'won' },
   churn: {
-    units: 'customers',
+    // A customer period runs from becoming a customer to churning (or to today); an account that came back
+    // after churning has a second one, exactly as the drift report counts customers.
+    units: 'customer periods',
     verb: 'stay',
     separates: 'customers who stay from those who churn',
     rates: 'retention rates',

@@ -33,7 +33,7 @@ export function backtestLines(s: Suggestion, currentVersion: number): string[] {
 /** The whole suggestion as text. */
 export function suggestionText(s: Suggestion, currentVersion: number): string {
   const d = s.data;
-  const noun = s.outcome === 'win' ? 'decided deals' : 'customers';
+  const noun = s.outcome === 'win' ? 'decided deals' : 'customer periods';
   const out: string[] = [];
   out.push(
     `${s.signal === 'found' ? 'Signal found' : 'No signal'}: ${s.summary}`,

@@ -58,7 +58,7 @@ export function parseProposalRef(value: string | undefined): { id: number; base:
 
 const WORDS = {
   win: { noun: 'decided deals', rate: 'win rate', won: 'won' },
-  churn: { noun: 'customers', rate: 'retention', won: 'stayed' },
+  churn: { noun: 'customer periods', rate: 'retention', won: 'stayed' },
 } as const;
 
 function dataLine(s: Suggestion): string {
