@@ -1,12 +1,13 @@
 /**
  * Workspace lifecycle. Bolt deletes nothing on uninstall: we delete that workspace's tokens when the
- * app is uninstalled or its tokens are revoked (Slack's security guidance).
+ * app is uninstalled or its tokens are revoked (Slack's security guidance), and its CRM token on uninstall.
  */
 
 import type { App } from '@slack/bolt';
 import { deleteInstallations } from '../db/queries/installations.ts';
 import type { Deps } from '../src/deps.ts';
 import * as listen from '../src/slack/listen.ts';
+import { disconnectCrm } from '../src/usecases/crm-sync.ts';
 
 export const commandNames: string[] = [];
 
@@ -21,7 +22,9 @@ export function register(app: App, deps: Deps): void {
           ? { enterpriseId: b.enterprise_id }
           : { ...(b.team_id ? { teamId: b.team_id } : {}) },
       );
-      deps.logger.info('app uninstalled: tokens deleted', { teamId: b.team_id, removed });
+      // The workspace's CRM token goes with it (a team-wide install only: an org install names no team).
+      const crm = b.team_id && !b.is_enterprise_install ? await disconnectCrm(deps, b.team_id) : false;
+      deps.logger.info('app uninstalled: tokens deleted', { teamId: b.team_id, removed, crm });
     }),
   );
 

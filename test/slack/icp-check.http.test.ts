@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ShortcutIds } from '../../commands/check-anywhere.ts';
 import { insertAccounts } from '../../db/queries/accounts.ts';
 import { queryRows } from '../../db/raw.ts';
-import { checks, installations, tierFeedback } from '../../db/schema.ts';
+import { checks, crmConnections, installations, tierFeedback } from '../../db/schema.ts';
 import { ActionIds } from '../../src/slack/blocks/check.ts';
 import { HomeCheckIds } from '../../src/slack/blocks/home-check.ts';
 import { CallbackIds } from '../../src/slack/blocks/modals.ts';
@@ -309,6 +309,14 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
   });
 
   it('deletes the workspace’s tokens when the app is uninstalled', async () => {
+    for (const teamId of [T1, T2]) {
+      await db.db.insert(crmConnections).values({
+        teamId,
+        provider: 'hubspot',
+        tokenEncrypted: 'v1.aXY.dGFn.Y2lwaGVy',
+        createdBy: 'U0OWNER01',
+      });
+    }
     await db.db.insert(installations).values({
       installKey: T1,
       teamId: T1,
@@ -323,6 +331,7 @@ describe(`/icp-check over HTTP (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`
     const res = await postToApp(app.url, '/slack/events', body, { secret: TEST_SIGNING_SECRET });
     expect(res.status).toBe(200);
     await expect.poll(async () => (await db.db.select().from(installations)).map((r) => r.teamId)).toEqual([T2]);
+    await expect.poll(async () => (await db.db.select().from(crmConnections)).map((r) => r.teamId)).toEqual([T2]);
   });
 
   it('publishes App Home with the ICP and the user’s recent checks', async () => {
