@@ -124,6 +124,7 @@ async function* pagesOf(
   properties: readonly string[],
   since: Date | null,
   archived = false,
+  searchLimit = SEARCH_RESULT_LIMIT,
 ): AsyncGenerator<HubSpotRecord[]> {
   const search = since !== null && !archived;
   let from = since;
@@ -139,7 +140,7 @@ async function* pagesOf(
     after = page.after;
     if (!after) return;
     const last = page.results.at(-1);
-    if (search && from && last && fetched + PAGE_SIZE > SEARCH_RESULT_LIMIT) {
+    if (search && from && last && fetched + PAGE_SIZE > searchLimit) {
       // A search query pages through at most 10,000 results: a new query starts from the newest record
       // read (1 ms earlier, so records sharing its time are read again rather than skipped).
       const next = new Date(last.updatedAt.getTime() - 1);
@@ -164,6 +165,8 @@ export async function syncCrm(
     hubspot?: HubSpotFactory;
     /** Called after each page is written (a scheduled sync renews its lease there). */
     onPage?: () => Promise<void>;
+    /** Results one search query may page through (HubSpot's 10,000; tests lower it). */
+    searchLimit?: number;
   },
 ): Promise<SyncResult> {
   const { teamId } = args;
@@ -196,7 +199,14 @@ export async function syncCrm(
   };
 
   try {
-    for await (const page of pagesOf(api, 'companies', mapping.companies.properties, sinceOf('companies'))) {
+    for await (const page of pagesOf(
+      api,
+      'companies',
+      mapping.companies.properties,
+      sinceOf('companies'),
+      false,
+      args.searchLimit,
+    )) {
       const built = buildRecords('companies', mapping.companies, page);
       note(built.problems);
       await deps.db.transaction(async (raw) => {
@@ -224,7 +234,14 @@ export async function syncCrm(
       await args.onPage?.();
       page.forEach(seen('companies'));
     }
-    for await (const page of pagesOf(api, 'deals', mapping.deals.properties, sinceOf('deals'))) {
+    for await (const page of pagesOf(
+      api,
+      'deals',
+      mapping.deals.properties,
+      sinceOf('deals'),
+      false,
+      args.searchLimit,
+    )) {
       const companyOf = await api.dealCompanies(page.map((r) => r.id));
       const built = buildRecords('deals', mapping.deals, page, companyOf);
       note(built.problems);

@@ -43,6 +43,8 @@ export interface FakeHubSpot {
   associate(dealId: string, companyId: string): void;
   /** The next `times` requests whose path contains `pathPart` fail as given. */
   fail(pathPart: string, failure: FakeFailure, times?: number): void;
+  /** Results one search query may page through (HubSpot: 10,000); beyond it the fake answers 400. */
+  searchLimit: { value: number };
   /** Answers 401 (expired) for `token` from now on. */
   expire(token: string): void;
   requests(pathPart?: string): FakeRequest[];
@@ -71,6 +73,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
   const failures: { pathPart: string; failure: FakeFailure; times: number }[] = [];
   const log: FakeRequest[] = [];
   const properties: FakeHubSpot['properties'] = { companies: [], deals: [] };
+  const searchLimit = { value: 10_000 };
 
   const view = (r: FakeRecord, names: readonly string[]) => ({
     id: r.id,
@@ -217,7 +220,13 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
           )
           .sort((a, c) => Date.parse(a.updatedAt) - Date.parse(c.updatedAt))
           .map((r) => view(r, b.properties ?? []));
-        const p = page(rows, b.after ?? null, Math.min(b.limit ?? 10, 200), '');
+        const limit = Math.min(b.limit ?? 10, 200);
+        if (Number(b.after ?? 0) + limit > searchLimit.value) {
+          // https://developers.hubspot.com/docs/api/crm/search#limitations: 10,000 results per query at most.
+          json(res, 400, errorBody('The search API can page through at most 10,000 results.', 'VALIDATION_ERROR'));
+          return 400;
+        }
+        const p = page(rows, b.after ?? null, limit, '');
         json(res, 200, {
           total: rows.length,
           results: p.results,
@@ -273,6 +282,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
     url: `http://127.0.0.1:${port}`,
     tokens,
     properties,
+    searchLimit,
     upsert(object, id, props, at) {
       const r = store[object].get(id) ?? {
         id,

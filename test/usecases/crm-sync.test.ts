@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getCrmConnection } from '../../db/queries/crm.ts';
 import { accounts, crmConnections, deals } from '../../db/schema.ts';
@@ -204,6 +204,26 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
       companies: day('2024-03-01').toISOString(),
       deals: day('2024-03-02').toISOString(),
     });
+  });
+
+  it('an incremental sync longer than one search query may page starts a new query from the newest record', async () => {
+    await connect();
+    await syncCrm(deps(), { teamId: T1 });
+    fake.searchLimit.value = 200;
+    // 250 changes, each at its own millisecond: more than one query may page through.
+    for (let i = 1; i <= 250; i++) {
+      fake.upsert('companies', String(1000 + i), { industry: 'Fintech' }, new Date(Date.UTC(2024, 5, 1, 0, 0, 0, i)));
+    }
+    const r = await syncCrm(deps(), { teamId: T1, searchLimit: 200 });
+    expect(r.counts.companies).toBeGreaterThanOrEqual(250);
+    expect(fake.requests('/search').filter((q) => q.status === 400)).toHaveLength(0);
+    const firstPages = fake.requests('/companies/search').filter((q) => !(q.body as { after?: string }).after);
+    expect(firstPages.length).toBe(2);
+    const [row] = await t.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(accounts)
+      .where(and(eq(accounts.teamId, T1), eq(accounts.industry, 'Fintech')));
+    expect(row?.n).toBe(250);
   });
 
   it('a merge folds the merged company into the survivor, with its deals', async () => {
