@@ -22,6 +22,7 @@ import {
 } from '../src/slack/blocks/modals.ts';
 import { renderOutcome } from '../src/slack/blocks/outcome.ts';
 import type { Message } from '../src/slack/blocks/types.ts';
+import { isSlackUserId } from '../src/slack/ids.ts';
 import type { ActionArgs, CommandArgs, ViewArgs } from '../src/slack/listen.ts';
 import * as listen from '../src/slack/listen.ts';
 import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/usecases/check-company.ts';
@@ -29,8 +30,6 @@ import type { Home } from './app-home.ts';
 import { homeCheckResult } from './check-anywhere.ts';
 
 export const commandNames = ['/icp-check'];
-
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 export function register(app: App, deps: Deps, home: Home): void {
   app.command('/icp-check', listen.command(deps, '/icp-check', icpCheck(deps)));
@@ -87,7 +86,7 @@ export const shareCheck =
   (deps: Deps) =>
   async ({ body, action, respond }: ActionArgs): Promise<void> => {
     const loaded = await checkOf(deps, body.team?.id ?? '', buttonValue(action));
-    const sharer = USER_ID.test(body.user.id) ? body.user.id : undefined;
+    const sharer = isSlackUserId(body.user.id) ? body.user.id : undefined;
     const card = checkCard(loaded.outcome, { ...(sharer ? { sharedBy: sharer } : {}), interactive: false });
     await respond({ response_type: 'in_channel', replace_original: false, ...card } as RespondArguments);
   };

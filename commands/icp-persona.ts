@@ -19,13 +19,12 @@ import {
 } from '../src/slack/blocks/persona.ts';
 import { accountFacts } from '../src/slack/blocks/persona-answer.ts';
 import type { Message } from '../src/slack/blocks/types.ts';
+import { isSlackUserId } from '../src/slack/ids.ts';
 import type { ActionArgs, CommandArgs, Policy } from '../src/slack/listen.ts';
 import * as listen from '../src/slack/listen.ts';
 import { freshness, loadAccountContext, personaQuery } from '../src/usecases/personas.ts';
 
 export const commandNames = ['/icp-persona'];
-
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 function accountRef(ref: PersonaRef): AccountRef | null {
   if (ref.check) return { check: ref.check };
@@ -123,7 +122,7 @@ export const morePersona =
 export const sharePersona =
   (deps: Deps) =>
   async ({ body, action, respond }: ActionArgs): Promise<void> => {
-    const sharer = USER_ID.test(body.user.id) ? body.user.id : undefined;
+    const sharer = isSlackUserId(body.user.id) ? body.user.id : undefined;
     const card = await cardOrGone(deps, body.team?.id ?? '', refOfAction(action), {
       interactive: false,
       ...(sharer ? { sharedBy: sharer } : {}),

@@ -10,7 +10,9 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 export function clipText(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = 0;
-  for (const { index, segment } of graphemes.segment(text)) {
+  // Segment only what can be kept plus one code point: a grapheme boundary depends on what precedes it and
+  // on the next code point alone (UAX #29), and segmenting a whole 1 MB string costs seconds per call.
+  for (const { index, segment } of graphemes.segment(text.slice(0, max + 2))) {
     if (index + segment.length > max) break;
     end = index + segment.length;
   }

@@ -5,6 +5,7 @@
 import { type ParseOptions, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.ts';
+import { SLACK_USER_ID } from '../slack/ids.ts';
 import { normalizeCountry, regions } from './geo.ts';
 
 const positive = 'must be a positive number';
@@ -114,7 +115,7 @@ export const IcpSpecSchema = z
     name: Label,
     description: z.string().optional(),
     owners: z
-      .array(z.string().regex(/^[UW][A-Z0-9]{6,}$/, { error: 'must be a Slack user id such as U0123ABCD' }))
+      .array(z.string().regex(SLACK_USER_ID, { error: 'must be a Slack user id such as U0123ABCD' }))
       .min(1, { error: 'must list at least one Slack user id' }),
     review_every: Duration,
     review_remind_days_before: z.number().int().min(0).default(14),

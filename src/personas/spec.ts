@@ -6,6 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.ts';
 import type { Tier } from '../icp/types.ts';
+import { SLACK_USER_ID } from '../slack/ids.ts';
 
 export const SENIORITIES = ['c_level', 'vp', 'director', 'manager', 'individual_contributor'] as const;
 export type Seniority = (typeof SENIORITIES)[number];
@@ -162,10 +163,7 @@ const personaSchema = z.strictObject({
     .refine((t) => new Set(t).size === t.length, 'list each tier once'),
   segments: z.array(slug).max(20).optional(),
   engage_order: z.number().int('must be a whole number').min(0).max(1000),
-  owner: z
-    .string()
-    .trim()
-    .regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U012AB3CD (not a name or @mention)'),
+  owner: z.string().trim().regex(SLACK_USER_ID, 'must be a Slack user id such as U012AB3CD (not a name or @mention)'),
   last_reviewed: z.iso.date({
     error: (iss) => (iss.input === undefined ? 'required' : 'must be a date written YYYY-MM-DD'),
   }),

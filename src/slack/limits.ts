@@ -10,9 +10,14 @@ type View = types.View;
 export const LIMITS = {
   messageBlocks: 50,
   viewBlocks: 100,
+  /** Any text object (plain_text or mrkdwn) where no tighter limit applies. */
+  text: 3000,
   sectionText: 3000,
   sectionFields: 10,
   sectionFieldText: 2000,
+  contextElements: 10,
+  contextText: 3000,
+  actionsElements: 25,
   headerText: 150,
   buttonText: 75,
   buttonValue: 2000,
@@ -20,6 +25,15 @@ export const LIMITS = {
   actionId: 255,
   blockId: 255,
   callbackId: 255,
+  inputLabel: 2000,
+  inputHint: 2000,
+  placeholder: 150,
+  plainTextInput: 3000,
+  optionText: 75,
+  optionValue: 150,
+  /** static_select options; radio buttons and checkboxes allow 10. */
+  selectOptions: 100,
+  radioOptions: 10,
   modalTitle: 24,
   modalButtonText: 24,
   privateMetadata: 3000,
@@ -126,9 +140,10 @@ function checkBlock(problems: string[], block: unknown, i: number, blockIds: Map
       if (typeof el.url === 'string') checkLength(problems, `${where} button url`, el.url, LIMITS.buttonUrl);
     }
     if (el.type === 'plain_text_input') {
-      const max = typeof el.max_length === 'number' ? el.max_length : 3000;
+      const max = typeof el.max_length === 'number' ? el.max_length : LIMITS.plainTextInput;
       if (typeof el.initial_value === 'string') checkLength(problems, `${where} initial_value`, el.initial_value, max);
-      if (typeof el.max_length === 'number' && el.max_length > 3000) problems.push(`${where} max_length above 3000`);
+      if (typeof el.max_length === 'number' && el.max_length > LIMITS.plainTextInput)
+        problems.push(`${where} max_length above ${LIMITS.plainTextInput}`);
     }
   });
 }

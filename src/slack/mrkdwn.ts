@@ -7,6 +7,9 @@
  * through `escapeMrkdwn` before it is placed in a mrkdwn string.
  */
 
+import { clipText } from '../text.ts';
+import { LIMITS } from './limits.ts';
+
 const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
 /** Escapes `&`, `<`, `>` so user or data text cannot forge mentions (`<!channel>`) or links. Not idempotent. */
@@ -31,17 +34,14 @@ const ELLIPSIS = '…';
 
 /**
  * Shortens `text` to at most `max` UTF-16 code units (the unit Slack's length limits are checked in),
- * ending with '…' when cut. Never splits a surrogate pair or an `&amp;` / `&lt;` / `&gt;` entity, so an
- * escaped string stays valid after truncation.
+ * ending with '…' when cut. Cuts between grapheme clusters (never inside an emoji, a flag or a letter with
+ * its accent) and never inside an `&amp;` / `&lt;` / `&gt;` entity, so an escaped string stays valid.
  */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= 0) return '';
   if (max === 1) return ELLIPSIS;
-  let cut = max - ELLIPSIS.length;
-  // Do not keep a lone high surrogate.
-  const last = text.charCodeAt(cut - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  let cut = clipText(text, max - ELLIPSIS.length).length;
   // Do not keep the front half of an entity: look back for a '&' not yet closed by ';'.
   const amp = text.lastIndexOf('&', cut - 1);
   if (amp !== -1 && cut - amp < 5) {
@@ -84,16 +84,16 @@ export interface MrkdwnTextObject {
 }
 
 /**
- * A plain_text object truncated to `max` (default 3000, the text object limit). Slack rejects an empty
+ * A plain_text object truncated to `max` (default: the text object limit). Slack rejects an empty
  * text object, so blank text becomes a single dash. plain_text is not parsed for mentions: no escaping.
  */
-export function plain(text: string, max = 3000): PlainTextObject {
+export function plain(text: string, max: number = LIMITS.text): PlainTextObject {
   const t = text.trim() === '' ? '-' : text;
   return { type: 'plain_text', text: truncate(t, max), emoji: true };
 }
 
-/** A mrkdwn object truncated to `max` (default 3000). The caller escapes untrusted parts first. */
-export function mrkdwn(text: string, max = 3000): MrkdwnTextObject {
+/** A mrkdwn object truncated to `max` (default: the text object limit). The caller escapes untrusted parts first. */
+export function mrkdwn(text: string, max: number = LIMITS.text): MrkdwnTextObject {
   const t = text.trim() === '' ? '-' : text;
   return { type: 'mrkdwn', text: truncate(t, max) };
 }

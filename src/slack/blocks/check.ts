@@ -8,6 +8,7 @@ import { type CriterionLine, type ScoreResult, type Tier, tierLabels, tierText }
 import type { AccountSummary } from '../../lookup/resolve.ts';
 import type { CheckOutcome } from '../../usecases/check-company.ts';
 import { bar, ECHO_MAX, escapeMrkdwn, fallbackText, truncate } from '../mrkdwn.ts';
+import { actions, button, context, divider, header, LIMITS, mention, section, sections } from './kit.ts';
 import type { Block, Message } from './types.ts';
 
 export const ActionIds = {
@@ -43,21 +44,6 @@ export function criterionLine(line: CriterionLine): string {
     `${statusIcon[line.status]} *${escapeMrkdwn(line.label)}*: ${value}${origin} · ${fmt(line.earned)}/${fmt(line.possible)} pts\n` +
     `      _${escapeMrkdwn(truncate(line.rule, 200))}_`
   );
-}
-
-/** Packs lines into as few section blocks as fit the 3000-character section limit. */
-function sections(lines: string[], max = 2900): Block[] {
-  const out: Block[] = [];
-  let current = '';
-  for (const l of lines) {
-    if (current && current.length + l.length + 1 > max) {
-      out.push({ type: 'section', text: { type: 'mrkdwn', text: current } });
-      current = '';
-    }
-    current = current ? `${current}\n${l}` : truncate(l, max);
-  }
-  if (current) out.push({ type: 'section', text: { type: 'mrkdwn', text: current } });
-  return out;
 }
 
 const tierRank: Record<Tier, number> = { no_fit: 0, tier3: 1, tier2: 2, tier1: 3 };
@@ -111,7 +97,7 @@ export function checkFallbackText(outcome: Extract<CheckOutcome, { kind: 'scored
 export function checkCard(outcome: Extract<CheckOutcome, { kind: 'scored' }>, ctx: CardContext = {}): Message {
   const { company, result } = outcome;
   const blocks: Block[] = [];
-  blocks.push({ type: 'header', text: { type: 'plain_text', text: truncate(`ICP check: ${company.name}`, 150) } });
+  blocks.push(header(`ICP check: ${company.name}`));
 
   const identity = [
     company.domain ? escapeMrkdwn(company.domain) : null,
@@ -119,42 +105,29 @@ export function checkCard(outcome: Extract<CheckOutcome, { kind: 'scored' }>, ct
   ]
     .filter(Boolean)
     .join(' · ');
-  blocks.push({
-    type: 'section',
-    text: {
-      type: 'mrkdwn',
-      text:
-        (result.tierRange
-          ? `:grey_question: *${tierHeadline(result)}* · score *${result.score}*/100 on the known data, up to ${result.range.max}  \`${bar(result.score / 100)}\`\n`
-          : `${tierIcon[result.tier]} *${tierLabels[result.tier]}* · score *${result.score}*/100  \`${bar(result.score / 100)}\`\n`) +
+  blocks.push(
+    section(
+      (result.tierRange
+        ? `:grey_question: *${tierHeadline(result)}* · score *${result.score}*/100 on the known data, up to ${result.range.max}  \`${bar(result.score / 100)}\`\n`
+        : `${tierIcon[result.tier]} *${tierLabels[result.tier]}* · score *${result.score}*/100  \`${bar(result.score / 100)}\`\n`) +
         identity,
-    },
-  });
+    ),
+  );
 
   for (const ex of result.exclusions.slice(0, 3)) {
-    blocks.push({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(
-          `:no_entry: *Excluded: ${escapeMrkdwn(ex.label)}* (${escapeMrkdwn(ex.field)} = ${escapeMrkdwn(ex.value)})\n${escapeMrkdwn(ex.reason)}`,
-          2900,
-        ),
-      },
-    });
+    blocks.push(
+      section(
+        `:no_entry: *Excluded: ${escapeMrkdwn(ex.label)}* (${escapeMrkdwn(ex.field)} = ${escapeMrkdwn(ex.value)})\n${escapeMrkdwn(ex.reason)}`,
+      ),
+    );
   }
 
   const notes = [...outcome.warnings, ...(outcome.aiNote ? [outcome.aiNote] : [])];
   if (notes.length > 0) {
-    blocks.push({
-      type: 'context',
-      elements: notes
-        .slice(0, 5)
-        .map((n) => ({ type: 'mrkdwn' as const, text: truncate(`:warning: ${escapeMrkdwn(n)}`, 1900) })),
-    });
+    blocks.push(context(...notes.slice(0, 5).map((n) => `:warning: ${escapeMrkdwn(n)}`)));
   }
 
-  blocks.push({ type: 'divider' });
+  blocks.push(divider());
   blocks.push(...sections(result.lines.map(criterionLine)));
 
   const coverage = Math.round(result.coverage * 100);
@@ -164,63 +137,33 @@ export function checkCard(outcome: Extract<CheckOutcome, { kind: 'scored' }>, ct
     result.uncheckedExclusions.length > 0
       ? ` Not checked for lack of data: ${result.uncheckedExclusions.map((u) => escapeMrkdwn(u.label)).join(', ')}.`
       : '';
-  blocks.push({
-    type: 'context',
-    elements: [{ type: 'mrkdwn', text: truncate(`*Data coverage ${coverage}%*.${missing}${unchecked}`, 1900) }],
-  });
+  blocks.push(context(`*Data coverage ${coverage}%*.${missing}${unchecked}`));
 
   const legend = Object.values(outcome.origins).includes('ai')
     ? ' · :sparkles: AI-extracted from your description'
     : '';
   const typed = Object.values(outcome.origins).includes('inline') ? ' · :pencil2: typed by you' : '';
-  const credit = ctx.sharedBy ? ` · checked by <@${ctx.sharedBy}>` : '';
-  blocks.push({
-    type: 'context',
-    elements: [
-      {
-        type: 'mrkdwn',
-        text: truncate(
-          `ICP v${result.icpVersion} “${escapeMrkdwn(outcome.icpName)}” · check #${outcome.checkId}${typed}${legend}${credit}`,
-          1900,
-        ),
-      },
-    ],
-  });
+  const credit = ctx.sharedBy ? ` · checked by ${mention(ctx.sharedBy)}` : '';
+  blocks.push(
+    context(
+      `ICP v${result.icpVersion} “${escapeMrkdwn(outcome.icpName)}” · check #${outcome.checkId}${typed}${legend}${credit}`,
+    ),
+  );
 
   const value = String(outcome.checkId);
   const buttons: Block[] = [];
   if (ctx.interactive !== false) {
-    buttons.push({
-      type: 'button',
-      action_id: ActionIds.share,
-      text: { type: 'plain_text', text: 'Share in channel' },
-      value,
-    });
+    buttons.push(button('Share in channel', ActionIds.share, { value }));
     if (result.missingFields.length > 0) {
-      buttons.push({
-        type: 'button',
-        action_id: ActionIds.addDetails,
-        text: { type: 'plain_text', text: 'Add missing details' },
-        value,
-      });
+      buttons.push(button('Add missing details', ActionIds.addDetails, { value }));
     }
-    buttons.push({
-      type: 'button',
-      action_id: ActionIds.wrongTier,
-      text: { type: 'plain_text', text: 'Wrong tier?' },
-      value,
-    });
+    buttons.push(button('Wrong tier?', ActionIds.wrongTier, { value }));
   }
   if (result.tier !== 'no_fit') {
-    buttons.push({
-      type: 'button',
-      action_id: ActionIds.personas,
-      text: { type: 'plain_text', text: 'Personas' },
-      value,
-    });
+    buttons.push(button('Personas', ActionIds.personas, { value }));
   }
   if (buttons.length > 0 && ctx.buttons !== false) {
-    blocks.push({ type: 'actions', block_id: 'icp_check_actions', elements: buttons });
+    blocks.push(actions(buttons, 'icp_check_actions'));
   }
   return { text: checkFallbackText(outcome), blocks };
 }
@@ -236,16 +179,9 @@ function candidateHint(c: AccountSummary): string {
 }
 
 function candidateSection(c: AccountSummary): Block {
-  return {
-    type: 'section',
-    text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(c.name)}*\n${candidateHint(c)}`, 2900) },
-    accessory: {
-      type: 'button',
-      action_id: `${ActionIds.pickCandidate}_${c.id}`,
-      text: { type: 'plain_text', text: 'Check this one' },
-      value: String(c.id),
-    },
-  };
+  return section(`*${escapeMrkdwn(c.name)}*\n${candidateHint(c)}`, {
+    accessory: button('Check this one', `${ActionIds.pickCandidate}_${c.id}`, { value: String(c.id) }),
+  });
 }
 
 /** Several accounts match: ask which one, never pick silently. */
@@ -254,29 +190,12 @@ export function ambiguousCard(query: string, candidates: AccountSummary[], reaso
   return {
     text: fallbackText(`Several companies match “${truncate(query, ECHO_MAX)}”: which one did you mean?`),
     blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: truncate(
-            `:mag: Several companies match *${escapeMrkdwn(query)}*. Which one did you mean?\n_${escapeMrkdwn(reason)}_`,
-            2900,
-          ),
-        },
-      },
+      section(
+        `:mag: Several companies match *${escapeMrkdwn(query)}*. Which one did you mean?\n_${escapeMrkdwn(reason)}_`,
+      ),
       ...shown.map(candidateSection),
       ...(candidates.length > shown.length
-        ? [
-            {
-              type: 'context',
-              elements: [
-                {
-                  type: 'mrkdwn',
-                  text: `${candidates.length - shown.length} more not shown: add the domain to narrow it down.`,
-                },
-              ],
-            } as Block,
-          ]
+        ? [context(`${candidates.length - shown.length} more not shown: add the domain to narrow it down.`)]
         : []),
     ],
   };
@@ -295,39 +214,20 @@ export function unknownCard(
 ): Message {
   const example = `${escapeMrkdwn(truncate(name, 60))} employees=120 industry=saas country=SE`;
   const blocks: Block[] = [
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(
-          `:grey_question: I couldn’t find *${escapeMrkdwn(name)}* in your CRM data, so I won’t guess.\n` +
-            (payloadValue === null
-              ? `Type its details after the name to score it: \`${example}\``
-              : `Add its details to score it, or type them inline: \`/icp-check ${example}\``),
-          2900,
-        ),
-      },
-      ...(payloadValue === null
-        ? {}
-        : {
-            accessory: {
-              type: 'button',
-              action_id: ActionIds.addUnknown,
-              text: { type: 'plain_text', text: 'Add details' },
-              value: truncate(payloadValue, 1900),
-            },
-          }),
-    },
+    section(
+      `:grey_question: I couldn’t find *${escapeMrkdwn(name)}* in your CRM data, so I won’t guess.\n` +
+        (payloadValue === null
+          ? `Type its details after the name to score it: \`${example}\``
+          : `Add its details to score it, or type them inline: \`/icp-check ${example}\``),
+      payloadValue === null ? {} : { accessory: button('Add details', ActionIds.addUnknown, { value: payloadValue }) },
+    ),
   ];
   const notes = [...warnings, ...(aiNote ? [aiNote] : [])];
   if (notes.length > 0) {
-    blocks.push({
-      type: 'context',
-      elements: notes.slice(0, 5).map((n) => ({ type: 'mrkdwn' as const, text: truncate(escapeMrkdwn(n), 1900) })),
-    });
+    blocks.push(context(...notes.slice(0, 5).map((n) => escapeMrkdwn(n))));
   }
   if (suggestions.length > 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '*Did you mean one of these?*' } });
+    blocks.push(section('*Did you mean one of these?*'));
     blocks.push(...suggestions.slice(0, 5).map(candidateSection));
   }
   return { text: fallbackText(`${truncate(name, ECHO_MAX)} is not in your CRM data`), blocks };
@@ -345,21 +245,17 @@ export function checkHelp(): Message {
   return {
     text: 'How to use /icp-check',
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: 'How to use /icp-check' } },
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: [
-            'Score a company against your ICP, with every point explained.',
-            '• `/icp-check acme.com`: by domain or URL (most reliable)',
-            '• `/icp-check Acme Robotics`: by name; I ask when several companies match',
-            '• `/icp-check Acme employees=120 industry=fintech country=SE`: add or override details for this check',
-            '• `/icp-check Acme, 120-person Swedish fintech on Salesforce, Series B`: a description (read by AI when it is switched on)',
-            'Keys: `employees` `revenue` `country` `industry` `stack` `funding` `growth` `model`',
-          ].join('\n'),
-        },
-      },
+      header('How to use /icp-check'),
+      section(
+        [
+          'Score a company against your ICP, with every point explained.',
+          '• `/icp-check acme.com`: by domain or URL (most reliable)',
+          '• `/icp-check Acme Robotics`: by name; I ask when several companies match',
+          '• `/icp-check Acme employees=120 industry=fintech country=SE`: add or override details for this check',
+          '• `/icp-check Acme, 120-person Swedish fintech on Salesforce, Series B`: a description (read by AI when it is switched on)',
+          'Keys: `employees` `revenue` `country` `industry` `stack` `funding` `growth` `model`',
+        ].join('\n'),
+      ),
     ],
   };
 }
@@ -367,7 +263,7 @@ export function checkHelp(): Message {
 /** A short message (errors, confirmations), always with fallback text. */
 export function notice(text: string, emoji = ':information_source:'): Message {
   return {
-    text: fallbackText(text, 3000),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(`${emoji} ${escapeMrkdwn(text)}`, 2900) } }],
+    text: fallbackText(text, LIMITS.text),
+    blocks: [section(`${emoji} ${escapeMrkdwn(text)}`)],
   };
 }

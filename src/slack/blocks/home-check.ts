@@ -4,6 +4,7 @@
  * submission parser live together so the block ids cannot drift apart. Pure: data in, JSON out.
  */
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { button, context, LIMITS, placeholder } from './kit.ts';
 import type { Block, ModalView } from './types.ts';
 
 export const HomeCheckIds = {
@@ -18,27 +19,17 @@ export const HomeCheckIds = {
 
 /** What a user may type: as much as a slash command's text is worth reading. */
 const MAX_QUERY = 500;
-/** Slack allows 100 blocks in a modal; the input and our own lines take a few. */
-const MAX_RESULT_BLOCKS = 94;
+/** The answer's share of a modal's blocks: the input and our own lines take a few. */
+const MAX_RESULT_BLOCKS = LIMITS.viewBlocks - 6;
 
 /** The Home tab's "Check a company" button. */
 export function homeCheckButton(): Block {
-  return {
-    type: 'button',
-    action_id: HomeCheckIds.open,
-    style: 'primary',
-    text: { type: 'plain_text', text: 'Check a company' },
-  };
+  return button('Check a company', HomeCheckIds.open, { style: 'primary' });
 }
 
 /** The button next to one of the user's recent checks in the Home tab. */
 export function viewCheckButton(checkId: number): Block {
-  return {
-    type: 'button',
-    action_id: HomeCheckIds.viewCheck,
-    text: { type: 'plain_text', text: 'View' },
-    value: String(checkId),
-  };
+  return button('View', HomeCheckIds.viewCheck, { value: String(checkId) });
 }
 
 /**
@@ -60,7 +51,7 @@ export function homeCheckModal(o: { query?: string; result?: Block[] } = {}): Mo
         type: 'plain_text_input',
         action_id: HomeCheckIds.input,
         max_length: MAX_QUERY,
-        placeholder: { type: 'plain_text', text: 'acme.com, Acme Inc, or Acme employees=120 country=SE' },
+        placeholder: placeholder('acme.com, Acme Inc, or Acme employees=120 country=SE'),
         ...(o.query ? { initial_value: truncate(o.query, MAX_QUERY) } : {}),
       },
     },
@@ -68,18 +59,11 @@ export function homeCheckModal(o: { query?: string; result?: Block[] } = {}): Mo
   if (o.result && o.result.length > 0) {
     blocks.push({ type: 'divider' }, ...o.result.slice(0, MAX_RESULT_BLOCKS));
     if (o.query) {
-      blocks.push({
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: truncate(
-              `To share it, add details or flag a wrong tier, run \`/icp-check ${escapeMrkdwn(truncate(o.query, 200))}\` in a channel.`,
-              1900,
-            ),
-          },
-        ],
-      });
+      blocks.push(
+        context(
+          `To share it, add details or flag a wrong tier, run \`/icp-check ${escapeMrkdwn(truncate(o.query, 200))}\` in a channel.`,
+        ),
+      );
     }
   }
   return {

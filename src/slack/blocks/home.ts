@@ -6,8 +6,9 @@ import type { IcpSpec } from '../../icp/spec.ts';
 import { type StoredTier, storedTierLabels, tierLabels } from '../../icp/types.ts';
 import type { StarterIcp } from '../../learn/starter.ts';
 import type { ReviewStatus } from '../../review/calendar.ts';
-import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { escapeMrkdwn } from '../mrkdwn.ts';
 import { homeCheckButton, viewCheckButton } from './home-check.ts';
+import { actions, button, capBlocks, context, divider, header, mention, section } from './kit.ts';
 import { ReviewActionIds } from './review-ids.ts';
 import type { Block, HomeView } from './types.ts';
 
@@ -103,37 +104,22 @@ export function setupSection(s: SetupState): Block[] {
   );
   const offer = !s.icpApplied && (s.starter?.signal === 'found' || s.starter?.signal === 'computing');
   return [
-    { type: 'header', text: { type: 'plain_text', text: 'Getting started' } },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } },
+    header('Getting started'),
+    section(lines.join('\n')),
     ...(offer
       ? [
-          {
-            type: 'actions',
-            block_id: 'icp_home_starter_actions',
-            elements: [
-              {
-                type: 'button',
-                action_id: ReviewActionIds.suggest,
-                text: { type: 'plain_text', text: 'See the suggested ICP' },
-                value: 'win',
-                style: 'primary',
-              },
-            ],
-          },
+          actions(
+            [button('See the suggested ICP', ReviewActionIds.suggest, { value: 'win', style: 'primary' })],
+            'icp_home_starter_actions',
+          ),
         ]
       : []),
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: team
-            ? `Run these where the bot runs. This workspace is \`${team}\`: set \`DEFAULT_TEAM_ID=${team}\` there to leave out \`--team\`.`
-            : 'Run these where the bot runs.',
-        },
-      ],
-    },
-    { type: 'divider' },
+    context(
+      team
+        ? `Run these where the bot runs. This workspace is \`${team}\`: set \`DEFAULT_TEAM_ID=${team}\` there to leave out \`--team\`.`
+        : 'Run these where the bot runs.',
+    ),
+    divider(),
   ];
 }
 
@@ -146,7 +132,7 @@ function criterionSummary(c: IcpSpec['criteria'][number]): string {
 export function homeView(data: HomeData): HomeView {
   const { spec } = data.icp;
   const totalWeight = spec.criteria.reduce((s, c) => s + c.weight, 0);
-  const owners = spec.owners.map((o) => `<@${o}>`).join(', ');
+  const owners = spec.owners.map(mention).join(', ');
   const reviewText =
     data.review.state === 'overdue'
       ? `:rotating_light: Review overdue since ${day(data.review.dueAt)}`
@@ -154,77 +140,41 @@ export function homeView(data: HomeData): HomeView {
         ? `:alarm_clock: Review due ${day(data.review.dueAt)} (in ${data.review.daysLeft} days)`
         : `:white_check_mark: Next review due ${day(data.review.dueAt)}`;
   const blocks: Block[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`ICP: ${spec.name}`, 150) } },
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: truncate(
-            `Version ${data.icp.version} · applied ${day(data.icp.appliedAt)} by ${escapeMrkdwn(data.icp.appliedBy)} · owners ${owners} · reviewed every ${escapeMrkdwn(spec.review_every)}`,
-            1900,
-          ),
-        },
-      ],
-    },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(reviewText, 2900) } },
-    { type: 'actions', block_id: 'icp_home_actions', elements: [homeCheckButton()] },
-    { type: 'divider' },
+    header(`ICP: ${spec.name}`),
+    context(
+      `Version ${data.icp.version} · applied ${day(data.icp.appliedAt)} by ${escapeMrkdwn(data.icp.appliedBy)} · owners ${owners} · reviewed every ${escapeMrkdwn(spec.review_every)}`,
+    ),
+    section(reviewText),
+    actions([homeCheckButton()], 'icp_home_actions'),
+    divider(),
     ...(data.setup ? setupSection(data.setup) : []),
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(
-          `*Criteria* (${totalWeight} points in all)\n${spec.criteria.map(criterionSummary).join('\n')}`,
-          2900,
-        ),
-      },
-    },
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(
-          `*Tiers*: ${(['tier1', 'tier2', 'tier3'] as const).map((t) => `${tierLabels[t]} ≥ ${spec.tiers[t]}`).join(' · ')} · below: Not a fit\n` +
-            `*Exclusions* (any one makes it “Not a fit”):\n${
-              spec.exclusions.length > 0
-                ? spec.exclusions.map((e) => `• *${escapeMrkdwn(e.label)}*: ${escapeMrkdwn(e.reason)}`).join('\n')
-                : '_none_'
-            }`,
-          2900,
-        ),
-      },
-    },
-    { type: 'divider' },
-    { type: 'header', text: { type: 'plain_text', text: 'Your recent checks' } },
+    section(`*Criteria* (${totalWeight} points in all)\n${spec.criteria.map(criterionSummary).join('\n')}`),
+    section(
+      `*Tiers*: ${(['tier1', 'tier2', 'tier3'] as const).map((t) => `${tierLabels[t]} ≥ ${spec.tiers[t]}`).join(' · ')} · below: Not a fit\n` +
+        `*Exclusions* (any one makes it “Not a fit”):\n${
+          spec.exclusions.length > 0
+            ? spec.exclusions.map((e) => `• *${escapeMrkdwn(e.label)}*: ${escapeMrkdwn(e.reason)}`).join('\n')
+            : '_none_'
+        }`,
+    ),
+    divider(),
+    header('Your recent checks'),
   ];
   if (data.recentChecks.length === 0) {
-    blocks.push({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: 'No checks yet. Press *Check a company* above, or type `/icp-check acme.com` in any channel.',
-      },
-    });
+    blocks.push(section('No checks yet. Press *Check a company* above, or type `/icp-check acme.com` in any channel.'));
   } else {
     // One line per check; a scored check can be opened again, re-scored from its logged inputs under
     // the ICP version it was scored with (the same card, whatever changed since).
     for (const c of data.recentChecks) {
       const tier = c.tier && c.tier in storedTierLabels ? storedTierLabels[c.tier as StoredTier] : 'no score';
-      blocks.push({
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: truncate(
-            `*${escapeMrkdwn(c.companyName ?? c.query)}*: ${tier}${c.score !== null ? `, ${c.score}/100` : ''} · ${day(c.createdAt)}`,
-            2900,
-          ),
-        },
-        ...(c.score !== null ? { accessory: viewCheckButton(c.id) } : {}),
-      });
+      blocks.push(
+        section(
+          `*${escapeMrkdwn(c.companyName ?? c.query)}*: ${tier}${c.score !== null ? `, ${c.score}/100` : ''} · ${day(c.createdAt)}`,
+          c.score !== null ? { accessory: viewCheckButton(c.id) } : {},
+        ),
+      );
     }
   }
   blocks.push(...(data.extra ?? []));
-  return { type: 'home', blocks: blocks.slice(0, 100) };
+  return { type: 'home', blocks: capBlocks(blocks, 'home') };
 }

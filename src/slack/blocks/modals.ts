@@ -7,6 +7,7 @@ import { parseHumanNumber } from '../../check/parse.ts';
 import { normalizeCountry } from '../../icp/geo.ts';
 import type { FactValue } from '../../icp/types.ts';
 import { truncate } from '../mrkdwn.ts';
+import { context, input, LIMITS, modalText, option, placeholder, privateMetadata } from './kit.ts';
 import type { Block, ModalView } from './types.ts';
 
 export const CallbackIds = {
@@ -49,60 +50,41 @@ export interface DetailsMetadata {
   responseUrl?: string;
 }
 
-function inputElement(field: string): Record<string, unknown> {
+function inputElement(field: string): Block {
   const kind = fieldKinds[field] ?? 'text';
   const action_id = `value_input`;
   if (kind === 'boolean') {
     return {
       type: 'static_select',
       action_id,
-      placeholder: { type: 'plain_text', text: 'Choose' },
-      options: [
-        { text: { type: 'plain_text', text: 'Yes' }, value: 'yes' },
-        { text: { type: 'plain_text', text: 'No' }, value: 'no' },
-      ],
+      placeholder: placeholder('Choose'),
+      options: [option('Yes', 'yes'), option('No', 'no')],
     };
   }
   return {
     type: 'plain_text_input',
     action_id,
     max_length: 200,
-    ...(hints[field] ? { placeholder: { type: 'plain_text', text: hints[field] } } : {}),
+    ...(hints[field] ? { placeholder: placeholder(hints[field]) } : {}),
   };
 }
 
 /** Block id of one field's input: the fact key with a suffix (kept ≤ 255 chars). */
-const blockIdFor = (field: string) => truncate(`${field}_block`, 255);
+const blockIdFor = (field: string) => truncate(`${field}_block`, LIMITS.blockId);
 
 /** A modal with one optional input per unknown field; submitting re-scores with those values. */
 export function detailsModal(fields: DetailsField[], meta: DetailsMetadata, title = 'Add missing details'): ModalView {
-  const blocks: Block[] = [
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: 'Values you enter are used for this check only; they do not change your CRM data.',
-        },
-      ],
-    },
-  ];
+  const blocks: Block[] = [context('Values you enter are used for this check only; they do not change your CRM data.')];
   for (const f of fields.slice(0, 40)) {
-    blocks.push({
-      type: 'input',
-      block_id: blockIdFor(f.field),
-      optional: true,
-      label: { type: 'plain_text', text: truncate(f.label, 2000) },
-      element: inputElement(f.field),
-    });
+    blocks.push(input(f.label, inputElement(f.field), { blockId: blockIdFor(f.field), optional: true }));
   }
   return {
     type: 'modal',
     callback_id: CallbackIds.details,
-    title: { type: 'plain_text', text: truncate(title, 24) },
-    submit: { type: 'plain_text', text: 'Score it' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    private_metadata: JSON.stringify(meta).slice(0, 3000),
+    title: modalText(title),
+    submit: modalText('Score it'),
+    close: modalText('Cancel'),
+    private_metadata: privateMetadata(meta),
     blocks,
   };
 }
@@ -174,10 +156,10 @@ export function wrongTierModal(meta: { checkId: number; company: string; tier: s
   return {
     type: 'modal',
     callback_id: CallbackIds.wrongTier,
-    title: { type: 'plain_text', text: 'Wrong tier?' },
-    submit: { type: 'plain_text', text: 'Send feedback' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    private_metadata: JSON.stringify({ checkId: meta.checkId }),
+    title: modalText('Wrong tier?'),
+    submit: modalText('Send feedback'),
+    close: modalText('Cancel'),
+    private_metadata: privateMetadata({ checkId: meta.checkId }),
     blocks: [
       {
         type: 'section',
@@ -185,27 +167,24 @@ export function wrongTierModal(meta: { checkId: number; company: string; tier: s
           type: 'plain_text',
           text: truncate(
             `${meta.company} was scored ${meta.tier}. Your feedback goes to the ICP owners and shows in the next review.`,
-            2900,
+            LIMITS.sectionText,
           ),
         },
       },
-      {
-        type: 'input',
-        block_id: 'reason_block',
-        label: { type: 'plain_text', text: 'What is wrong?' },
-        element: {
+      input(
+        'What is wrong?',
+        {
           type: 'radio_buttons',
           action_id: 'reason_input',
-          options: wrongTierReasons.map((r) => ({ text: { type: 'plain_text', text: r.label }, value: r.value })),
+          options: wrongTierReasons.slice(0, LIMITS.radioOptions).map((r) => option(r.label, r.value)),
         },
-      },
-      {
-        type: 'input',
-        block_id: 'note_block',
-        optional: true,
-        label: { type: 'plain_text', text: 'Anything the owners should know?' },
-        element: { type: 'plain_text_input', action_id: 'note_input', multiline: true, max_length: 1000 },
-      },
+        { blockId: 'reason_block' },
+      ),
+      input(
+        'Anything the owners should know?',
+        { type: 'plain_text_input', action_id: 'note_input', multiline: true, max_length: 1000 },
+        { blockId: 'note_block', optional: true },
+      ),
     ],
   };
 }

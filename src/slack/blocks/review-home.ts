@@ -1,8 +1,8 @@
 /** The ICP review section of App Home. */
 import type { ReviewStatus } from '../../review/calendar.ts';
 import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
+import { LIMITS, mention } from './kit.ts';
 import { day, ReviewActionIds } from './review-ids.ts';
-import { mention } from './review-message.ts';
 import type { Block } from './types.ts';
 
 export interface ReviewHomeData {
@@ -46,7 +46,7 @@ export function reviewHomeSection(d: ReviewHomeData): Block[] {
     { type: 'section', text: { type: 'mrkdwn', text: '*ICP review*' } },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: truncate(`${last} · ${due}\n${channel}${snoozed}${proposal}`, 3000) },
+      text: { type: 'mrkdwn', text: truncate(`${last} · ${due}\n${channel}${snoozed}${proposal}`, LIMITS.sectionText) },
     },
     {
       type: 'actions',

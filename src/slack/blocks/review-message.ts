@@ -4,17 +4,11 @@
  */
 import type { DriftReport } from '../../drift/report.ts';
 import type { ReviewStatus } from '../../review/calendar.ts';
-import { escapeMrkdwn, escapeMrkdwnStrict, plain, truncate } from '../mrkdwn.ts';
+import { escapeMrkdwn, escapeMrkdwnStrict, truncate } from '../mrkdwn.ts';
+import { header, LIMITS, mention, plainText, sections } from './kit.ts';
 import { wrongTierReasons } from './modals.ts';
 import { day, type ReminderKind, ReviewActionIds } from './review-ids.ts';
-import {
-  packSections,
-  signalList,
-  signalTables,
-  type TrendSeries,
-  windowsText,
-  winRateTrend,
-} from './review-report.ts';
+import { signalList, signalTables, type TrendSeries, windowsText, winRateTrend } from './review-report.ts';
 import type { Block, Message } from './types.ts';
 
 export interface FeedbackGroup {
@@ -40,10 +34,6 @@ export interface ReminderData {
   /** Monthly win rates to show as a text trend (`/icp-review`, where no chart image can be attached). */
   trend?: TrendSeries;
 }
-
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-/** A mention for a real user id; anything else is shown escaped, never as a forged mention. */
-export const mention = (id: string) => (USER_ID.test(id) ? `<@${id}>` : escapeMrkdwn(id));
 
 /** Why this message: the cadence (due date, overdue days), the drift signals, or a manual request. */
 export function reminderReason(d: Pick<ReminderData, 'kind' | 'status' | 'report'>): string {
@@ -101,33 +91,39 @@ function fallback(d: ReminderData): string {
   const reason = reminderReason(d)
     .replace(/\*/g, '')
     .replace(/:[a-z_]+: /g, '');
-  return truncate(`${head} for ${d.icp.name}: ${reason} ${d.report.summary[0] ?? ''}`.trim(), 3000);
+  return truncate(`${head} for ${d.icp.name}: ${reason} ${d.report.summary[0] ?? ''}`.trim(), LIMITS.text);
 }
 
 /** The reminder (and the /icp-review answer): why, the summary, the tables, the feedback, the buttons. */
 export function reminderMessage(d: ReminderData): Message {
   const blocks: Block[] = [
-    { type: 'header', text: plain(truncate(titles[d.kind], 150), 150) },
+    header(titles[d.kind]),
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncate(`*${escapeMrkdwn(d.icp.name)}* (version ${d.icp.version}) · ${reminderReason(d)}`, 3000),
+        text: truncate(
+          `*${escapeMrkdwn(d.icp.name)}* (version ${d.icp.version}) · ${reminderReason(d)}`,
+          LIMITS.sectionText,
+        ),
       },
     },
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncate(d.report.summary.map((s) => escapeMrkdwn(s)).join(' ') || 'No summary.', 3000),
+        text: truncate(d.report.summary.map((s) => escapeMrkdwn(s)).join(' ') || 'No summary.', LIMITS.sectionText),
       },
     },
     ...signalTables(d.report),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(windowsText(d.report)), 2000) }] },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(feedbackText(d.feedback), 3000) } },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(windowsText(d.report)), LIMITS.contextText) }],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(feedbackText(d.feedback), LIMITS.sectionText) } },
   ];
   const trend = d.trend ? winRateTrend(d.trend) : null;
-  if (trend) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(trend, 3000) } });
+  if (trend) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(trend, LIMITS.sectionText) } });
   if (d.reviewed) {
     blocks.push({
       type: 'section',
@@ -146,7 +142,7 @@ export function reminderMessage(d: ReminderData): Message {
             type: 'mrkdwn',
             text: truncate(
               `ICP owners: ${owners || 'none set'} · reviewed every ${escapeMrkdwn(d.icp.reviewEvery)}`,
-              2000,
+              LIMITS.contextText,
             ),
           },
         ],
@@ -171,25 +167,35 @@ export function reminderMessage(d: ReminderData): Message {
           {
             type: 'button',
             action_id: ReviewActionIds.markReviewed,
-            text: plain('Mark reviewed', 75),
+            text: plainText('Mark reviewed', LIMITS.buttonText),
             style: 'primary',
             value: d.kind,
           },
-          { type: 'button', action_id: ReviewActionIds.snooze, text: plain('Snooze 7 days', 75), value: d.kind },
+          {
+            type: 'button',
+            action_id: ReviewActionIds.snooze,
+            text: plainText('Snooze 7 days', LIMITS.buttonText),
+            value: d.kind,
+          },
           {
             type: 'button',
             action_id: ReviewActionIds.details,
-            text: plain('Details', 75),
+            text: plainText('Details', LIMITS.buttonText),
             value: d.report.windows.asOf,
           },
           // What the data supports instead: the suggestion, privately, for whoever clicks.
-          { type: 'button', action_id: ReviewActionIds.suggest, text: plain('Suggest changes', 75), value: 'win' },
+          {
+            type: 'button',
+            action_id: ReviewActionIds.suggest,
+            text: plainText('Suggest changes', LIMITS.buttonText),
+            value: 'win',
+          },
         ],
       },
     );
   }
   const text = d.reviewed ? `${fallback(d)} Reviewed by ${d.reviewed.by} on ${day(d.reviewed.at)}.` : fallback(d);
-  return { text: truncate(text, 3000), blocks };
+  return { text: truncate(text, LIMITS.sectionText), blocks };
 }
 
 export interface ReviewEntry {
@@ -216,10 +222,13 @@ export function historyMessage(reviews: readonly ReviewEntry[], status: ReviewSt
     return `• *${day(r.reviewedAt)}* by ${mention(r.reviewedBy)} · ICP v${r.icpVersion} · ${r.icpChanged ? 'ICP changed' : 'no change'}${note}`;
   });
   return {
-    text: truncate(`${reviews.length} ICP review(s); last on ${day(reviews[0]!.reviewedAt)}. ${statusLine}`, 3000),
+    text: truncate(
+      `${reviews.length} ICP review(s); last on ${day(reviews[0]!.reviewedAt)}. ${statusLine}`,
+      LIMITS.sectionText,
+    ),
     blocks: [
-      { type: 'header', text: plain('ICP review history', 150) },
-      ...packSections(lines, 40),
+      header('ICP review history'),
+      ...sections(lines, 40),
       { type: 'context', elements: [{ type: 'mrkdwn', text: statusLine }] },
     ],
   };
@@ -242,8 +251,10 @@ export function reviewHelp(): Message {
 /** A one-line notice whose mrkdwn is already safe (built from mentions and escaped parts). */
 export function reviewNotice(safeMrkdwn: string, fallbackText: string, emoji = ':information_source:'): Message {
   return {
-    text: truncate(fallbackText, 3000),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(`${emoji} ${safeMrkdwn}`, 2900) } }],
+    text: truncate(fallbackText, LIMITS.sectionText),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(`${emoji} ${safeMrkdwn}`, LIMITS.sectionText) } },
+    ],
   };
 }
 

@@ -1,5 +1,6 @@
 /** The review modals: mark reviewed, reminder settings, and the drift report opened from App Home. */
 import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
+import { LIMITS, modalText, option, placeholder, plainText, privateMetadata } from './kit.ts';
 import { type ReminderKind, ReviewCallbackIds, ReviewInputIds } from './review-ids.ts';
 import type { Message, ModalView } from './types.ts';
 
@@ -15,10 +16,10 @@ export function markReviewedModal(meta: MarkReviewedMetadata, icpName: string): 
   return {
     type: 'modal',
     callback_id: ReviewCallbackIds.markReviewed,
-    title: plain('Mark ICP reviewed', 24),
-    submit: plain('Save review', 24),
-    close: plain('Cancel', 24),
-    private_metadata: JSON.stringify(meta).slice(0, 3000),
+    title: modalText('Mark ICP reviewed'),
+    submit: modalText('Save review'),
+    close: modalText('Cancel'),
+    private_metadata: privateMetadata(meta),
     blocks: [
       {
         type: 'section',
@@ -26,7 +27,7 @@ export function markReviewedModal(meta: MarkReviewedMetadata, icpName: string): 
           type: 'mrkdwn',
           text: truncate(
             `Record a review of *${escapeMrkdwn(icpName)}*. The current drift figures are stored with it.`,
-            3000,
+            LIMITS.sectionText,
           ),
         },
       },
@@ -34,27 +35,24 @@ export function markReviewedModal(meta: MarkReviewedMetadata, icpName: string): 
         type: 'input',
         block_id: ReviewInputIds.note.block,
         optional: true,
-        label: plain('Note', 2000),
+        label: plainText('Note', LIMITS.inputLabel),
         element: {
           type: 'plain_text_input',
           action_id: ReviewInputIds.note.action,
           multiline: true,
           max_length: 2000,
-          placeholder: plain('What did you look at, what did you decide?', 150),
+          placeholder: placeholder('What did you look at, what did you decide?'),
         },
       },
       {
         type: 'input',
         block_id: ReviewInputIds.changed.block,
-        label: plain('Did the ICP change?', 2000),
+        label: plainText('Did the ICP change?', LIMITS.inputLabel),
         element: {
           type: 'radio_buttons',
           action_id: ReviewInputIds.changed.action,
-          initial_option: { text: plain('No', 75), value: 'no' },
-          options: [
-            { text: plain('No', 75), value: 'no' },
-            { text: plain('Yes', 75), value: 'yes' },
-          ],
+          initial_option: option('No', 'no'),
+          options: [option('No', 'no'), option('Yes', 'yes')],
         },
       },
     ],
@@ -89,30 +87,30 @@ export interface SettingsValues {
 
 export function settingsModal(current: SettingsValues, zones: readonly string[]): ModalView {
   const zoneList = zones.includes(current.timezone) ? zones : [current.timezone, ...zones];
-  const option = (z: string) => ({ text: plain(z, 75), value: z });
+  const zone = (z: string) => option(z, z);
   return {
     type: 'modal',
     callback_id: ReviewCallbackIds.settings,
-    title: plain('ICP review settings', 24),
-    submit: plain('Save', 24),
-    close: plain('Cancel', 24),
+    title: modalText('ICP review settings'),
+    submit: modalText('Save'),
+    close: modalText('Cancel'),
     blocks: [
       {
         type: 'input',
         block_id: ReviewInputIds.channel.block,
-        label: plain('Post reminders in', 2000),
+        label: plainText('Post reminders in', LIMITS.inputLabel),
         element: {
           type: 'conversations_select',
           action_id: ReviewInputIds.channel.action,
           filter: { include: ['public', 'private'], exclude_bot_users: true },
           ...(current.channelId ? { initial_conversation: current.channelId } : {}),
-          placeholder: plain('Choose a channel', 150),
+          placeholder: placeholder('Choose a channel'),
         },
       },
       {
         type: 'input',
         block_id: ReviewInputIds.time.block,
-        label: plain('Time of day', 2000),
+        label: plainText('Time of day', LIMITS.inputLabel),
         element: {
           type: 'timepicker',
           action_id: ReviewInputIds.time.action,
@@ -122,12 +120,12 @@ export function settingsModal(current: SettingsValues, zones: readonly string[])
       {
         type: 'input',
         block_id: ReviewInputIds.timezone.block,
-        label: plain('Timezone', 2000),
+        label: plainText('Timezone', LIMITS.inputLabel),
         element: {
           type: 'static_select',
           action_id: ReviewInputIds.timezone.action,
-          initial_option: option(current.timezone),
-          options: zoneList.slice(0, 100).map(option),
+          initial_option: zone(current.timezone),
+          options: zoneList.slice(0, LIMITS.selectOptions).map(zone),
         },
       },
       {

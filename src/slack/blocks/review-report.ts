@@ -6,7 +6,8 @@ import { churnDefinition, NO_CHURN_DATA, thresholdsLegend } from '../../drift/no
 import type { DriftReport, MetricComparison, MetricName, Segment } from '../../drift/report.ts';
 import { LOW_N_MONTH } from '../../drift/series.ts';
 import { capitalise, formatP } from '../../drift/wording.ts';
-import { escapeMrkdwn, formatNumber, plain, truncate } from '../mrkdwn.ts';
+import { escapeMrkdwn, formatNumber, truncate } from '../mrkdwn.ts';
+import { header, LIMITS, sections } from './kit.ts';
 import type { Block, Message } from './types.ts';
 
 /** Monthly win rates per segment (db/queries/drift.ts getDriftSeries; only what the trend reads). */
@@ -233,7 +234,7 @@ export function signalTables(report: DriftReport): Block[] {
         t.empty
           ? `*${escapeMrkdwn(t.title)}*: ${escapeMrkdwn(t.empty)}`
           : `*${escapeMrkdwn(t.title)}*\n\`\`\`${escapeMrkdwn(tableText(t.rows, min))}\`\`\``,
-        3000,
+        LIMITS.sectionText,
       ),
     },
   }));
@@ -272,21 +273,6 @@ export function winRateTrend(series: TrendSeries, minDecided = TREND_MIN_DECIDED
   ].join('\n');
 }
 
-/** Packs lines into as few sections as fit the section limit, capped at `maxBlocks`. */
-export function packSections(lines: string[], maxBlocks: number, max = 2900): Block[] {
-  const out: Block[] = [];
-  let cur = '';
-  for (const l of lines) {
-    if (cur && cur.length + l.length + 1 > max) {
-      out.push({ type: 'section', text: { type: 'mrkdwn', text: cur } });
-      cur = '';
-    }
-    cur = cur ? `${cur}\n${l}` : truncate(l, max);
-  }
-  if (cur) out.push({ type: 'section', text: { type: 'mrkdwn', text: cur } });
-  return out.slice(0, maxBlocks);
-}
-
 const verdictIcon: Record<MetricComparison['verdict'], string> = {
   drift_down: ':small_red_triangle_down:',
   drift_up: ':small_red_triangle:',
@@ -322,16 +308,19 @@ export function driftDetailsMessage(report: DriftReport): Message {
   for (const m of [report.lift, report.outsideIcpShare])
     lines.push(`${verdictIcon[m.verdict]} ${escapeMrkdwn(m.note)}${m.test ? ` _${testNames[m.test]}_` : ''}`);
   const blocks: Block[] = [
-    { type: 'header', text: plain(`ICP drift report as of ${report.windows.asOf}`, 150) },
+    header(`ICP drift report as of ${report.windows.asOf}`),
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: truncate(report.summary.map(escapeMrkdwn).join(' ') || '-', 3000) },
+      text: { type: 'mrkdwn', text: truncate(report.summary.map(escapeMrkdwn).join(' ') || '-', LIMITS.sectionText) },
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(windowsText(report)), 2000) }] },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(windowsText(report)), LIMITS.contextText) }],
+    },
     { type: 'divider' },
-    ...packSections(lines, 40),
+    ...sections(lines, 40),
   ];
-  const text = truncate(`ICP drift report as of ${report.windows.asOf}: ${report.summary.join(' ')}`, 3000);
+  const text = truncate(`ICP drift report as of ${report.windows.asOf}: ${report.summary.join(' ')}`, LIMITS.text);
   // Keep within the aggregate text budget: drop the last sections if a report is unusually wordy.
   while (blocks.length > 4 && JSON.stringify(blocks).length > 11_500) blocks.pop();
   return { text, blocks };

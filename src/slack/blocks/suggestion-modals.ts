@@ -4,10 +4,19 @@
  * Recompute, and the dismiss modal. Pure builders, validated against Block Kit in tests.
  */
 import type { LearnOutcome } from '../../learn/suggest.ts';
-import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
+import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import {
+  capBlocks,
+  context,
+  LIMITS,
+  mention,
+  modalText,
+  plainText,
+  privateMetadata,
+  section,
+  sections,
+} from './kit.ts';
 import { ReviewActionIds, ReviewCallbackIds, ReviewInputIds } from './review-ids.ts';
-import { mention } from './review-message.ts';
-import { packSections } from './review-report.ts';
 import { suggestValue } from './suggestion.ts';
 import type { Block, Message, ModalView } from './types.ts';
 
@@ -35,11 +44,6 @@ export function parseSuggestionMetadata(raw: string | undefined): SuggestionMeta
   }
 }
 
-const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } });
-const context = (text: string): Block => ({
-  type: 'context',
-  elements: [{ type: 'mrkdwn', text: truncate(text, 2000) }],
-});
 const esc = (s: string, max = 300) => escapeMrkdwn(truncate(s.replace(/\s+/g, ' ').trim(), max));
 const who = (owners: readonly string[]) =>
   owners.length === 0 ? 'an ICP owner (none are listed in the ICP file)' : owners.map(mention).join(' or ');
@@ -92,7 +96,7 @@ export function staleBlocks(base: number, current: number | null, outcome: Learn
         {
           type: 'button',
           action_id: ReviewActionIds.suggest,
-          text: plain('Recompute', 75),
+          text: plainText('Recompute', LIMITS.buttonText),
           style: 'primary',
           value: suggestValue(outcome, true),
         },
@@ -106,24 +110,24 @@ export function applyModal(d: ApplyModalData): ModalView {
   const base: ModalView = {
     type: 'modal',
     callback_id: ReviewCallbackIds.suggestApply,
-    title: plain('Review & apply', 24),
-    close: plain(d.canApply ? 'Cancel' : 'Close', 24),
-    private_metadata: JSON.stringify(d.ref).slice(0, 3000),
+    title: modalText('Review & apply'),
+    close: modalText(d.canApply ? 'Cancel' : 'Close'),
+    private_metadata: privateMetadata(d.ref),
     blocks: [],
   };
   if (d.currentVersion !== d.ref.base) {
-    return { ...base, title: plain('ICP changed', 24), blocks: staleBlocks(d.ref.base, d.currentVersion, d.outcome) };
+    return { ...base, title: modalText('ICP changed'), blocks: staleBlocks(d.ref.base, d.currentVersion, d.outcome) };
   }
   const blocks: Block[] = [
-    section(esc(d.summary, 2900)),
-    ...packSections([`*What changes against ICP v${d.ref.base}:*`, ...d.diff.map((l) => `• ${esc(l)}`)], 15),
-    ...packSections(['*Why:*', ...d.reasons.map((l) => `• ${esc(l)}`)], 10),
+    section(esc(d.summary, LIMITS.sectionText)),
+    ...sections([`*What changes against ICP v${d.ref.base}:*`, ...d.diff.map((l) => `• ${esc(l)}`)], 15),
+    ...sections(['*Why:*', ...d.reasons.map((l) => `• ${esc(l)}`)], 10),
     section('*The proposed ICP file:*'),
     ...yamlSections(d.yaml),
   ];
   if (!d.canApply) {
     blocks.push(context(`:lock: Only ${who(d.owners)} can apply it (the owners listed in the ICP file).`));
-    return { ...base, blocks: blocks.slice(0, 100) };
+    return { ...base, blocks: capBlocks(blocks, 'modal') };
   }
   const next = d.ref.base + 1;
   blocks.push(
@@ -134,7 +138,7 @@ export function applyModal(d: ApplyModalData): ModalView {
       type: 'input',
       block_id: ReviewInputIds.applyNote.block,
       optional: true,
-      label: plain('Why apply it? (stored with the review)', 2000),
+      label: plainText('Why apply it? (stored with the review)', LIMITS.inputLabel),
       element: {
         type: 'plain_text_input',
         action_id: ReviewInputIds.applyNote.action,
@@ -145,7 +149,7 @@ export function applyModal(d: ApplyModalData): ModalView {
   );
   // Kept under 100 blocks: the YAML is cut first (its context line says where to read it whole).
   const fitted = blocks.length > 100 ? [...blocks.slice(0, 97), ...blocks.slice(-2)] : blocks;
-  return { ...base, submit: plain(`Apply as v${next}`, 24), blocks: fitted };
+  return { ...base, submit: modalText(`Apply as v${next}`), blocks: fitted };
 }
 
 type StateValues = Record<string, Record<string, { value?: string | null }>>;
@@ -163,8 +167,8 @@ export function applyingModal(): ModalView {
   return {
     type: 'modal',
     callback_id: ReviewCallbackIds.suggestApply,
-    title: plain('Applying…', 24),
-    close: plain('Close', 24),
+    title: modalText('Applying…'),
+    close: modalText('Close'),
     blocks: [section(':hourglass_flowing_sand: Applying the ICP and rescoring every account…')],
   };
 }
@@ -197,7 +201,7 @@ export function appliedMessage(d: AppliedData): Message {
     text: `Applied as ICP version ${d.version} (was ${d.previous}). To roll back: npm run icp -- rollback ${d.previous}`,
     blocks: [
       section(head),
-      ...packSections(
+      ...sections(
         d.changes.slice(0, 30).map((c) => `• ${esc(c)}`),
         3,
       ),
@@ -211,9 +215,9 @@ export function resultModal(title: string, blocks: Block[]): ModalView {
   return {
     type: 'modal',
     callback_id: ReviewCallbackIds.suggestApply,
-    title: plain(title, 24),
-    close: plain('Close', 24),
-    blocks: blocks.slice(0, 100),
+    title: modalText(title),
+    close: modalText('Close'),
+    blocks: capBlocks(blocks, 'modal'),
   };
 }
 
@@ -229,10 +233,10 @@ export function dismissModal(ref: SuggestionMetadata): ModalView {
   return {
     type: 'modal',
     callback_id: ReviewCallbackIds.suggestDismiss,
-    title: plain('Dismiss proposal', 24),
-    submit: plain('Dismiss', 24),
-    close: plain('Cancel', 24),
-    private_metadata: JSON.stringify(ref).slice(0, 3000),
+    title: modalText('Dismiss proposal'),
+    submit: modalText('Dismiss'),
+    close: modalText('Cancel'),
+    private_metadata: privateMetadata(ref),
     blocks: [
       section(
         'The same proposal will not be offered again in this workspace until new data changes it. Anyone can still see it with *Show it anyway*.',
@@ -241,7 +245,7 @@ export function dismissModal(ref: SuggestionMetadata): ModalView {
         type: 'input',
         block_id: ReviewInputIds.dismissReason.block,
         optional: true,
-        label: plain('Why not? (optional)', 2000),
+        label: plainText('Why not? (optional)', LIMITS.inputLabel),
         element: {
           type: 'plain_text_input',
           action_id: ReviewInputIds.dismissReason.action,

@@ -6,10 +6,9 @@
  */
 import type { ModelBacktest } from '../../learn/backtest.ts';
 import type { AttributeSummary, LearnOutcome, Suggestion } from '../../learn/suggest.ts';
-import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
+import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { capBlocks, context, header, LIMITS, mention, modalText, plainText, section, sections } from './kit.ts';
 import { day, ReviewActionIds, ReviewCallbackIds } from './review-ids.ts';
-import { mention } from './review-message.ts';
-import { packSections } from './review-report.ts';
 import type { Block, Message, ModalView } from './types.ts';
 
 export interface SuggestionData {
@@ -32,11 +31,6 @@ const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%
 const count = (n: number) => n.toLocaleString('en-US');
 const p3 = (p: number) => (p < 0.001 ? '< 0.001' : `= ${p.toFixed(3)}`);
 const esc = (s: string, max = 200) => escapeMrkdwn(truncate(s.replace(/\s+/g, ' ').trim(), max));
-const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } });
-const context = (text: string): Block => ({
-  type: 'context',
-  elements: [{ type: 'mrkdwn', text: truncate(text, 2000) }],
-});
 
 /** Value of the Suggest button: the outcome, and whether a dismissed proposal is shown anyway. */
 export function suggestValue(outcome: LearnOutcome, showDismissed = false): string {
@@ -154,7 +148,7 @@ export function suggestionBlocks(d: SuggestionData): Block[] {
           {
             type: 'button',
             action_id: ReviewActionIds.suggest,
-            text: plain('Show it anyway', 75),
+            text: plainText('Show it anyway', LIMITS.buttonText),
             value: suggestValue(s.outcome, true),
           },
         ],
@@ -167,19 +161,19 @@ export function suggestionBlocks(d: SuggestionData): Block[] {
       ? `:bulb: *Signal found.* ${esc(s.summary, 2500)}`
       : `:information_source: *No signal: nothing is proposed.* ${esc(s.summary, 2500)}`;
   const blocks: Block[] = [
-    { type: 'header', text: plain(s.outcome === 'churn' ? 'ICP suggestion (retention)' : 'ICP suggestion', 150) },
+    header(s.outcome === 'churn' ? 'ICP suggestion (retention)' : 'ICP suggestion'),
     section(headline),
     context(esc(dataLine(s), 1500)),
   ];
   const attrs = attributeLines(s);
   if (attrs.length > 0) {
     blocks.push(section(`*What each attribute says* (${WORDS[s.outcome].rate} by group, strongest first):`));
-    blocks.push(...attrs.map(section));
+    blocks.push(...attrs.map((a) => section(a)));
   }
   if (d.proposal && s.proposal) {
-    blocks.push(...packSections(changeLines(s.proposal.diff, s.proposal.reasons, d.proposal.baseVersion), 3));
+    blocks.push(...sections(changeLines(s.proposal.diff, s.proposal.reasons, d.proposal.baseVersion), 3));
   }
-  blocks.push(...packSections(backtestLines(s), 2));
+  blocks.push(...sections(backtestLines(s), 2));
   if (d.proposal) {
     if (dismissed) blocks.push(context(`:no_bell: This proposal was ${dismissedText(dismissed)}.`));
     const ref = proposalRef(d.proposal.id, d.proposal.baseVersion);
@@ -190,12 +184,19 @@ export function suggestionBlocks(d: SuggestionData): Block[] {
         {
           type: 'button',
           action_id: ReviewActionIds.suggestReview,
-          text: plain(d.canApply ? 'Review & apply' : 'Review', 75),
+          text: plainText(d.canApply ? 'Review & apply' : 'Review', LIMITS.buttonText),
           style: 'primary',
           value: ref,
         },
         ...(d.canApply
-          ? [{ type: 'button', action_id: ReviewActionIds.suggestDismiss, text: plain('Dismiss', 75), value: ref }]
+          ? [
+              {
+                type: 'button',
+                action_id: ReviewActionIds.suggestDismiss,
+                text: plainText('Dismiss', LIMITS.buttonText),
+                value: ref,
+              },
+            ]
           : []),
       ],
     });
@@ -222,7 +223,7 @@ function fallback(d: SuggestionData): string {
 
 /** The suggestion as an ephemeral message (`/icp-review suggest`, Suggest changes on the reminder). */
 export function suggestionMessage(d: SuggestionData): Message {
-  return { text: escapeMrkdwn(fallback(d)), blocks: suggestionBlocks(d).slice(0, 50) };
+  return { text: escapeMrkdwn(fallback(d)), blocks: capBlocks(suggestionBlocks(d), 'message') };
 }
 
 const HOLDING = ':hourglass_flowing_sand: Profiling your accounts and deals… this can take a few seconds.';
@@ -237,8 +238,8 @@ export function suggestionModal(d: SuggestionData | null): ModalView {
   return {
     type: 'modal',
     callback_id: ReviewCallbackIds.suggestion,
-    title: plain('ICP suggestion', 24),
-    close: plain('Close', 24),
-    blocks: d ? suggestionBlocks(d).slice(0, 100) : [section(HOLDING)],
+    title: modalText('ICP suggestion'),
+    close: modalText('Close'),
+    blocks: d ? capBlocks(suggestionBlocks(d), 'modal') : [section(HOLDING)],
   };
 }
