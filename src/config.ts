@@ -37,6 +37,7 @@ const describe = {
   REVIEW_MIN_EFFECT_POINTS: 'smallest change (percentage points) called drift',
   CRM_ENCRYPTION_KEY: 'key that encrypts CRM tokens at rest: 32 random bytes, base64 (`openssl rand -base64 32`)',
   HUBSPOT_API_URL: 'base URL of the HubSpot API (proxies and tests)',
+  HUBSPOT_MAX_REQUESTS_PER_SECOND: 'pace of HubSpot calls (default 9: under the 100 per 10 s burst limit; 0: unpaced)',
   CRM_SYNC_INTERVAL_MINUTES: 'minutes between scheduled CRM syncs of each workspace (0: only `icp sync`)',
   HUBSPOT_API_RETRIES: 'retries of a HubSpot call after a 429 or 5xx (the SDK’s own retry, 0–6)',
 } as const;
@@ -103,6 +104,7 @@ const EnvSchema = z.object({
   }),
   HUBSPOT_API_RETRIES: intIn(0, 6, 6),
   CRM_SYNC_INTERVAL_MINUTES: intIn(0, 10_080, 15),
+  HUBSPOT_MAX_REQUESTS_PER_SECOND: intIn(0, 1000, 9),
 });
 
 export type SlackMode = 'http' | 'socket' | 'oauth' | 'console';
@@ -134,6 +136,8 @@ export interface Config {
     encryptionKey: Buffer | undefined;
     hubspotApiUrl: string | undefined;
     hubspotRetries: number;
+    /** HubSpot calls a second at most; 0: unpaced. */
+    hubspotPerSecond: number;
     /** Minutes between scheduled syncs; 0 turns the schedule off. */
     syncIntervalMinutes: number;
   };
@@ -220,6 +224,7 @@ export function loadConfig(
       encryptionKey: e.CRM_ENCRYPTION_KEY ? (parseEncryptionKey(e.CRM_ENCRYPTION_KEY) ?? undefined) : undefined,
       hubspotApiUrl: e.HUBSPOT_API_URL,
       hubspotRetries: e.HUBSPOT_API_RETRIES,
+      hubspotPerSecond: e.HUBSPOT_MAX_REQUESTS_PER_SECOND,
       syncIntervalMinutes: e.CRM_SYNC_INTERVAL_MINUTES,
     },
   };

@@ -56,6 +56,8 @@ export interface HubSpotOptions {
   basePath?: string | undefined;
   /** The SDK's retries after a 429 (rolling 10-second or secondly limit) or a 5xx: 0–6. */
   retries: number;
+  /** Requests a second at most, paced by the SDK's own limiter (Bottleneck); 0: unpaced. */
+  perSecond: number;
 }
 
 /** Largest page the list and search endpoints serve (list: 100, search: 200; the smaller for both). */
@@ -106,6 +108,15 @@ export function hubspotApi(opts: HubSpotOptions): HubSpotApi {
     accessToken: opts.token,
     ...(opts.basePath ? { basePath: opts.basePath.replace(/\/+$/, '') } : {}),
     numberOfApiCallRetries: opts.retries,
+    // Paced under HubSpot's burst limit (100 requests per 10 s for the lowest tier) rather than answered
+    // with 429s: the SDK's retry after a rolling-window 429 waits 10 s. Job options must be given, or the
+    // SDK's limiter decorator hands back Bottleneck's wrapped function instead of calling it (13.x).
+    ...(opts.perSecond > 0
+      ? {
+          limiterOptions: { minTime: Math.ceil(1000 / opts.perSecond), maxConcurrent: 1, id: 'icp-hubspot' },
+          limiterJobOptions: { weight: 1 },
+        }
+      : {}),
   });
   const api = (object: CrmObject) => (object === 'companies' ? client.crm.companies : client.crm.deals);
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {

@@ -51,7 +51,12 @@ export type HubSpotFactory = (token: string) => HubSpotApi;
 const defaultFactory =
   (deps: CrmDeps): HubSpotFactory =>
   (token) =>
-    hubspotApi({ token, basePath: deps.config.crm.hubspotApiUrl, retries: deps.config.crm.hubspotRetries });
+    hubspotApi({
+      token,
+      basePath: deps.config.crm.hubspotApiUrl,
+      retries: deps.config.crm.hubspotRetries,
+      perSecond: deps.config.crm.hubspotPerSecond,
+    });
 
 export interface ConnectResult {
   provider: 'hubspot';

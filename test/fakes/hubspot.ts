@@ -25,6 +25,8 @@ export interface FakeRequest {
   query: URLSearchParams;
   body: unknown;
   status: number;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
 }
 
 export type FakeFailure = { status: 429; kind: 'secondly' | 'ten_secondly' } | { status: 502 } | { status: 401 };
@@ -261,12 +263,13 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const at = Date.now();
       const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
       const text = Buffer.concat(chunks).toString('utf8');
       const body = text ? (JSON.parse(text) as unknown) : null;
       handle(req, res, body, url)
         .then((status) =>
-          log.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, body, status }),
+          log.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, body, status, at }),
         )
         .catch((err: unknown) => json(res, 500, errorBody(String(err), 'INTERNAL_ERROR')));
     });

@@ -71,11 +71,18 @@ function seedCrm(fake: FakeHubSpot) {
 describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   let t: TestDb;
   let fake: FakeHubSpot;
+  // Unpaced but in the pacing test: the fake answers at once.
+  let pace = '0';
   const quiet = createLogger({ level: 'error', write: () => {} });
   const deps = () => ({
     db: t.db,
     logger: quiet,
-    config: loadConfig({ CRM_ENCRYPTION_KEY: key, HUBSPOT_API_URL: fake.url, HUBSPOT_API_RETRIES: '6' }),
+    config: loadConfig({
+      CRM_ENCRYPTION_KEY: key,
+      HUBSPOT_API_URL: fake.url,
+      HUBSPOT_API_RETRIES: '6',
+      HUBSPOT_MAX_REQUESTS_PER_SECOND: pace,
+    }),
   });
   const connect = (teamId = T1) => connectHubSpot(deps(), { teamId, userId: 'U0OWNER', token: TOKEN });
   const account = async (externalId: string, teamId = T1) =>
@@ -100,6 +107,7 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
     await t?.close();
   });
   beforeEach(async () => {
+    pace = '0';
     await t.truncateAll();
     fake = await startFakeHubSpot();
     seedCrm(fake);
@@ -261,6 +269,21 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
     expect(r.status).toBe('ok');
     expect(fake.requests('/search').filter((q) => q.status === 429)).toHaveLength(3);
     expect((await account('1003'))?.name).toBe('Company Three Again');
+  });
+
+  it('paces its calls with the SDK’s limiter, under HubSpot’s burst limit', async () => {
+    pace = '10';
+    await connect();
+    const before = fake.requests().length;
+    await syncCrm(deps(), { teamId: T1 });
+    const times = fake
+      .requests()
+      .slice(before)
+      .map((q) => q.at);
+    expect(times.length).toBeGreaterThanOrEqual(9);
+    const gaps = times.slice(1).map((at, i) => at - times[i]!);
+    // 10 a second: each call of one sync starts ~100 ms after the one before (timer jitter allowed).
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(90);
   });
 
   it('keeps records HubSpot holds but the import refuses as row-level errors, and writes the rest', async () => {
