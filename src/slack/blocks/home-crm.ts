@@ -2,7 +2,9 @@
  * App Home's CRM line, shown to ICP owners only: how to connect HubSpot while none is connected, then the
  * last sync's status, counts and the first records it left out (escaped: names come from the CRM).
  */
-import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { mention } from '../ids.ts';
+import { escapeMrkdwn } from '../mrkdwn.ts';
+import { divider, sections } from './kit.ts';
 import type { Block } from './types.ts';
 
 export interface CrmHomeStatus {
@@ -20,8 +22,7 @@ const when = (d: Date) =>
 
 function statusLine(c: CrmHomeStatus): string {
   // The CLI connects as `--user` (default "cli"): only a Slack member id becomes a mention.
-  const by = /^[UW][A-Z0-9]{2,}$/.test(c.connectedBy) ? `<@${c.connectedBy}>` : escapeMrkdwn(c.connectedBy);
-  const head = `*${providerName(c.provider)}* connected by ${by}`;
+  const head = `*${providerName(c.provider)}* connected by ${mention(c.connectedBy)}`;
   if (!c.lastSyncAt || !c.status) return `${head} · not synced yet: the first sync runs within the next minutes`;
   const n = c.counts;
   const counts = n
@@ -55,5 +56,5 @@ export function crmHomeSection(crm: CrmHomeStatus | null, owner: boolean): Block
     const more = crm.problems.length > 3 ? [`…and ${crm.problems.length - 3} more (\`icp sync\` lists them)`] : [];
     lines.push(`Left out until fixed in ${providerName(crm.provider)}:`, ...shown, ...more);
   }
-  return [{ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 2900) } }];
+  return [divider(), ...sections(lines)];
 }
