@@ -9,7 +9,7 @@ import { migrateDb } from '../db/migrate.ts';
 import { explainDatabaseError } from '../db/startup-error.ts';
 import { createOpenAiLlm } from './ai/llm.ts';
 import { type Config, loadConfig } from './config.ts';
-import { runConsole } from './console/console.ts';
+import { runConsole } from './console/terminal.ts';
 import type { Deps } from './deps.ts';
 import { AppError, ErrorCode, isAppError } from './errors.ts';
 import { cliStarterCommands, starterText } from './learn/starter.ts';
