@@ -15,7 +15,7 @@ import { driftAggregateQuery } from '../db/queries/drift.ts';
 import { queryRows } from '../db/raw.ts';
 import { median } from '../src/drift/stats.ts';
 import { driftWindows } from '../src/drift/windows.ts';
-import { getDriftReport, getDriftSeries } from '../src/review/drift.ts';
+import { getDriftReport, getDriftSeries } from '../src/usecases/drift-report.ts';
 import { createDatabase, dropDatabase } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 

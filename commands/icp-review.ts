@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { listReviews } from '../db/queries/reviews.ts';
 import type { Deps } from '../src/deps.ts';
 import { AppError, ErrorCode, userMessageFor } from '../src/errors.ts';
-import { composeReminder, composeReviewed, driftReportFor, reviewContext } from '../src/review/compose.ts';
 import {
   COMMON_TIMEZONES,
   isOwner,
@@ -40,6 +39,7 @@ import type { Message, ModalView } from '../src/slack/blocks/types.ts';
 import type { ActionArgs, CommandArgs, Policy, ViewArgs } from '../src/slack/listen.ts';
 import * as listen from '../src/slack/listen.ts';
 import { markReviewed } from '../src/usecases/mark-reviewed.ts';
+import { composeReminder, composeReviewed, driftReportFor, reviewContext } from '../src/usecases/reminders/compose.ts';
 import type { Home } from './app-home.ts';
 import { answerSuggest, parseSuggestText } from './icp-suggest.ts';
 

@@ -14,12 +14,12 @@ import type { Deps } from './deps.ts';
 import { AppError, ErrorCode, isAppError } from './errors.ts';
 import { cliStarterCommands, starterText } from './learn/starter.ts';
 import { type AppLogger, createLogger } from './logger.ts';
-import { createAppReminderScheduler } from './review/cron.ts';
 import { createSlackApp } from './slack/create-app.ts';
 import { createCrmScheduler } from './usecases/crm-schedule.ts';
 import { demoNotice, loadDemoData } from './usecases/demo-data.ts';
 import { IcpProvider } from './usecases/icp-provider.ts';
 import { PersonaProvider } from './usecases/persona-provider.ts';
+import { createAppReminderScheduler } from './usecases/reminders/cron.ts';
 import { starterIcp } from './usecases/starter-icp.ts';
 
 /**

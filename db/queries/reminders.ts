@@ -1,5 +1,5 @@
 /**
- * Reminder occurrences: the rows behind the reminder outbox (src/review/outbox.ts).
+ * Reminder occurrences: the rows behind the reminder outbox (src/usecases/reminders/outbox.ts).
  *
  * Life of a row: claimed (the INSERT that won the unique (team_id, occurrence_key)) → sending (attempts+1,
  * just before chat.postMessage) → sent (with the message ts). A failed post goes to retry (with

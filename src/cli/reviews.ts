@@ -4,12 +4,12 @@
  */
 import { renderBlocks } from '../console/render.ts';
 import { AppError, ErrorCode } from '../errors.ts';
-import { driftReportFor, reviewContext } from '../review/compose.ts';
-import { sendDueReminders } from '../review/pass.ts';
 import { renderOutcome } from '../slack/blocks/outcome.ts';
 import { driftReportText } from '../slack/blocks/review.ts';
 import { checkCompany } from '../usecases/check-company.ts';
 import { markReviewed } from '../usecases/mark-reviewed.ts';
+import { driftReportFor, reviewContext } from '../usecases/reminders/compose.ts';
+import { sendDueReminders } from '../usecases/reminders/pass.ts';
 import { type CliHandler, dateArg, print, windowArg } from './common.ts';
 
 export const reviewCommands: Record<string, CliHandler> = {

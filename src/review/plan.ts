@@ -1,7 +1,6 @@
 /**
- * Planning: which reminder occurrences a workspace should have received by now. `planReminders` is
- * pure; `planTeam` reads what it needs (ICP cadence, last review, the drift report when a drift post
- * is possible) and calls it.
+ * Planning: which reminder occurrences a workspace should have received by now. Pure: the use case
+ * (src/usecases/reminders/plan.ts `planTeam`) reads what it needs and calls `planReminders`.
  *
  * Local time: an occurrence key holds the workspace's local DATE, never a UTC instant, and a slot is
  * "reached" once the local wall clock reads at least the configured time of day. A DST change therefore
@@ -9,10 +8,6 @@
  * a day (03:00 is later than 02:30).
  */
 import { createHash } from 'node:crypto';
-import type { ReviewSettingsRow } from '../../db/queries/reminders.ts';
-import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
-import type { Deps } from '../deps.ts';
-import type { DriftReport } from '../drift/report.ts';
 import { addDays, daysBetween, localClock, reviewDates } from './calendar.ts';
 
 export interface ReminderSettings {
@@ -156,55 +151,4 @@ export function reviewedSignals(
   if (!review || review.icpVersion !== icpVersion) return [];
   const signals = (review.drift as { signals?: unknown } | null)?.signals;
   return Array.isArray(signals) ? signals.filter((x): x is string => typeof x === 'string') : [];
-}
-
-/** What planning needs to know about drift; the workspace's full drift report satisfies it. */
-export type DriftVerdict = Pick<DriftReport, 'driftDetected' | 'signals' | 'icpVersion'>;
-
-export type EvaluateDrift = (deps: Deps, teamId: string, asOf: Date) => Promise<DriftVerdict>;
-
-/** A workspace's planned occurrences, with the drift report they were planned from (a drift post reuses it). */
-export interface TeamPlan {
-  planned: PlannedReminder[];
-  /** The full drift report, when planning evaluated one (a test's verdict-only stub gives none). */
-  report: DriftReport | undefined;
-}
-
-const isReport = (v: DriftVerdict): v is DriftReport => 'segments' in v && 'windows' in v;
-
-/**
- * One workspace's due occurrences as of `now` (drift evaluated only when a drift post is possible);
- * null when nothing can post now, decided without a query.
- */
-export async function planTeam(
-  deps: Deps,
-  team: ReviewSettingsRow,
-  now: Date,
-  opts: { evaluateDrift: EvaluateDrift; ignoreTimeOfDay: boolean },
-): Promise<TeamPlan | null> {
-  // Cheap checks first: before the local time of day or while snoozed nothing can post.
-  const local = localClock(now, team.timezone);
-  if (!opts.ignoreTimeOfDay && local.time < team.timeOfDay) return null;
-  if (team.snoozedUntil && now.getTime() < team.snoozedUntil.getTime()) return null;
-  const current = await deps.icp.current(team.teamId);
-  const spec = current.version.spec;
-  const [last, first] = await Promise.all([lastReview(deps.db, team.teamId), firstAppliedAt(deps.db, team.teamId)]);
-  const base = {
-    now,
-    settings: { timeOfDay: team.timeOfDay, timezone: team.timezone, snoozedUntil: team.snoozedUntil },
-    cadenceDays: spec.review_every_days,
-    remindDaysBefore: spec.review_remind_days_before,
-    cycleStart: last?.reviewedAt ?? first ?? current.version.createdAt,
-    ignoreTimeOfDay: opts.ignoreTimeOfDay,
-  };
-  if (!reminderSchedule(base).checkDrift) return { planned: planReminders(base), report: undefined };
-  const verdict = await opts.evaluateDrift(deps, team.teamId, now);
-  const drift: DriftState = {
-    detected: verdict.driftDetected,
-    signals: verdict.signals,
-    icpVersion: verdict.icpVersion ?? current.version.version,
-    lastReviewId: last?.id ?? null,
-    acknowledged: reviewedSignals(last, current.version.version),
-  };
-  return { planned: planReminders({ ...base, drift }), report: isReport(verdict) ? verdict : undefined };
 }

@@ -9,7 +9,6 @@ import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
 import { pendingSuggestion } from '../../db/queries/suggestions.ts';
 import type { Deps } from '../deps.ts';
 import { reviewStatus } from '../review/calendar.ts';
-import { reviewContext } from '../review/compose.ts';
 import { isOwner, loadReviewSettings } from '../review/settings.ts';
 import { type HomeData, homeView, isPlaceholderUser } from '../slack/blocks/home.ts';
 import { type CrmHomeStatus, crmHomeSection } from '../slack/blocks/home-crm.ts';
@@ -17,6 +16,7 @@ import { personasHomeSection } from '../slack/blocks/home-personas.ts';
 import { reviewHomeSection } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
 import { freshness } from './personas.ts';
+import { reviewContext } from './reminders/compose.ts';
 import { HOME_BACKGROUND_FROM, starterIcp } from './starter-icp.ts';
 
 /** The personas on file, with their buying role and a marker when one needs a review. */

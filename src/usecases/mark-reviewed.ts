@@ -4,7 +4,7 @@
  */
 import { recordReview } from '../../db/queries/reviews.ts';
 import type { Deps } from '../deps.ts';
-import { driftReportFor, reviewContext } from '../review/compose.ts';
+import { driftReportFor, reviewContext } from './reminders/compose.ts';
 
 export interface MarkReviewedRequest {
   teamId: string;

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/raw.ts';
-import { getDriftReport } from '../../src/review/drift.ts';
 import {
   DEMO_LAST_DAY,
   type DemoLoaded,
@@ -9,6 +8,7 @@ import {
   demoShiftDays,
   loadDemoData,
 } from '../../src/usecases/demo-data.ts';
+import { getDriftReport } from '../../src/usecases/drift-report.ts';
 import { IcpProvider } from '../../src/usecases/icp-provider.ts';
 import { importFile } from '../../src/usecases/import-file.ts';
 import { suggestIcp } from '../../src/usecases/suggest-icp.ts';

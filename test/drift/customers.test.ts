@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDriftAggregates } from '../../db/queries/drift.ts';
 import { accounts, churnEvents, deals, subscriptions } from '../../db/schema.ts';
 import { driftWindows } from '../../src/drift/windows.ts';
-import { getDriftSeries } from '../../src/review/drift.ts';
+import { getDriftSeries } from '../../src/usecases/drift-report.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 // As of 2017-12-31: recent window from 2017-10-03; churn baseline periods start 2017-07-05, 2017-04-06,

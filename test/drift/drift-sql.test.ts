@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDriftAggregates } from '../../db/queries/drift.ts';
 import { driftWindows } from '../../src/drift/windows.ts';
-import { getDriftReport, getDriftSeries } from '../../src/review/drift.ts';
+import { getDriftReport, getDriftSeries } from '../../src/usecases/drift-report.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { insertFixture } from './fixtures.ts';
 

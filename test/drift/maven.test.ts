@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts, deals } from '../../db/schema.ts';
-import { getDriftReport } from '../../src/review/drift.ts';
+import { getDriftReport } from '../../src/usecases/drift-report.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const dir = fileURLToPath(new URL('../../../shared/data/maven-crm/', import.meta.url));

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts, churnEvents } from '../../db/schema.ts';
 import { addDays, churnPeriods, driftWindows } from '../../src/drift/windows.ts';
 import type { ImportError } from '../../src/errors.ts';
-import { getDriftReport } from '../../src/review/drift.ts';
 import { driftReportText } from '../../src/slack/blocks/review.ts';
+import { getDriftReport } from '../../src/usecases/drift-report.ts';
 import { importFile } from '../../src/usecases/import-file.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 

@@ -12,8 +12,8 @@ import {
 } from '../../src/drift/report.ts';
 import { binomial, mulberry32 } from '../../src/drift/stats.ts';
 import { driftWindows } from '../../src/drift/windows.ts';
-import { getDriftReport } from '../../src/review/drift.ts';
 import { driftDetailsMessage, driftReportText } from '../../src/slack/blocks/review.ts';
+import { getDriftReport } from '../../src/usecases/drift-report.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const SEEDS = 200;

@@ -9,8 +9,6 @@ import { SEGMENTS } from '../../src/drift/report.ts';
 import type { DriftSeries } from '../../src/drift/series.ts';
 import { createLogger } from '../../src/logger.ts';
 import { addDays, localClock } from '../../src/review/calendar.ts';
-import { createReminderScheduler } from '../../src/review/cron.ts';
-import type { Composer } from '../../src/review/outbox.ts';
 import {
   type DriftState,
   driftEpisodeKey,
@@ -19,7 +17,9 @@ import {
   reminderSchedule,
   reviewedSignals,
 } from '../../src/review/plan.ts';
-import { createReminderClient } from '../../src/review/poster.ts';
+import { createReminderScheduler } from '../../src/usecases/reminders/cron.ts';
+import type { Composer } from '../../src/usecases/reminders/outbox.ts';
+import { createReminderClient } from '../../src/usecases/reminders/poster.ts';
 import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bolt.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.ts';

@@ -1,6 +1,6 @@
 /**
  * The Slack side of a reminder: post it, look for it in the channel, upload its chart. No database
- * bookkeeping here (src/review/outbox.ts owns that); this file only talks to the Web API and says how a
+ * bookkeeping here (src/usecases/reminders/outbox.ts owns that); this file only talks to the Web API and says how a
  * failure should be read.
  *
  * chat.postMessage has no idempotency key (../shared/slack/PLATFORM.md), so each post carries its
@@ -8,10 +8,10 @@
  * for in conversations.history before any resend whose first outcome is unknown.
  */
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import type { DriftSeries } from '../../db/queries/drift.ts';
-import { findInstallation } from '../../db/queries/installations.ts';
-import type { Deps } from '../deps.ts';
-import type { AppLogger } from '../logger.ts';
+import type { DriftSeries } from '../../../db/queries/drift.ts';
+import { findInstallation } from '../../../db/queries/installations.ts';
+import type { Deps } from '../../deps.ts';
+import type { AppLogger } from '../../logger.ts';
 
 export const REMINDER_EVENT_TYPE = 'icp_review_reminder';
 
@@ -110,7 +110,7 @@ export function createPoster(opts: PosterOptions): ReminderPoster {
   // vega, vega-lite and resvg (~40 MB) load with the first chart, not with the bot.
   const renderChart =
     opts.renderChart === undefined
-      ? async (s: DriftSeries) => (await import('./chart.ts')).renderDriftChart(s)
+      ? async (s: DriftSeries) => (await import('../../review/chart.ts')).renderDriftChart(s)
       : opts.renderChart;
   const tokenArg = async (teamId: string): Promise<{ token?: string }> => {
     const token = opts.tokenFor ? await opts.tokenFor(teamId) : undefined;

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createTask, type ScheduledTask } from 'node-cron';
-import type { Deps } from '../deps.ts';
-import { countReminders } from '../metrics.ts';
+import type { Deps } from '../../deps.ts';
+import { countReminders } from '../../metrics.ts';
 import type { TickResult } from './outbox.ts';
 import { createReminderRunner, type ReminderSchedulerOptions } from './pass.ts';
 import { appPosterOptions } from './poster.ts';

@@ -4,17 +4,17 @@
  * last review, rendered by the pure builder in src/slack/blocks/review.ts. The scheduler
  * (src/review/scheduler.ts), `/icp-review` and the CLI all call this one function.
  */
-import { feedbackSummary } from '../../db/queries/checks.ts';
-import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
-import { pendingSuggestion } from '../../db/queries/suggestions.ts';
-import type { Deps } from '../deps.ts';
-import type { DriftReport } from '../drift/report.ts';
-import { withReportContext } from '../drift/series.ts';
-import { type ReminderKind, reminderMessage } from '../slack/blocks/review.ts';
-import type { Block } from '../slack/blocks/types.ts';
-import { type ReviewStatus, reviewStatus } from './calendar.ts';
-import { type DriftSeries, getDriftReport, getDriftSeries } from './drift.ts';
-import { loadReviewSettings } from './settings.ts';
+import { feedbackSummary } from '../../../db/queries/checks.ts';
+import { firstAppliedAt, lastReview } from '../../../db/queries/reviews.ts';
+import { pendingSuggestion } from '../../../db/queries/suggestions.ts';
+import type { Deps } from '../../deps.ts';
+import type { DriftReport } from '../../drift/report.ts';
+import { withReportContext } from '../../drift/series.ts';
+import { type ReviewStatus, reviewStatus } from '../../review/calendar.ts';
+import { loadReviewSettings } from '../../review/settings.ts';
+import { type ReminderKind, reminderMessage } from '../../slack/blocks/review.ts';
+import type { Block } from '../../slack/blocks/types.ts';
+import { type DriftSeries, getDriftReport, getDriftSeries } from '../drift-report.ts';
 
 export interface ReviewContext {
   icp: { name: string; version: number; owners: string[]; reviewEvery: string };

@@ -6,10 +6,10 @@
  */
 import { hostname } from 'node:os';
 import type { WebClient } from '@slack/web-api';
-import type { DriftSeries } from '../../db/queries/drift.ts';
-import { listReminderTeams } from '../../db/queries/reminders.ts';
-import type { Deps } from '../deps.ts';
-import { localClock } from './calendar.ts';
+import type { DriftSeries } from '../../../db/queries/drift.ts';
+import { listReminderTeams } from '../../../db/queries/reminders.ts';
+import type { Deps } from '../../deps.ts';
+import { localClock } from '../../review/calendar.ts';
 import { composeReminder, driftReportFor } from './compose.ts';
 import { type Composer, createOutbox, emptyResult, type TickResult } from './outbox.ts';
 import { type EvaluateDrift, planTeam } from './plan.ts';
@@ -27,7 +27,7 @@ export interface ReminderSchedulerOptions {
   cronExpression?: string;
   /** Clock (tests pass a fake one); defaults to deps.now. */
   now?: () => Date;
-  /** The message builder; defaults to src/review/compose.ts. Tests inject a stub. */
+  /** The message builder; defaults to src/usecases/reminders/compose.ts. Tests inject a stub. */
   compose?: Composer;
   /** The drift evaluation behind "early review recommended"; defaults to the workspace's drift report. */
   evaluateDrift?: EvaluateDrift;

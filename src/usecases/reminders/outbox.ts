@@ -20,7 +20,7 @@
  * stay ours and a second state machine would have to agree with it; graphile-worker also needs a `pg`
  * pool (no embedded database) and holds a crashed worker's job for a fixed 4 hours.
  */
-import type { DriftSeries } from '../../db/queries/drift.ts';
+import type { DriftSeries } from '../../../db/queries/drift.ts';
 import {
   claimOccurrence,
   markFailed,
@@ -31,10 +31,10 @@ import {
   renewLease,
   savePayload,
   takeDueOccurrence,
-} from '../../db/queries/reminders.ts';
-import type { Deps } from '../deps.ts';
-import type { DriftReport } from '../drift/report.ts';
-import type { PlannedReminder } from './plan.ts';
+} from '../../../db/queries/reminders.ts';
+import type { Deps } from '../../deps.ts';
+import type { DriftReport } from '../../drift/report.ts';
+import type { PlannedReminder } from '../../review/plan.ts';
 import { classify, type Failure, type ReminderPoster } from './poster.ts';
 
 export interface ComposedReminder {
