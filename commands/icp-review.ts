@@ -8,14 +8,7 @@ import { z } from 'zod';
 import { listReviews } from '../db/queries/reviews.ts';
 import type { Deps } from '../src/deps.ts';
 import { AppError, ErrorCode, userMessageFor } from '../src/errors.ts';
-import {
-  COMMON_TIMEZONES,
-  isOwner,
-  loadReviewSettings,
-  saveReviewSettings,
-  snoozeReminders,
-  validateSettings,
-} from '../src/review/settings.ts';
+import { COMMON_TIMEZONES, isOwner, validateSettings } from '../src/review/settings.ts';
 import { answerCommand } from '../src/slack/answer.ts';
 import { notice } from '../src/slack/blocks/check.ts';
 import {
@@ -40,6 +33,7 @@ import type { ActionArgs, CommandArgs, Policy, ViewArgs } from '../src/slack/lis
 import * as listen from '../src/slack/listen.ts';
 import { markReviewed } from '../src/usecases/mark-reviewed.ts';
 import { composeReminder, composeReviewed, driftReportFor, reviewContext } from '../src/usecases/reminders/compose.ts';
+import { loadReviewSettings, saveReviewSettings, snoozeReminders } from '../src/usecases/review-settings.ts';
 import type { Home } from './app-home.ts';
 import { answerSuggest, parseSuggestText } from './icp-suggest.ts';
 

@@ -1,4 +1,5 @@
 /** Answers typed at the terminal turned into the state values Slack would submit for a modal's inputs. */
+import { isSlackChannelId } from '../slack/ids.ts';
 import { CHANNEL } from './local-slack.ts';
 import type { RenderedInput } from './render.ts';
 
@@ -54,5 +55,5 @@ export function inputValue(input: RenderedInput, typed: string): Record<string, 
 /** The console has one channel, #local; a typed channel id is taken as it is. */
 function channelId(answer: string): string | null {
   if (/^#?local$/i.test(answer)) return CHANNEL;
-  return /^[CGD][A-Z0-9]{2,}$/.test(answer) ? answer : null;
+  return isSlackChannelId(answer) ? answer : null;
 }

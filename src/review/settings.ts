@@ -4,11 +4,10 @@
  * the owner rule for changing them.
  */
 
-import type { Db } from '../../db/client.ts';
-import { getReviewSettings, type ReviewSettingsRow, upsertReviewSettings } from '../../db/queries/review-settings.ts';
+import type { ReviewSettingsRow } from '../../db/queries/review-settings.ts';
+import { isSlackChannelId } from '../slack/ids.ts';
 
 export const SNOOZE_DAYS = 7;
-const DAY = 86_400_000;
 
 /** Common IANA zones for the settings modal (a static select holds at most 100 options). */
 export const COMMON_TIMEZONES = [
@@ -85,14 +84,11 @@ export function isValidTimezone(tz: string): boolean {
 
 export const isValidTimeOfDay = (t: string) => /^([01]\d|2[0-3]):[0-5]\d$/.test(t);
 
-const toSettings = (row: ReviewSettingsRow | null): ReviewSettings =>
+/** A workspace's settings from its row, or the defaults when it has none. */
+export const settingsFromRow = (row: ReviewSettingsRow | null): ReviewSettings =>
   row
     ? { channelId: row.channelId, timeOfDay: row.timeOfDay, timezone: row.timezone, snoozedUntil: row.snoozedUntil }
     : { ...defaultReviewSettings };
-
-export async function loadReviewSettings(db: Db, teamId: string): Promise<ReviewSettings> {
-  return toSettings(await getReviewSettings(db, teamId));
-}
 
 export type SettingsInput = { channelId: string | null; timeOfDay: string | null; timezone: string | null };
 
@@ -103,27 +99,11 @@ export function validateSettings(
   | { ok: true; value: Omit<ReviewSettings, 'snoozedUntil'> }
   | { ok: false; errors: Partial<Record<'channel' | 'time' | 'timezone', string>> } {
   const errors: Partial<Record<'channel' | 'time' | 'timezone', string>> = {};
-  if (!input.channelId || !/^[CGD][A-Z0-9]{2,}$/.test(input.channelId)) errors.channel = 'Choose a channel.';
+  if (!input.channelId || !isSlackChannelId(input.channelId)) errors.channel = 'Choose a channel.';
   if (!input.timeOfDay || !isValidTimeOfDay(input.timeOfDay)) errors.time = 'Choose a time such as 09:00.';
   if (!input.timezone || !isValidTimezone(input.timezone)) errors.timezone = 'Choose a timezone such as Europe/Berlin.';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, value: { channelId: input.channelId, timeOfDay: input.timeOfDay!, timezone: input.timezone! } };
-}
-
-export async function saveReviewSettings(
-  db: Db,
-  teamId: string,
-  value: Omit<ReviewSettings, 'snoozedUntil'>,
-  updatedBy: string,
-): Promise<ReviewSettings> {
-  return toSettings(await upsertReviewSettings(db, teamId, { ...value, updatedBy }));
-}
-
-/** Snoozes reminders for `SNOOZE_DAYS` from `now`; returns the end of the snooze. */
-export async function snoozeReminders(db: Db, teamId: string, userId: string, now: Date): Promise<Date> {
-  const until = new Date(now.getTime() + SNOOZE_DAYS * DAY);
-  await upsertReviewSettings(db, teamId, { snoozedUntil: until, updatedBy: userId });
-  return until;
 }
 
 /** Only the owners listed in the ICP file may mark it reviewed, snooze, or change the settings. */

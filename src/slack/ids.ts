@@ -10,6 +10,11 @@ import { escapeMrkdwn } from './mrkdwn.ts';
  */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
+/** A Slack conversation id: a public channel (C), a private one (G) or a DM (D). */
+export const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+
+export const isSlackChannelId = (id: string): boolean => SLACK_CHANNEL_ID.test(id);
+
 export const isSlackUserId = (id: string): boolean => SLACK_USER_ID.test(id);
 
 /** `<@U…>` for a user id; anything else (a CLI user name, a typo in a file) is shown escaped, never parsed. */

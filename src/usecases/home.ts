@@ -9,7 +9,7 @@ import { firstAppliedAt, lastReview } from '../../db/queries/reviews.ts';
 import { pendingSuggestion } from '../../db/queries/suggestions.ts';
 import type { Deps } from '../deps.ts';
 import { reviewStatus } from '../review/calendar.ts';
-import { isOwner, loadReviewSettings } from '../review/settings.ts';
+import { isOwner } from '../review/settings.ts';
 import { type HomeData, homeView, isPlaceholderUser } from '../slack/blocks/home.ts';
 import { type CrmHomeStatus, crmHomeSection } from '../slack/blocks/home-crm.ts';
 import { personasHomeSection } from '../slack/blocks/home-personas.ts';
@@ -17,6 +17,7 @@ import { reviewHomeSection } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
 import { freshness } from './personas.ts';
 import { reviewContext } from './reminders/compose.ts';
+import { loadReviewSettings } from './review-settings.ts';
 import { HOME_BACKGROUND_FROM, starterIcp } from './starter-icp.ts';
 
 /** The personas on file, with their buying role and a marker when one needs a review. */

@@ -7,7 +7,7 @@ import { buildDeps } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createConsole, type LocalConsole } from '../../src/console/console.ts';
 import { createLogger } from '../../src/logger.ts';
-import { loadReviewSettings } from '../../src/review/settings.ts';
+import { loadReviewSettings } from '../../src/usecases/review-settings.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 describe(`local console (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {

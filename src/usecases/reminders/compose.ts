@@ -11,10 +11,10 @@ import type { Deps } from '../../deps.ts';
 import type { DriftReport } from '../../drift/report.ts';
 import { withReportContext } from '../../drift/series.ts';
 import { type ReviewStatus, reviewStatus } from '../../review/calendar.ts';
-import { loadReviewSettings } from '../../review/settings.ts';
 import { type ReminderKind, reminderMessage } from '../../slack/blocks/review.ts';
 import type { Block } from '../../slack/blocks/types.ts';
 import { type DriftSeries, getDriftReport, getDriftSeries } from '../drift-report.ts';
+import { loadReviewSettings } from '../review-settings.ts';
 
 export interface ReviewContext {
   icp: { name: string; version: number; owners: string[]; reviewEvery: string };
