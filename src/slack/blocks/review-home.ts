@@ -1,7 +1,8 @@
 /** The ICP review section of App Home. */
 import type { ReviewStatus } from '../../review/calendar.ts';
-import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
-import { LIMITS, mention } from './kit.ts';
+import { isSlackChannelId } from '../ids.ts';
+import { escapeMrkdwn } from '../mrkdwn.ts';
+import { actions, button, divider, mention, section } from './kit.ts';
 import { day, ReviewActionIds } from './review-ids.ts';
 import type { Block } from './types.ts';
 
@@ -32,7 +33,7 @@ export function reviewHomeSection(d: ReviewHomeData): Block[] {
       ? `:rotating_light: due ${day(d.status.dueAt)}, ${-d.status.daysLeft} days overdue`
       : `due ${day(d.status.dueAt)} (in ${d.status.daysLeft} days)`;
   const channel = d.channelId
-    ? `Reminders in <#${/^[CDG][A-Z0-9]+$/.test(d.channelId) ? d.channelId : 'C0'}> at ${escapeMrkdwn(d.timeOfDay)} ${escapeMrkdwn(d.timezone)}`
+    ? `Reminders in <#${isSlackChannelId(d.channelId) ? d.channelId : 'C0'}> at ${escapeMrkdwn(d.timeOfDay)} ${escapeMrkdwn(d.timezone)}`
     : d.owner
       ? ':warning: No reminder channel configured: choose one in *Reminder settings*'
       : ':warning: No reminder channel configured: an owner can run `/icp-review settings`';
@@ -42,30 +43,21 @@ export function reviewHomeSection(d: ReviewHomeData): Block[] {
     ? `\n:bulb: Your own data proposes ICP changes (computed ${day(d.proposal.computedAt)}): *Suggest changes* shows them.`
     : '';
   return [
-    { type: 'divider' },
-    { type: 'section', text: { type: 'mrkdwn', text: '*ICP review*' } },
-    {
-      type: 'section',
-      text: { type: 'mrkdwn', text: truncate(`${last} · ${due}\n${channel}${snoozed}${proposal}`, LIMITS.sectionText) },
-    },
-    {
-      type: 'actions',
-      block_id: 'icp_home_review_actions',
-      elements: [
-        { type: 'button', action_id: ReviewActionIds.homeReport, text: plain('Drift report') },
-        { type: 'button', action_id: ReviewActionIds.suggest, text: plain('Suggest changes'), value: 'win' },
+    divider(),
+    section('*ICP review*'),
+    section(`${last} · ${due}\n${channel}${snoozed}${proposal}`),
+    actions(
+      [
+        button('Drift report', ReviewActionIds.homeReport),
+        button('Suggest changes', ReviewActionIds.suggest, { value: 'win' }),
         ...(d.owner
           ? [
-              {
-                type: 'button',
-                action_id: ReviewActionIds.markReviewed,
-                text: plain('Mark reviewed'),
-                value: 'manual',
-              },
-              { type: 'button', action_id: ReviewActionIds.homeSettings, text: plain('Reminder settings') },
+              button('Mark reviewed', ReviewActionIds.markReviewed, { value: 'manual' }),
+              button('Reminder settings', ReviewActionIds.homeSettings),
             ]
           : []),
       ],
-    },
+      'icp_home_review_actions',
+    ),
   ];
 }

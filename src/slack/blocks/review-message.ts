@@ -5,7 +5,7 @@
 import type { DriftReport } from '../../drift/report.ts';
 import type { ReviewStatus } from '../../review/calendar.ts';
 import { escapeMrkdwn, escapeMrkdwnStrict, truncate } from '../mrkdwn.ts';
-import { header, LIMITS, mention, plainText, sections } from './kit.ts';
+import { actions, button, context, header, LIMITS, mention, section, sections } from './kit.ts';
 import { wrongTierReasons } from './modals.ts';
 import { day, type ReminderKind, ReviewActionIds } from './review-ids.ts';
 import { signalList, signalTables, type TrendSeries, windowsText, winRateTrend } from './review-report.ts';
@@ -98,100 +98,37 @@ function fallback(d: ReminderData): string {
 export function reminderMessage(d: ReminderData): Message {
   const blocks: Block[] = [
     header(titles[d.kind]),
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(
-          `*${escapeMrkdwn(d.icp.name)}* (version ${d.icp.version}) · ${reminderReason(d)}`,
-          LIMITS.sectionText,
-        ),
-      },
-    },
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(d.report.summary.map((s) => escapeMrkdwn(s)).join(' ') || 'No summary.', LIMITS.sectionText),
-      },
-    },
+    section(`*${escapeMrkdwn(d.icp.name)}* (version ${d.icp.version}) · ${reminderReason(d)}`),
+    section(d.report.summary.map((s) => escapeMrkdwn(s)).join(' ') || 'No summary.'),
     ...signalTables(d.report),
-    {
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(windowsText(d.report)), LIMITS.contextText) }],
-    },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(feedbackText(d.feedback), LIMITS.sectionText) } },
+    context(escapeMrkdwn(windowsText(d.report))),
+    section(feedbackText(d.feedback)),
   ];
   const trend = d.trend ? winRateTrend(d.trend) : null;
-  if (trend) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(trend, LIMITS.sectionText) } });
+  if (trend) blocks.push(section(trend));
   if (d.reviewed) {
-    blocks.push({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: `:white_check_mark: Reviewed by ${mention(d.reviewed.by)} on ${day(d.reviewed.at)}`,
-      },
-    });
+    blocks.push(section(`:white_check_mark: Reviewed by ${mention(d.reviewed.by)} on ${day(d.reviewed.at)}`));
   } else if (d.interactive !== false) {
     const owners = d.icp.owners.map(mention).join(', ');
     blocks.push(
-      {
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: truncate(
-              `ICP owners: ${owners || 'none set'} · reviewed every ${escapeMrkdwn(d.icp.reviewEvery)}`,
-              LIMITS.contextText,
-            ),
-          },
-        ],
-      },
+      context(`ICP owners: ${owners || 'none set'} · reviewed every ${escapeMrkdwn(d.icp.reviewEvery)}`),
       ...(d.proposal
         ? [
-            {
-              type: 'context',
-              elements: [
-                {
-                  type: 'mrkdwn',
-                  text: `:bulb: Your own data proposes ICP changes (computed ${day(d.proposal.computedAt)}): *Suggest changes* shows them with their backtest.`,
-                },
-              ],
-            },
+            context(
+              `:bulb: Your own data proposes ICP changes (computed ${day(d.proposal.computedAt)}): *Suggest changes* shows them with their backtest.`,
+            ),
           ]
         : []),
-      {
-        type: 'actions',
-        block_id: 'icp_review_actions',
-        elements: [
-          {
-            type: 'button',
-            action_id: ReviewActionIds.markReviewed,
-            text: plainText('Mark reviewed', LIMITS.buttonText),
-            style: 'primary',
-            value: d.kind,
-          },
-          {
-            type: 'button',
-            action_id: ReviewActionIds.snooze,
-            text: plainText('Snooze 7 days', LIMITS.buttonText),
-            value: d.kind,
-          },
-          {
-            type: 'button',
-            action_id: ReviewActionIds.details,
-            text: plainText('Details', LIMITS.buttonText),
-            value: d.report.windows.asOf,
-          },
+      actions(
+        [
+          button('Mark reviewed', ReviewActionIds.markReviewed, { value: d.kind, style: 'primary' }),
+          button('Snooze 7 days', ReviewActionIds.snooze, { value: d.kind }),
+          button('Details', ReviewActionIds.details, { value: d.report.windows.asOf }),
           // What the data supports instead: the suggestion, privately, for whoever clicks.
-          {
-            type: 'button',
-            action_id: ReviewActionIds.suggest,
-            text: plainText('Suggest changes', LIMITS.buttonText),
-            value: 'win',
-          },
+          button('Suggest changes', ReviewActionIds.suggest, { value: 'win' }),
         ],
-      },
+        'icp_review_actions',
+      ),
     );
   }
   const text = d.reviewed ? `${fallback(d)} Reviewed by ${d.reviewed.by} on ${day(d.reviewed.at)}.` : fallback(d);
@@ -212,9 +149,7 @@ export function historyMessage(reviews: readonly ReviewEntry[], status: ReviewSt
   if (reviews.length === 0) {
     return {
       text: `No ICP reviews recorded yet. ${statusLine}`,
-      blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `:ledger: No ICP reviews recorded yet. ${statusLine}` } },
-      ],
+      blocks: [section(`:ledger: No ICP reviews recorded yet. ${statusLine}`)],
     };
   }
   const lines = reviews.map((r) => {
@@ -226,11 +161,7 @@ export function historyMessage(reviews: readonly ReviewEntry[], status: ReviewSt
       `${reviews.length} ICP review(s); last on ${day(reviews[0]!.reviewedAt)}. ${statusLine}`,
       LIMITS.sectionText,
     ),
-    blocks: [
-      header('ICP review history'),
-      ...sections(lines, 40),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: statusLine }] },
-    ],
+    blocks: [header('ICP review history'), ...sections(lines, 40), context(statusLine)],
   };
 }
 
@@ -244,7 +175,7 @@ export function reviewHelp(): Message {
   ].join('\n');
   return {
     text: 'ICP review commands: /icp-review, history, settings, suggest, help',
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+    blocks: [section(text)],
   };
 }
 
@@ -252,9 +183,7 @@ export function reviewHelp(): Message {
 export function reviewNotice(safeMrkdwn: string, fallbackText: string, emoji = ':information_source:'): Message {
   return {
     text: truncate(fallbackText, LIMITS.sectionText),
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: truncate(`${emoji} ${safeMrkdwn}`, LIMITS.sectionText) } },
-    ],
+    blocks: [section(`${emoji} ${safeMrkdwn}`)],
   };
 }
 

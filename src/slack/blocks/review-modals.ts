@@ -1,6 +1,6 @@
 /** The review modals: mark reviewed, reminder settings, and the drift report opened from App Home. */
-import { escapeMrkdwn, plain, truncate } from '../mrkdwn.ts';
-import { LIMITS, modalText, option, placeholder, plainText, privateMetadata } from './kit.ts';
+import { escapeMrkdwn, plain } from '../mrkdwn.ts';
+import { context, LIMITS, modalText, option, placeholder, plainText, privateMetadata, section } from './kit.ts';
 import { type ReminderKind, ReviewCallbackIds, ReviewInputIds } from './review-ids.ts';
 import type { Message, ModalView } from './types.ts';
 
@@ -21,16 +21,7 @@ export function markReviewedModal(meta: MarkReviewedMetadata, icpName: string): 
     close: modalText('Cancel'),
     private_metadata: privateMetadata(meta),
     blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: truncate(
-            `Record a review of *${escapeMrkdwn(icpName)}*. The current drift figures are stored with it.`,
-            LIMITS.sectionText,
-          ),
-        },
-      },
+      section(`Record a review of *${escapeMrkdwn(icpName)}*. The current drift figures are stored with it.`),
       {
         type: 'input',
         block_id: ReviewInputIds.note.block,
@@ -128,10 +119,7 @@ export function settingsModal(current: SettingsValues, zones: readonly string[])
           options: zoneList.slice(0, LIMITS.selectOptions).map(zone),
         },
       },
-      {
-        type: 'context',
-        elements: [{ type: 'mrkdwn', text: 'Invite the bot to a private channel before choosing it.' }],
-      },
+      context('Invite the bot to a private channel before choosing it.'),
     ],
   };
 }
@@ -159,7 +147,7 @@ const MODAL_BLOCKS = 100;
 export function reportModal(report: Message | null): ModalView {
   const blocks = report
     ? report.blocks.filter((b) => b.type !== 'actions').slice(0, MODAL_BLOCKS)
-    : [{ type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Computing the drift report…' } }];
+    : [section(':hourglass_flowing_sand: Computing the drift report…')];
   return {
     type: 'modal',
     callback_id: 'icp_home_report_modal',

@@ -7,7 +7,7 @@ import type { DriftReport, MetricComparison, MetricName, Segment } from '../../d
 import { LOW_N_MONTH } from '../../drift/series.ts';
 import { capitalise, formatP } from '../../drift/wording.ts';
 import { escapeMrkdwn, formatNumber, truncate } from '../mrkdwn.ts';
-import { header, LIMITS, sections } from './kit.ts';
+import { context, divider, header, LIMITS, section, sections } from './kit.ts';
 import type { Block, Message } from './types.ts';
 
 /** Monthly win rates per segment (db/queries/drift.ts getDriftSeries; only what the trend reads). */
@@ -225,19 +225,14 @@ export function driftReportText(report: DriftReport): string {
 export function signalTables(report: DriftReport): Block[] {
   const min = report.thresholds.minSample;
   const tables = reportTables(report);
-  if (tables.length === 0) return [{ type: 'section', text: { type: 'mrkdwn', text: NO_DATA } }];
-  return tables.map((t) => ({
-    type: 'section',
-    text: {
-      type: 'mrkdwn',
-      text: truncate(
-        t.empty
-          ? `*${escapeMrkdwn(t.title)}*: ${escapeMrkdwn(t.empty)}`
-          : `*${escapeMrkdwn(t.title)}*\n\`\`\`${escapeMrkdwn(tableText(t.rows, min))}\`\`\``,
-        LIMITS.sectionText,
-      ),
-    },
-  }));
+  if (tables.length === 0) return [section(NO_DATA)];
+  return tables.map((t) =>
+    section(
+      t.empty
+        ? `*${escapeMrkdwn(t.title)}*: ${escapeMrkdwn(t.empty)}`
+        : `*${escapeMrkdwn(t.title)}*\n\`\`\`${escapeMrkdwn(tableText(t.rows, min))}\`\`\``,
+    ),
+  );
 }
 
 const SPARKS = '▁▂▃▄▅▆▇█';
@@ -309,15 +304,9 @@ export function driftDetailsMessage(report: DriftReport): Message {
     lines.push(`${verdictIcon[m.verdict]} ${escapeMrkdwn(m.note)}${m.test ? ` _${testNames[m.test]}_` : ''}`);
   const blocks: Block[] = [
     header(`ICP drift report as of ${report.windows.asOf}`),
-    {
-      type: 'section',
-      text: { type: 'mrkdwn', text: truncate(report.summary.map(escapeMrkdwn).join(' ') || '-', LIMITS.sectionText) },
-    },
-    {
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(windowsText(report)), LIMITS.contextText) }],
-    },
-    { type: 'divider' },
+    section(report.summary.map(escapeMrkdwn).join(' ') || '-'),
+    context(escapeMrkdwn(windowsText(report))),
+    divider(),
     ...sections(lines, 40),
   ];
   const text = truncate(`ICP drift report as of ${report.windows.asOf}: ${report.summary.join(' ')}`, LIMITS.text);

@@ -6,6 +6,8 @@
 import type { LearnOutcome } from '../../learn/suggest.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import {
+  actions,
+  button,
   capBlocks,
   context,
   LIMITS,
@@ -89,19 +91,10 @@ export function staleBlocks(base: number, current: number | null, outcome: Learn
       `:warning: *The ICP changed since this proposal was computed.* It was computed against version ${base}; the current version is ${current ?? 'unknown'}. Nothing was applied, so that change is kept.`,
     ),
     section('Recompute the suggestion against the current ICP to see what the data proposes now.'),
-    {
-      type: 'actions',
-      block_id: 'icp_suggest_stale_actions',
-      elements: [
-        {
-          type: 'button',
-          action_id: ReviewActionIds.suggest,
-          text: plainText('Recompute', LIMITS.buttonText),
-          style: 'primary',
-          value: suggestValue(outcome, true),
-        },
-      ],
-    },
+    actions(
+      [button('Recompute', ReviewActionIds.suggest, { value: suggestValue(outcome, true), style: 'primary' })],
+      'icp_suggest_stale_actions',
+    ),
   ];
 }
 

@@ -7,7 +7,7 @@
 import type { ModelBacktest } from '../../learn/backtest.ts';
 import type { AttributeSummary, LearnOutcome, Suggestion } from '../../learn/suggest.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
-import { capBlocks, context, header, LIMITS, mention, modalText, plainText, section, sections } from './kit.ts';
+import { actions, button, capBlocks, context, header, mention, modalText, section, sections } from './kit.ts';
 import { day, ReviewActionIds, ReviewCallbackIds } from './review-ids.ts';
 import type { Block, Message, ModalView } from './types.ts';
 
@@ -141,18 +141,10 @@ export function suggestionBlocks(d: SuggestionData): Block[] {
         `:no_bell: *No new ICP suggestion.* Your data still proposes the change ${dismissedText(dismissed)}. It is offered again once new data changes the proposal.`,
       ),
       context(esc(s.summary, 1500)),
-      {
-        type: 'actions',
-        block_id: 'icp_suggest_dismissed_actions',
-        elements: [
-          {
-            type: 'button',
-            action_id: ReviewActionIds.suggest,
-            text: plainText('Show it anyway', LIMITS.buttonText),
-            value: suggestValue(s.outcome, true),
-          },
-        ],
-      },
+      actions(
+        [button('Show it anyway', ReviewActionIds.suggest, { value: suggestValue(s.outcome, true) })],
+        'icp_suggest_dismissed_actions',
+      ),
     ];
   }
   const headline = d.upToDate
@@ -177,29 +169,18 @@ export function suggestionBlocks(d: SuggestionData): Block[] {
   if (d.proposal) {
     if (dismissed) blocks.push(context(`:no_bell: This proposal was ${dismissedText(dismissed)}.`));
     const ref = proposalRef(d.proposal.id, d.proposal.baseVersion);
-    blocks.push({
-      type: 'actions',
-      block_id: 'icp_suggest_actions',
-      elements: [
-        {
-          type: 'button',
-          action_id: ReviewActionIds.suggestReview,
-          text: plainText(d.canApply ? 'Review & apply' : 'Review', LIMITS.buttonText),
-          style: 'primary',
-          value: ref,
-        },
-        ...(d.canApply
-          ? [
-              {
-                type: 'button',
-                action_id: ReviewActionIds.suggestDismiss,
-                text: plainText('Dismiss', LIMITS.buttonText),
-                value: ref,
-              },
-            ]
-          : []),
-      ],
-    });
+    blocks.push(
+      actions(
+        [
+          button(d.canApply ? 'Review & apply' : 'Review', ReviewActionIds.suggestReview, {
+            value: ref,
+            style: 'primary',
+          }),
+          ...(d.canApply ? [button('Dismiss', ReviewActionIds.suggestDismiss, { value: ref })] : []),
+        ],
+        'icp_suggest_actions',
+      ),
+    );
     if (!d.canApply) {
       blocks.push(
         context(
