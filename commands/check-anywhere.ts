@@ -9,11 +9,12 @@ import { AppError, ErrorCode, sentenceFor, userMessageFor } from '../src/errors.
 import { ACK_BUDGET_MS, raceBudget } from '../src/slack/answer.ts';
 import { notice } from '../src/slack/blocks/check.ts';
 import { HomeCheckIds, homeCheckModal, parseHomeCheck } from '../src/slack/blocks/home-check.ts';
+import { context } from '../src/slack/blocks/kit.ts';
 import { renderOutcome, renderOutcomeInModal } from '../src/slack/blocks/outcome.ts';
 import type { Message } from '../src/slack/blocks/types.ts';
 import type { ActionArgs, ShortcutArgs, ViewArgs } from '../src/slack/listen.ts';
 import * as listen from '../src/slack/listen.ts';
-import { escapeMrkdwn, truncate } from '../src/slack/mrkdwn.ts';
+import { escapeMrkdwn } from '../src/slack/mrkdwn.ts';
 import { type CheckOutcome, checkCompany, loadCheck, needsAi } from '../src/usecases/check-company.ts';
 import type { Home } from './app-home.ts';
 
@@ -148,7 +149,7 @@ export const checkMessage =
       );
     }
     if (notes.length > 0) {
-      msg.blocks.push({ type: 'context', elements: notes.map((n) => ({ type: 'mrkdwn', text: truncate(n, 1900) })) });
+      msg.blocks.push(context(...notes));
     }
     await say(msg);
   };

@@ -4,7 +4,7 @@
  * submission parser live together so the block ids cannot drift apart. Pure: data in, JSON out.
  */
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
-import { button, context, LIMITS, placeholder } from './kit.ts';
+import { button, context, divider, input, LIMITS, modalText, placeholder } from './kit.ts';
 import type { Block, ModalView } from './types.ts';
 
 export const HomeCheckIds = {
@@ -39,25 +39,23 @@ export function viewCheckButton(checkId: number): Block {
  */
 export function homeCheckModal(o: { query?: string; result?: Block[] } = {}): ModalView {
   const blocks: Block[] = [
-    {
-      type: 'input',
-      block_id: HomeCheckIds.block,
-      label: { type: 'plain_text', text: 'Company' },
-      hint: {
-        type: 'plain_text',
-        text: 'A domain is the most reliable. Add details as key=value: employees, revenue, country, industry, stack, funding, growth, model.',
-      },
-      element: {
+    input(
+      'Company',
+      {
         type: 'plain_text_input',
         action_id: HomeCheckIds.input,
         max_length: MAX_QUERY,
         placeholder: placeholder('acme.com, Acme Inc, or Acme employees=120 country=SE'),
         ...(o.query ? { initial_value: truncate(o.query, MAX_QUERY) } : {}),
       },
-    },
+      {
+        blockId: HomeCheckIds.block,
+        hint: 'A domain is the most reliable. Add details as key=value: employees, revenue, country, industry, stack, funding, growth, model.',
+      },
+    ),
   ];
   if (o.result && o.result.length > 0) {
-    blocks.push({ type: 'divider' }, ...o.result.slice(0, MAX_RESULT_BLOCKS));
+    blocks.push(divider(), ...o.result.slice(0, MAX_RESULT_BLOCKS));
     if (o.query) {
       blocks.push(
         context(
@@ -69,9 +67,9 @@ export function homeCheckModal(o: { query?: string; result?: Block[] } = {}): Mo
   return {
     type: 'modal',
     callback_id: HomeCheckIds.callback,
-    title: { type: 'plain_text', text: 'Check a company' },
-    submit: { type: 'plain_text', text: o.result ? 'Check another' : 'Check' },
-    close: { type: 'plain_text', text: o.result ? 'Done' : 'Cancel' },
+    title: modalText('Check a company'),
+    submit: modalText(o.result ? 'Check another' : 'Check'),
+    close: modalText(o.result ? 'Done' : 'Cancel'),
     blocks,
   };
 }
