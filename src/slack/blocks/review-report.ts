@@ -311,6 +311,6 @@ export function driftDetailsMessage(report: DriftReport): Message {
   ];
   const text = truncate(`ICP drift report as of ${report.windows.asOf}: ${report.summary.join(' ')}`, LIMITS.text);
   // Keep within the aggregate text budget: drop the last sections if a report is unusually wordy.
-  while (blocks.length > 4 && JSON.stringify(blocks).length > 11_500) blocks.pop();
+  while (blocks.length > 4 && JSON.stringify(blocks).length > LIMITS.messageBlocksText - 500) blocks.pop();
   return { text, blocks };
 }

@@ -141,7 +141,8 @@ export function applyModal(d: ApplyModalData): ModalView {
     },
   );
   // Kept under 100 blocks: the YAML is cut first (its context line says where to read it whole).
-  const fitted = blocks.length > 100 ? [...blocks.slice(0, 97), ...blocks.slice(-2)] : blocks;
+  const fitted =
+    blocks.length > LIMITS.viewBlocks ? [...blocks.slice(0, LIMITS.viewBlocks - 3), ...blocks.slice(-2)] : blocks;
   return { ...base, submit: modalText(`Apply as v${next}`), blocks: fitted };
 }
 
