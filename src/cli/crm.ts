@@ -6,9 +6,15 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { connectHubSpot, disconnectCrm, syncCrm } from '../usecases/crm-sync.ts';
 import { bullets, type CliCtx, type CliHandler, need, print } from './common.ts';
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
 export const CRM_USAGE = `CRM
-  connect hubspot --token <private-app token>   check the token and its scopes, propose the field mapping, store it
-                               encrypted (needs CRM_ENCRYPTION_KEY)
+  connect hubspot --token <private-app token | ->   check the token (- reads it from stdin) and its scopes,
+                               propose the field mapping, store it encrypted (needs CRM_ENCRYPTION_KEY)
   sync [--full]                sync companies and deals: full the first time (or with --full), then only changes
   disconnect                   forget the connection and its token`;
 
@@ -20,7 +26,9 @@ export const crmCommands: Record<string, CliHandler<CliCtx>> = {
         `Only HubSpot can be connected for now, got “${provider}”. Salesforce comes later; meanwhile import its CSV exports.`,
       );
     }
-    const token = typeof ctx.flags.token === 'string' ? ctx.flags.token : undefined;
+    const flag = typeof ctx.flags.token === 'string' ? ctx.flags.token : undefined;
+    // `--token -` reads it from standard input: a token in the arguments shows in `ps` and shell history.
+    const token = flag === '-' ? await readStdin() : flag;
     const r = await connectHubSpot(ctx.deps, {
       teamId: ctx.teamId,
       userId: ctx.userId,

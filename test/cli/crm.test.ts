@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/icp.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
@@ -57,5 +61,46 @@ describe(`icp connect / sync / disconnect (${usingRealPostgres ? 'PostgreSQL' : 
   it('asks for a token, and refuses another CRM for now', async () => {
     expect((await run('connect', 'hubspot')).err).toContain('--token');
     expect((await run('connect', 'salesforce', '--token', 'x')).err).toContain('Only HubSpot');
+  });
+});
+
+describe('icp connect hubspot --token - (a separate process)', () => {
+  it('reads the token from standard input, so it never sits in the arguments', { timeout: 60_000 }, async () => {
+    const fake = await startFakeHubSpot();
+    fake.tokens.set(TOKEN, ['crm.objects.companies.read', 'crm.objects.deals.read']);
+    const dir = mkdtempSync(join(tmpdir(), 'icp-crm-'));
+    try {
+      // Asynchronously: the fake HubSpot answers from this process.
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/icp.ts', 'connect', 'hubspot', '--token', '-'],
+        {
+          env: {
+            PATH: process.env.PATH,
+            DATA_DIR: dir,
+            CRM_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+            HUBSPOT_API_URL: fake.url,
+          },
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString('utf8');
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString('utf8');
+      });
+      child.stdin.end(`${TOKEN}\n`);
+      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const r = { status, stdout, stderr };
+      expect(r.stderr).not.toContain(TOKEN);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('Connected HubSpot');
+      expect(fake.requests('access-token-info').map((q) => q.body)).toEqual([{ tokenKey: TOKEN }]);
+    } finally {
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
