@@ -8,6 +8,7 @@ import { wilson } from '../drift/stats.ts';
 import { intervalWords, unitFor } from '../icp/describe.ts';
 import { normalizeText } from '../icp/spec.ts';
 import type { Facts, FactValue } from '../icp/types.ts';
+import { monotoneBins, niceBetween, quantileBins } from './bins.ts';
 import { benjaminiHochberg, type Counts, chiSquareGroups, trendTest } from './stats.ts';
 
 /** One account with its decided deals, split at the holdout date. */
@@ -93,7 +94,6 @@ function norm(s: string): string {
   }
   return n;
 }
-const FINE_BINS = 10;
 
 export function fieldLabel(field: string): string {
   const l = LABELS[field];
@@ -131,82 +131,6 @@ export function detectFields(units: readonly LearnUnit[]): { field: string; type
   }
   const rank = (f: string) => (COLUMN_ORDER.includes(f) ? COLUMN_ORDER.indexOf(f) : COLUMN_ORDER.length);
   return out.sort((a, b) => rank(a.field) - rank(b.field) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
-}
-
-/** A round number c with a < c < b ("50", "2,500,000"), or null when none is rounder than the midpoint. */
-function niceBetween(a: number, b: number, integers: boolean): number | null {
-  const top = Math.floor(Math.log10(Math.max(Math.abs(a), Math.abs(b), 1e-9)));
-  const floorExp = integers ? 0 : Math.floor(Math.log10(b - a)) - 3;
-  for (let e = top; e >= floorExp; e--) {
-    for (const m of [5, 2, 1]) {
-      const s = m * 10 ** e;
-      const c = Number(((Math.floor(a / s) + 1) * s).toPrecision(12));
-      if (c > a && c < b) return c;
-    }
-  }
-  return null;
-}
-
-interface Bin extends Counts {
-  lo: number;
-  hi: number;
-}
-
-/** Bins of near-equal deal counts, cut only between distinct values (outcome not looked at). */
-function quantileBins(values: Map<number, Counts>): Bin[] {
-  const sorted = [...values.entries()].sort((a, b) => a[0] - b[0]);
-  const total = sorted.reduce((s, [, c]) => s + c.won + c.lost, 0);
-  const bins: Bin[] = [];
-  let cur: Bin | null = null;
-  let cum = 0;
-  let next = total / FINE_BINS;
-  for (const [v, c] of sorted) {
-    if (!cur) cur = { lo: v, hi: v, won: 0, lost: 0 };
-    cur.hi = v;
-    cur.won += c.won;
-    cur.lost += c.lost;
-    cum += c.won + c.lost;
-    if (cum >= next - 1e-9) {
-      bins.push(cur);
-      cur = null;
-      while (next <= cum + 1e-9) next += total / FINE_BINS;
-    }
-  }
-  if (cur) bins.push(cur);
-  return bins;
-}
-
-const rateOf = (c: Counts) => (c.won + c.lost > 0 ? c.won / (c.won + c.lost) : 0);
-const merge = (a: Bin, b: Bin): Bin => ({ lo: a.lo, hi: b.hi, won: a.won + b.won, lost: a.lost + b.lost });
-
-/** Pool adjacent bins that break the monotone direction, then fold bins below `minN` into their nearest-rate neighbour. */
-function monotoneBins(fine: Bin[], up: boolean, minN: number): Bin[] {
-  const out: Bin[] = [];
-  for (const b of fine) {
-    out.push(b);
-    while (out.length > 1) {
-      const last = out[out.length - 1]!;
-      const prev = out[out.length - 2]!;
-      const violates = up ? rateOf(prev) >= rateOf(last) : rateOf(prev) <= rateOf(last);
-      if (!violates) break;
-      out.splice(out.length - 2, 2, merge(prev, last));
-    }
-  }
-  for (;;) {
-    if (out.length < 2) break;
-    let small = -1;
-    for (let i = 0; i < out.length; i++) {
-      const n = out[i]!.won + out[i]!.lost;
-      if (n < minN && (small < 0 || n < out[small]!.won + out[small]!.lost)) small = i;
-    }
-    if (small < 0) break;
-    const r = rateOf(out[small]!);
-    const left = small > 0 ? Math.abs(rateOf(out[small - 1]!) - r) : Number.POSITIVE_INFINITY;
-    const right = small < out.length - 1 ? Math.abs(rateOf(out[small + 1]!) - r) : Number.POSITIVE_INFINITY;
-    const j = left <= right ? small - 1 : small;
-    out.splice(j, 2, merge(out[j]!, out[j + 1]!));
-  }
-  return out;
 }
 
 interface RawGroup extends Counts {
