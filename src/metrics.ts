@@ -34,7 +34,7 @@ export const reminderPosts = new Counter({
   registers: [registry],
 });
 
-/** Rows imported from CRM files, by kind (accounts, deals, churn). */
+/** Rows imported, by kind: CSV files (accounts, deals, churn, subscriptions) and CRM syncs (crm accounts, crm deals). */
 export const importRows = new Counter({
   name: 'icp_import_rows_total',
   help: 'Rows imported, by kind of file',

@@ -35,6 +35,7 @@ import { buildRecords, type FieldMapping, mergedIds, proposeObjectMapping } from
 import { decryptToken, encryptToken } from '../crm/secrets.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
+import { importRows } from '../metrics.ts';
 import { writeBatch } from './import-writes.ts';
 
 const SOURCE = 'hubspot';
@@ -293,6 +294,8 @@ export async function syncCrm(
     throw err;
   }
   const status = problemCount > 0 ? 'partial' : 'ok';
+  importRows.inc({ kind: 'crm accounts' }, counts.companies);
+  importRows.inc({ kind: 'crm deals' }, counts.deals);
   await recordCrmSync(deps.db, { teamId, provider: conn.provider, status, counts, errors: problems, cursors: newest });
   return { mode: full ? 'full' : 'incremental', status, counts, problemCount, problems, cursors: newest };
 }

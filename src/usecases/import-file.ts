@@ -18,6 +18,7 @@ import { type ColumnMap, type CsvFormat, type FormatOption, type ImportKind, map
 import { CsvFileError, type CsvInput, type CsvRow, type CsvScan, CsvSource } from '../import/read.ts';
 import { type ColumnDecisions, ColumnStats, hasOutcomeColumn, RecordBuilder } from '../import/records.ts';
 import type { StageMap } from '../import/stages.ts';
+import { importRows } from '../metrics.ts';
 import { type AnyRecord, writeBatch, writeFailure } from './import-writes.ts';
 
 export interface ImportOptions {
@@ -344,6 +345,7 @@ export async function importFile(db: Db, opts: ImportOptions): Promise<ImportSum
 
     const r = result!;
     const builder = r.builder!;
+    importRows.inc({ kind: opts.kind }, builder.ids.size); // committed: counted once, never for a refused file
     return {
       kind: opts.kind,
       format: r.columns.format,
