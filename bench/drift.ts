@@ -95,7 +95,7 @@ async function naiveReport(
     sql`SELECT d.outcome, d.amount, d.created_on::text, d.closed_on::text, a.tier
         FROM deals d LEFT JOIN accounts a ON a.id = d.account_id
         WHERE d.team_id = ${TEAM} AND d.outcome IN ('won', 'lost')
-          AND d.closed_on >= ${w.baseline.start}::date AND d.closed_on < ${w.recent.end}::date`,
+          AND d.closed_on >= ${w.baseline.start}::date AND d.closed_on <= ${w.recent.end}::date`, // "as of D" includes D
   );
   const won = await queryRows<{ account_id: number; closed_on: string; tier: string | null }>(
     db,
@@ -185,7 +185,10 @@ export async function run(opts: { databaseUrl: string }): Promise<BenchResult[]>
       report.segments.tier1.winRate.recent.n === naive.tier1RecentDecided &&
       report.segments.tier1.winRate.recent.value === naive.tier1RecentWon / naive.tier1RecentDecided &&
       report.segments.all.churnRate.recent.n === naive.customersAtRecentStart;
-    if (!agree) throw new Error('bench: SQL report and JS aggregation disagree');
+    if (!agree)
+      throw new Error(
+        `bench: SQL report and JS aggregation disagree: tier 1 recent ${report.segments.tier1.winRate.recent.value} of ${report.segments.tier1.winRate.recent.n} vs ${naive.tier1RecentWon} of ${naive.tier1RecentDecided}; customers at the recent start ${report.segments.all.churnRate.recent.n} vs ${naive.customersAtRecentStart}`,
+      );
     // Interleaved, so that both figures see the same machine load (the ratio is what is comparable).
     const sqlTimes: number[] = [];
     const jsTimes: number[] = [];
