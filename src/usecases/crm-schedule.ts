@@ -5,11 +5,9 @@
  * renewing and the next tick after the lease runs out takes the sync over (from the last cursor, since
  * the cursor moves only when a sync completes).
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { createTask, type ScheduledTask } from 'node-cron';
 import { claimDueCrmSync, releaseCrmSyncLease, renewCrmSyncLease } from '../../db/queries/crm.ts';
 import type { Deps } from '../deps.ts';
+import { replicaId, scheduledJob } from '../jobs.ts';
 import { type HubSpotFactory, syncCrm } from './crm-sync.ts';
 
 type CrmDeps = Pick<Deps, 'config' | 'db' | 'logger'>;
@@ -69,46 +67,14 @@ export function createCrmScheduler(
   opts: Partial<CrmScheduleOptions> & { intervalMs: number },
 ): CrmScheduler {
   const options: CrmScheduleOptions = {
-    owner: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    owner: replicaId(),
     leaseMs: 10 * 60_000,
     ...opts,
   };
-  let task: ScheduledTask | undefined;
-  let running: Promise<CrmTick> | undefined;
-  const tick = async (): Promise<CrmTick> => {
-    while (running) await running.catch(() => undefined);
-    const p = runDueCrmSyncs(deps, options);
-    running = p;
-    try {
-      return await p;
-    } finally {
-      if (running === p) running = undefined;
-    }
-  };
-  return {
-    tick,
-    start() {
-      if (task) return;
-      task = createTask(
-        '* * * * *',
-        async () => {
-          try {
-            await tick();
-          } catch (err) {
-            deps.logger.error('CRM sync tick failed', err);
-          }
-        },
-        { name: `icp-crm-sync-${options.owner}`, noOverlap: true },
-      );
-      void task.start();
-    },
-    async stop() {
-      if (task) {
-        await task.stop();
-        await task.destroy();
-        task = undefined;
-      }
-      await running?.catch(() => undefined);
-    },
-  };
+  return scheduledJob<[], CrmTick>({
+    name: `icp-crm-sync-${options.owner}`,
+    failure: 'CRM sync tick failed',
+    logger: deps.logger,
+    run: () => runDueCrmSyncs(deps, options),
+  });
 }
