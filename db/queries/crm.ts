@@ -57,6 +57,20 @@ export async function saveCrmConnection(
   return row!;
 }
 
+/**
+ * Replaces the stored (encrypted) credentials after a token refresh, keeping the mapping and cursors.
+ * Only the row of this provider is touched: a refresh racing a reconnect to another CRM writes nothing.
+ */
+export async function updateCrmCredentials(
+  db: Db,
+  args: { teamId: string; provider: string; tokenEncrypted: string },
+): Promise<void> {
+  await db
+    .update(crmConnections)
+    .set({ tokenEncrypted: args.tokenEncrypted, updatedAt: sql`now()` })
+    .where(and(eq(crmConnections.teamId, args.teamId), eq(crmConnections.provider, args.provider)));
+}
+
 /** Deletes the team's connection (and with it the encrypted token); true when there was one. */
 export async function deleteCrmConnection(db: Db, teamId: string): Promise<boolean> {
   const rows = await db

@@ -22,6 +22,7 @@ import {
   saveCrmConnection,
 } from '../../db/queries/crm.ts';
 import { linkDeals, refreshImportStatistics } from '../../db/queries/import.ts';
+import { accessTokenOf, openCredentials, sealCredentials } from '../crm/credentials.ts';
 import {
   type CrmObject,
   HUBSPOT_REQUIRED_SCOPES,
@@ -32,7 +33,6 @@ import {
   PAGE_SIZE,
 } from '../crm/hubspot.ts';
 import { buildRecords, type FieldMapping, mergedIds, proposeObjectMapping } from '../crm/mapping.ts';
-import { decryptToken, encryptToken } from '../crm/secrets.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { importRows } from '../metrics.ts';
@@ -78,7 +78,7 @@ export async function connectHubSpot(
   const token = args.token.trim();
   if (!token) throw new AppError(ErrorCode.BadInput, 'Give the private-app token with --token.');
   // Encrypt first: without a key nothing is sent anywhere.
-  const tokenEncrypted = encryptToken(deps.config.crm.encryptionKey, args.teamId, token);
+  const tokenEncrypted = sealCredentials(deps.config.crm.encryptionKey, args.teamId, { kind: 'token', token });
   const api = (args.hubspot ?? defaultFactory(deps))(token);
   const info = await api.tokenInfo();
   const missing = HUBSPOT_REQUIRED_SCOPES.filter((s) => !info.scopes.includes(s));
@@ -180,7 +180,7 @@ export async function syncCrm(
   if (!conn) {
     throw new AppError(ErrorCode.CrmNotConnected, 'No CRM is connected: run `icp connect hubspot --token …` first.');
   }
-  const token = decryptToken(deps.config.crm.encryptionKey, teamId, conn.tokenEncrypted);
+  const token = accessTokenOf(openCredentials(deps.config.crm.encryptionKey, teamId, conn.tokenEncrypted));
   const api = (args.hubspot ?? defaultFactory(deps))(token);
   const mapping = conn.fieldMapping as FieldMapping;
   const stored = conn.syncCursors as Partial<Record<CrmObject, string | null>>;
