@@ -8,7 +8,9 @@ import { Client } from '@hubspot/api-client';
 import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/companies/models/Filter.js';
 import { AppError, ErrorCode } from '../errors.ts';
 
-export type CrmObject = 'companies' | 'deals';
+import type { CrmObject } from './source.ts';
+
+export type { CrmObject };
 
 /** The scopes a read-only sync of companies and deals needs. */
 export const HUBSPOT_REQUIRED_SCOPES = ['crm.objects.companies.read', 'crm.objects.deals.read'] as const;

@@ -9,7 +9,8 @@ import type { CrmSyncProblem } from '../../db/queries/crm.ts';
 import { type ColumnMap, mapHeaders } from '../import/headers.ts';
 import type { CsvRow } from '../import/read.ts';
 import { type AccountRecord, ColumnStats, type DealRecord, RecordBuilder } from '../import/records.ts';
-import type { CrmObject, HubSpotProperty, HubSpotRecord } from './hubspot.ts';
+import type { HubSpotProperty, HubSpotRecord } from './hubspot.ts';
+import type { CrmObject, CrmRecord } from './source.ts';
 
 /** What one object's sync reads: the properties requested, and the bot field each one fills. */
 export interface ObjectMapping {
@@ -106,7 +107,7 @@ export interface BuiltRecords<R> {
 export function buildRecords<O extends CrmObject>(
   object: O,
   mapping: ObjectMapping,
-  page: readonly HubSpotRecord[],
+  page: readonly CrmRecord[],
   companyOf: ReadonlyMap<string, string> = new Map(),
 ): BuiltRecords<O extends 'companies' ? AccountRecord : DealRecord> {
   // The bookkeeping properties stay out of the columns: they would become attributes.

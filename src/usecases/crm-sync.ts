@@ -1,17 +1,19 @@
 /**
- * Use case: connect a workspace's HubSpot, sync its companies and deals into the same tables the CSV
- * import writes, and disconnect. The steps are written here in order; HubSpot calls live in
- * src/crm/hubspot.ts, the mapping in src/crm/mapping.ts, the writes in db/queries.
+ * Use case: connect a workspace's HubSpot, sync its CRM's companies and deals into the same tables the
+ * CSV import writes, and disconnect. The steps are written here in order; the provider supplies the
+ * pages (src/crm/source.ts: HubSpot in src/crm/hubspot-source.ts), the mapping is src/crm/mapping.ts,
+ * the writes db/queries.
  *
- * A sync is a full one the first time (list endpoints, page by page) and incremental afterwards (the
- * search API, records whose hs_lastmodifieddate is after the cursor). Each page is written in its own
- * transaction, all of it or none of it; records HubSpot holds that the import would refuse (a company
+ * A sync is a full one the first time and incremental afterwards (records the CRM changed after each
+ * object's cursor). Each page is written in its own
+ * transaction, all of it or none of it; records the CRM holds that the import would refuse (a company
  * without a name, an amount that is not a number) are left out and listed in the connection's
  * last-sync errors, never dropped silently.
  */
 import type { Db } from '../../db/client.ts';
 import { refreshNameWords } from '../../db/queries/accounts.ts';
 import {
+  type CrmConnectionRow,
   type CrmSyncCounts,
   type CrmSyncProblem,
   deleteCrmConnection,
@@ -23,24 +25,16 @@ import {
 } from '../../db/queries/crm.ts';
 import { linkDeals, refreshImportStatistics } from '../../db/queries/import.ts';
 import { accessTokenOf, openCredentials, sealCredentials } from '../crm/credentials.ts';
-import {
-  type CrmObject,
-  HUBSPOT_REQUIRED_SCOPES,
-  type HubSpotApi,
-  type HubSpotPage,
-  type HubSpotRecord,
-  hubspotApi,
-  PAGE_SIZE,
-} from '../crm/hubspot.ts';
-import { buildRecords, type FieldMapping, mergedIds, proposeObjectMapping } from '../crm/mapping.ts';
+import { HUBSPOT_REQUIRED_SCOPES, type HubSpotApi, hubspotApi } from '../crm/hubspot.ts';
+import { hubspotSource } from '../crm/hubspot-source.ts';
+import { buildRecords, type FieldMapping, proposeObjectMapping } from '../crm/mapping.ts';
+import type { CrmMerge, CrmObject, CrmRecord, CrmSource } from '../crm/source.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { importRows } from '../metrics.ts';
 import { writeBatch } from './import-writes.ts';
 
-const SOURCE = 'hubspot';
-/** Results one search query can page through (HubSpot's documented limit). */
-export const SEARCH_RESULT_LIMIT = 10_000;
+export { SEARCH_RESULT_LIMIT } from '../crm/hubspot-source.ts';
 /** Problems kept on the connection (the count is always exact). */
 export const MAX_SYNC_PROBLEMS = 500;
 
@@ -123,39 +117,28 @@ export interface SyncResult {
   cursors: Record<CrmObject, Date | null>;
 }
 
-/** Pages of one object: the whole list (full) or the records modified after `since`, oldest first. */
-async function* pagesOf(
-  api: HubSpotApi,
-  object: CrmObject,
-  properties: readonly string[],
-  since: Date | null,
-  archived = false,
-  searchLimit = SEARCH_RESULT_LIMIT,
-): AsyncGenerator<HubSpotRecord[]> {
-  const search = since !== null && !archived;
-  let from = since;
-  let after: string | undefined;
-  let fetched = 0;
-  for (;;) {
-    const page: HubSpotPage =
-      search && from
-        ? await api.searchModifiedSince(object, properties, from, after)
-        : await api.listPage(object, properties, after, archived);
-    if (page.results.length > 0) yield page.results;
-    fetched += page.results.length;
-    after = page.after;
-    if (!after) return;
-    const last = page.results.at(-1);
-    if (search && from && last && fetched + PAGE_SIZE > searchLimit) {
-      // A search query pages through at most 10,000 results: a new query starts from the newest record
-      // read (1 ms earlier, so records sharing its time are read again rather than skipped).
-      const next = new Date(last.updatedAt.getTime() - 1);
-      if (next <= from) throw new Error('over 10,000 HubSpot records share one modification time');
-      from = next;
-      after = undefined;
-      fetched = 0;
-    }
+type SyncArgs = {
+  teamId: string;
+  full?: boolean;
+  hubspot?: HubSpotFactory;
+  /** Called after each page is written (a scheduled sync renews its lease there). */
+  onPage?: () => Promise<void>;
+  /** Results one search query may page through (HubSpot's 10,000; tests lower it). */
+  searchLimit?: number;
+};
+
+/** The connection's provider as a CrmSource, with its credentials opened. */
+function openSource(deps: CrmDeps, conn: CrmConnectionRow, args: SyncArgs): CrmSource {
+  const creds = openCredentials(deps.config.crm.encryptionKey, conn.teamId, conn.tokenEncrypted);
+  if (conn.provider === 'hubspot') {
+    return hubspotSource((args.hubspot ?? defaultFactory(deps))(accessTokenOf(creds)), {
+      searchLimit: args.searchLimit,
+    });
   }
+  throw new AppError(
+    ErrorCode.CrmNotConfigured,
+    `This bot cannot sync a “${conn.provider}” connection: connect again.`,
+  );
 }
 
 /**
@@ -163,25 +146,13 @@ async function* pagesOf(
  * incremental otherwise. The cursor moves only when the whole sync succeeds, so a failed one is resumed
  * from the same point. Throws CrmNotConnected when no CRM is connected.
  */
-export async function syncCrm(
-  deps: CrmDeps,
-  args: {
-    teamId: string;
-    full?: boolean;
-    hubspot?: HubSpotFactory;
-    /** Called after each page is written (a scheduled sync renews its lease there). */
-    onPage?: () => Promise<void>;
-    /** Results one search query may page through (HubSpot's 10,000; tests lower it). */
-    searchLimit?: number;
-  },
-): Promise<SyncResult> {
+export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult> {
   const { teamId } = args;
   const conn = await getCrmConnection(deps.db, teamId);
   if (!conn) {
     throw new AppError(ErrorCode.CrmNotConnected, 'No CRM is connected: run `icp connect hubspot --token …` first.');
   }
-  const token = accessTokenOf(openCredentials(deps.config.crm.encryptionKey, teamId, conn.tokenEncrypted));
-  const api = (args.hubspot ?? defaultFactory(deps))(token);
+  const source = openSource(deps, conn, args);
   const mapping = conn.fieldMapping as FieldMapping;
   const stored = conn.syncCursors as Partial<Record<CrmObject, string | null>>;
   // Full when asked or when no sync has completed; otherwise each object resumes from its own cursor.
@@ -199,79 +170,55 @@ export async function syncCrm(
     problemCount += p.length;
     problems.push(...p.slice(0, Math.max(0, MAX_SYNC_PROBLEMS - problems.length)));
   };
-  const seen = (o: CrmObject) => (r: HubSpotRecord) => {
+  const seen = (o: CrmObject) => (r: CrmRecord) => {
     const n = newest[o];
     if (!n || r.updatedAt > n) newest[o] = r.updatedAt;
   };
+  const fold = async (tx: Db, merges: readonly CrmMerge[], written?: ReadonlySet<string>) => {
+    for (const m of merges) {
+      if (m.merged.length > 0 && (!written || written.has(m.survivor))) {
+        counts.merged += await mergeCrmAccounts(tx, {
+          teamId,
+          survivorExternalId: m.survivor,
+          mergedExternalIds: m.merged,
+        });
+      }
+    }
+  };
 
   try {
-    for await (const page of pagesOf(
-      api,
-      'companies',
-      mapping.companies.properties,
-      sinceOf('companies'),
-      false,
-      args.searchLimit,
-    )) {
-      const built = buildRecords('companies', mapping.companies, page);
-      note(built.problems);
-      await deps.db.transaction(async (raw) => {
-        const tx = raw as unknown as Db;
-        await writeBatch(tx, {
-          kind: 'accounts',
-          teamId,
-          source: SOURCE,
-          columns: built.columns,
-          records: built.records,
-        });
-        const written = new Set(built.records.map((r) => r.externalId));
-        for (const r of page) {
-          const merged = mergedIds(r);
-          if (merged.length > 0 && written.has(r.id)) {
-            counts.merged += await mergeCrmAccounts(tx, {
-              teamId,
-              survivorExternalId: r.id,
-              mergedExternalIds: merged,
-            });
-          }
-        }
-      });
-      counts.companies += built.records.length;
-      await args.onPage?.();
-      page.forEach(seen('companies'));
-    }
-    for await (const page of pagesOf(
-      api,
-      'deals',
-      mapping.deals.properties,
-      sinceOf('deals'),
-      false,
-      args.searchLimit,
-    )) {
-      const companyOf = await api.dealCompanies(page.map((r) => r.id));
-      const built = buildRecords('deals', mapping.deals, page, companyOf);
-      note(built.problems);
-      await deps.db.transaction(async (raw) => {
-        await writeBatch(raw as unknown as Db, {
-          kind: 'deals',
-          teamId,
-          source: SOURCE,
-          columns: built.columns,
-          records: built.records,
-        });
-      });
-      counts.deals += built.records.length;
-      await args.onPage?.();
-      page.forEach(seen('deals'));
-    }
-    // Archived (deleted) records: HubSpot lists them apart, for 90 days; deleting what is gone is a no-op.
     for (const object of ['companies', 'deals'] as const) {
-      for await (const page of pagesOf(api, object, ['hs_object_id'], null, true)) {
-        counts.deleted += await deleteCrmRecords(deps.db, {
-          teamId,
-          source: SOURCE,
-          object,
-          externalIds: page.map((r) => r.id),
+      for await (const page of source.pages(object, mapping[object].properties, sinceOf(object))) {
+        const built = buildRecords(object, mapping[object], page.records, page.companyOf);
+        note(built.problems);
+        await deps.db.transaction(async (raw) => {
+          const tx = raw as unknown as Db;
+          await writeBatch(tx, {
+            kind: object === 'companies' ? 'accounts' : 'deals',
+            teamId,
+            source: source.provider,
+            columns: built.columns,
+            records: built.records,
+          });
+          await fold(tx, page.merges ?? [], new Set(built.records.map((r) => r.externalId)));
+        });
+        counts[object] += built.records.length;
+        await args.onPage?.();
+        page.records.forEach(seen(object));
+      }
+    }
+    // Deleted records; companies merged into another are folded into it first.
+    for (const object of ['companies', 'deals'] as const) {
+      for await (const gone of source.deletions(object, sinceOf(object))) {
+        await deps.db.transaction(async (raw) => {
+          const tx = raw as unknown as Db;
+          await fold(tx, gone.merges ?? []);
+          counts.deleted += await deleteCrmRecords(tx, {
+            teamId,
+            source: source.provider,
+            object,
+            externalIds: gone.ids,
+          });
         });
       }
     }
