@@ -437,6 +437,13 @@ export const crmConnections = pgTable(
     lastSyncErrors: jsonb('last_sync_errors').notNull().default(sql`'[]'::jsonb`),
     createdBy: text('created_by').notNull(),
     /**
+     * The mapping an ICP owner confirmed (field_mapping is the working copy: proposed at connect, edited
+     * before confirming). Null until confirmed: no sync runs on a mapping nobody confirmed.
+     */
+    confirmedMapping: jsonb('confirmed_mapping'),
+    mappingConfirmedBy: text('mapping_confirmed_by'),
+    mappingConfirmedAt: timestamp('mapping_confirmed_at', { withTimezone: true }),
+    /**
      * Scheduled syncs: the replica running this team's sync holds the lease until this time (database
      * clock), renewed page by page; one not renewed belongs to a dead replica and is taken over.
      */

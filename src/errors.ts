@@ -22,6 +22,7 @@ export const ErrorCode = {
   CrmNotConfigured: 'crm_not_configured',
   CrmNotConnected: 'crm_not_connected',
   CrmRefused: 'crm_refused',
+  CrmMappingUnconfirmed: 'crm_mapping_unconfirmed',
   Unexpected: 'unexpected',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -47,6 +48,7 @@ const friendly: Record<ErrorCode, string> = {
   crm_not_configured: 'CRM connections are not set up on this bot; an admin needs to set CRM_ENCRYPTION_KEY.',
   crm_not_connected: 'No CRM is connected in this workspace yet.',
   crm_refused: 'The CRM refused the bot’s request; check the token and its scopes, then connect again.',
+  crm_mapping_unconfirmed: 'The CRM field mapping waits for an ICP owner to confirm it; nothing syncs until then.',
   unexpected: 'Something went wrong on our side. The error was logged; please try again.',
 };
 

@@ -23,6 +23,8 @@ export interface CrmSyncCounts {
   deals: number;
   deleted: number;
   merged: number;
+  /** Records left out by the last sync (last_sync_errors keeps the first of them). */
+  problems?: number;
 }
 
 export async function getCrmConnection(db: Db, teamId: string): Promise<CrmConnectionRow | null> {
@@ -47,6 +49,10 @@ export async function saveCrmConnection(
     lastSyncAt: null,
     lastSyncCounts: null,
     lastSyncErrors: [],
+    // A new connection is a new proposal: nothing syncs until an owner confirms it.
+    confirmedMapping: null,
+    mappingConfirmedBy: null,
+    mappingConfirmedAt: null,
     updatedAt: new Date(),
   };
   const [row] = await db
@@ -71,6 +77,49 @@ export async function updateCrmCredentials(
     .where(and(eq(crmConnections.teamId, args.teamId), eq(crmConnections.provider, args.provider)));
 }
 
+/** Stores the working copy of the mapping (an owner's edits before confirming). */
+export async function saveCrmMappingDraft(
+  db: Db,
+  args: { teamId: string; provider: string; mapping: unknown },
+): Promise<void> {
+  await db
+    .update(crmConnections)
+    .set({ fieldMapping: args.mapping, updatedAt: sql`now()` })
+    .where(and(eq(crmConnections.teamId, args.teamId), eq(crmConnections.provider, args.provider)));
+}
+
+/**
+ * Confirms `mapping` as the one syncs use, with who and when. `resync`: it maps records differently
+ * from the one confirmed before, so the next sync is a full one; `clearChurn`: the churn signal changed,
+ * so the churn events the old signal wrote (source = provider, one per company) go, and the full sync
+ * writes them again from the new one. One transaction.
+ */
+export async function confirmCrmMapping(
+  db: Db,
+  args: { teamId: string; provider: string; mapping: unknown; userId: string; resync: boolean; clearChurn: boolean },
+): Promise<boolean> {
+  return db.transaction(async (raw) => {
+    const tx = raw as unknown as Db;
+    const rows = await tx
+      .update(crmConnections)
+      .set({
+        fieldMapping: args.mapping,
+        confirmedMapping: args.mapping,
+        mappingConfirmedBy: args.userId,
+        mappingConfirmedAt: sql`now()`,
+        updatedAt: sql`now()`,
+        ...(args.resync ? { syncCursor: null, syncCursors: {} } : {}),
+      })
+      .where(and(eq(crmConnections.teamId, args.teamId), eq(crmConnections.provider, args.provider)))
+      .returning({ id: crmConnections.id });
+    if (rows.length > 0 && args.clearChurn) {
+      await tx.execute(sql`DELETE FROM churn_events WHERE team_id = ${args.teamId} AND source = ${args.provider}
+        AND external_id LIKE 'account:%'`);
+    }
+    return rows.length > 0;
+  });
+}
+
 /** Deletes the team's connection (and with it the encrypted token); true when there was one. */
 export async function deleteCrmConnection(db: Db, teamId: string): Promise<boolean> {
   const rows = await db
@@ -89,6 +138,8 @@ export async function recordCrmSync(
     status: 'ok' | 'partial' | 'failed';
     counts: CrmSyncCounts;
     errors: readonly CrmSyncProblem[];
+    /** How many records were left out in all (errors keeps the first of them); errors.length when not given. */
+    problemCount?: number;
     /** Each object's new cursor; given only when the sync completed. */
     cursors?: Record<'companies' | 'deals', Date | null>;
   },
@@ -100,7 +151,7 @@ export async function recordCrmSync(
     .set({
       lastSyncStatus: args.status,
       lastSyncAt: sql`now()`,
-      lastSyncCounts: args.counts,
+      lastSyncCounts: { ...args.counts, problems: args.problemCount ?? args.errors.length },
       lastSyncErrors: args.errors,
       updatedAt: sql`now()`,
       ...(c
@@ -187,7 +238,7 @@ export async function mergeCrmAccounts(
 
 /**
  * Claims one connection whose scheduled sync is due (never synced, or last synced `intervalMs` ago) and
- * that no live replica holds: the lease is taken in one UPDATE on the database's clock, and SKIP LOCKED
+ * whose mapping an owner confirmed, and that no live replica holds: the lease is taken in one UPDATE on the database's clock, and SKIP LOCKED
  * lets replicas claiming at once each take a different row, so each sync runs on one replica only.
  * Returns the team id, or null when nothing is due.
  */
@@ -203,6 +254,8 @@ export async function claimDueCrmSync(
       WHERE id = (
         SELECT id FROM crm_connections
         WHERE (sync_lease_until IS NULL OR sync_lease_until < now())
+          -- A mapping no owner confirmed is not synced: App Home and icp sync say it waits for them.
+          AND confirmed_mapping IS NOT NULL
           AND (last_sync_at IS NULL OR last_sync_at <= now() - make_interval(secs => ${args.intervalMs / 1000}))
         ORDER BY last_sync_at NULLS FIRST, id
         LIMIT 1

@@ -2,7 +2,10 @@
  * `icp connect hubspot --token …`, `icp sync [--full]` and `icp disconnect`: the CRM connection from the
  * command line, spread into the `icp` command table by src/cli/icp.ts.
  */
+
+import { describeMapping } from '../crm/mapping-review.ts';
 import { AppError, ErrorCode } from '../errors.ts';
+import { confirmMapping, editMapping, loadMapping, type MappingState } from '../usecases/crm-mapping.ts';
 import { connectHubSpot, disconnectCrm, syncCrm } from '../usecases/crm-sync.ts';
 import { bullets, type CliCtx, type CliHandler, need, print } from './common.ts';
 
@@ -14,7 +17,12 @@ async function readStdin(): Promise<string> {
 
 export const CRM_USAGE = `CRM
   connect hubspot --token <private-app token | ->   check the token (- reads it from stdin) and its scopes,
-                               propose the field mapping, store it encrypted (needs CRM_ENCRYPTION_KEY)
+                               propose the mapping, store the token encrypted (needs CRM_ENCRYPTION_KEY)
+  crm mapping                  the mapping: property → bot field (custom ones kept as attributes), deal
+                               stages → won/lost/open per pipeline, the churn signal; syncs wait until confirmed
+    [--set <property>=<field|attribute|ignore>]   (companies.<p> / deals.<p> when both have it)
+    [--stage <stageId>=won|lost|open] [--churn <property|lifecycle:<stage>|none>]
+    [--confirm]                confirm it (with the changes given): syncs use it from now on
   sync [--full]                sync companies and deals: full the first time (or with --full), then only changes
   disconnect                   forget the connection and its token`;
 
@@ -34,18 +42,43 @@ export const crmCommands: Record<string, CliHandler<CliCtx>> = {
       userId: ctx.userId,
       token: need(token, 'the private-app token (--token)'),
     });
-    const fields = (m: Record<string, string>) =>
-      Object.entries(m).map(([property, field]) => `${property} → ${field}`);
     print(ctx, r, () =>
       [
         `Connected HubSpot${r.hubId ? ` (portal ${r.hubId})` : ''}; the token is stored encrypted.`,
-        'Companies:',
-        bullets(fields(r.mapping.companies.mapped), 'no properties'),
-        'Deals:',
-        bullets(fields(r.mapping.deals.mapped), 'no properties'),
-        'Run `icp sync` for the first (full) sync.',
+        'Proposed mapping:',
+        ...describeMapping(r.mapping),
+        'Change what is wrong with `icp crm mapping --set/--stage/--churn`, then confirm it with ' +
+          '`icp crm mapping --confirm`: the first (full) sync runs once it is confirmed.',
       ].join('\n'),
     );
+    return 0;
+  },
+
+  async crm(ctx, [sub]) {
+    if (need(sub, 'what to do with the CRM (mapping)') !== 'mapping') {
+      throw new AppError(ErrorCode.BadInput, `Unknown \`icp crm ${sub}\`: the CRM command is \`icp crm mapping\`.`);
+    }
+    const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
+    const edits = {
+      set: list(ctx.flags.set),
+      stages: list(ctx.flags.stage),
+      churn: typeof ctx.flags.churn === 'string' ? ctx.flags.churn : undefined,
+    };
+    const editing = edits.set.length > 0 || edits.stages.length > 0 || edits.churn !== undefined;
+    const r: MappingState & { notes?: string[]; resync?: boolean } =
+      ctx.flags.confirm === true
+        ? await confirmMapping(ctx.deps, { teamId: ctx.teamId, userId: ctx.userId, edits })
+        : editing
+          ? await editMapping(ctx.deps, { teamId: ctx.teamId, edits })
+          : await loadMapping(ctx.deps, ctx.teamId);
+    const when = r.confirmedAt ? r.confirmedAt.toISOString().slice(0, 16).replace('T', ' ') : '';
+    const head =
+      r.status === 'proposed'
+        ? 'Proposed mapping, not confirmed yet: nothing syncs until it is (`icp crm mapping --confirm`).'
+        : r.status === 'changed'
+          ? `Changed since ${r.confirmedBy} confirmed it (${when} UTC): syncs keep the confirmed one until \`icp crm mapping --confirm\`.`
+          : `Confirmed by ${r.confirmedBy} (${when} UTC)${r.resync ? ': it changed, so the next sync is a full one' : ''}.`;
+    print(ctx, r, () => [head, ...(r.notes ?? []), ...describeMapping(r.mapping)].join('\n'));
     return 0;
   },
 

@@ -12,7 +12,7 @@ import type { CrmObject } from './source.ts';
 
 export type { CrmObject };
 
-/** The scopes a read-only sync of companies and deals needs. */
+/** The scopes a read-only sync of companies and deals needs (deal pipelines are read with the deals scope). */
 export const HUBSPOT_REQUIRED_SCOPES = ['crm.objects.companies.read', 'crm.objects.deals.read'] as const;
 
 export interface HubSpotRecord {
@@ -34,12 +34,23 @@ export interface HubSpotProperty {
   type: string;
   /** False for the account's own (custom) properties. */
   hubspotDefined: boolean;
+  /** An enumeration's options (the lifecycle stages, for the churn signal); absent when it has none. */
+  options?: { value: string; label: string }[];
+}
+
+/** A deal pipeline and its stages, with HubSpot's own metadata on each stage. */
+export interface HubSpotPipeline {
+  id: string;
+  label: string;
+  stages: { id: string; label: string; isClosed: boolean | null; probability: number | null }[];
 }
 
 /** What the sync asks of HubSpot; tests may pass another implementation. */
 export interface HubSpotApi {
   tokenInfo(): Promise<{ hubId: number | null; scopes: string[] }>;
   properties(object: CrmObject): Promise<HubSpotProperty[]>;
+  /** The deal pipelines and their stages. */
+  dealPipelines(): Promise<HubSpotPipeline[]>;
   listPage(object: CrmObject, properties: readonly string[], after?: string, archived?: boolean): Promise<HubSpotPage>;
   /** Records modified after `since`, oldest first (the search API). */
   searchModifiedSince(
@@ -152,7 +163,33 @@ export function hubspotApi(opts: HubSpotOptions): HubSpotApi {
         label: p.label,
         type: p.type,
         hubspotDefined: p.hubspotDefined ?? false,
+        ...(p.options?.length ? { options: p.options.map((o) => ({ value: o.value, label: o.label })) } : {}),
       }));
+    },
+
+    async dealPipelines() {
+      // https://developers.hubspot.com/docs/api/crm/pipelines: each stage's metadata holds isClosed and
+      // probability as strings ("true", "1.0").
+      const r = await call(() => client.crm.pipelines.pipelinesApi.getAll('deals'));
+      const flag = (v: string | undefined) => (v === 'true' ? true : v === 'false' ? false : null);
+      const num = (v: string | undefined) =>
+        v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
+      return r.results
+        .filter((p) => !p.archived)
+        .sort((a, b) => a.displayOrder - b.displayOrder)
+        .map((p) => ({
+          id: p.id,
+          label: p.label,
+          stages: p.stages
+            .filter((st) => !st.archived)
+            .sort((a, b) => a.displayOrder - b.displayOrder)
+            .map((st) => ({
+              id: st.id,
+              label: st.label,
+              isClosed: flag(st.metadata?.isClosed),
+              probability: num(st.metadata?.probability),
+            })),
+        }));
     },
 
     async listPage(object, properties, after, archived = false) {

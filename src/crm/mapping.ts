@@ -6,10 +6,12 @@
  * exactly what importing the same data from a HubSpot export would store.
  */
 import type { CrmSyncProblem } from '../../db/queries/crm.ts';
-import { type ColumnMap, mapHeaders } from '../import/headers.ts';
+import { type AttributeColumn, type ColumnMap, mapHeaders, TEXT_ATTRIBUTE } from '../import/headers.ts';
 import type { CsvRow } from '../import/read.ts';
 import { type AccountRecord, ColumnStats, type DealRecord, RecordBuilder } from '../import/records.ts';
+import { type StageMap, stageKey } from '../import/stages.ts';
 import type { HubSpotProperty, HubSpotRecord } from './hubspot.ts';
+import type { ChurnChoice, StageChoice } from './mapping-review.ts';
 import type { CrmObject, CrmRecord } from './source.ts';
 
 /** What one object's sync reads: the properties requested, and the bot field each one fills. */
@@ -100,6 +102,49 @@ export interface BuiltRecords<R> {
 }
 
 /**
+ * The columns of one object as the stored mapping says (not re-guessed from the names): each read
+ * property is a header, filling the field or attribute the owner confirmed; the bookkeeping properties
+ * and the ones mapped to nothing stay out.
+ */
+export function columnsFor(
+  object: CrmObject,
+  mapping: ObjectMapping,
+): { headers: string[]; columns: ColumnMap<string> } {
+  const kept = mapping.properties.filter((p) => !SKIP.has(p) && mapping.mapped[p] !== undefined);
+  const headers = headersOf(object, kept);
+  const fields: Partial<Record<string, number>> = {};
+  const attributes: AttributeColumn[] = [];
+  const mapped: Record<string, string> = {};
+  headers.forEach((header, index) => {
+    const target = header === ASSOCIATED_COMPANY ? 'accountExternalId' : mapping.mapped[header]!;
+    mapped[header] = target;
+    if (target.startsWith('attributes.')) {
+      const key = target.slice('attributes.'.length);
+      attributes.push({ index, header, key, textOnly: TEXT_ATTRIBUTE.test(key) });
+    } else if (fields[target] === undefined) fields[target] = index;
+  });
+  return {
+    headers,
+    columns: { format: 'hubspot', fields, attributes, mapped, ignored: [], revenueScale: 1, notes: [] },
+  };
+}
+
+/** A CRM date or datetime value as the day it names (UTC): "2024-03-01", ISO times, epoch milliseconds. */
+export function crmDay(v: string): string | null {
+  const s = v.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
+  const d = /^\d{11,}$/.test(s) ? new Date(Number(s)) : /^\d{4}-\d{2}-\d{2}T/.test(s) ? new Date(s) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString().slice(0, 10) : null;
+}
+
+export interface BuildOptions {
+  /** What each deal stage means, as the owner confirmed: decides a deal's outcome over HubSpot's flags. */
+  stages?: readonly StageChoice[];
+  /** The churn signal read from each company (its churn day, or none). */
+  churn?: ChurnChoice;
+}
+
+/**
  * One page of HubSpot records as import records. Column-wide decisions (number style, attribute types)
  * are taken from the page itself, as the importer takes them from a file. Records with a problem are
  * left out and each problem is returned with the record id and property.
@@ -109,11 +154,9 @@ export function buildRecords<O extends CrmObject>(
   mapping: ObjectMapping,
   page: readonly CrmRecord[],
   companyOf: ReadonlyMap<string, string> = new Map(),
+  opts: BuildOptions = {},
 ): BuiltRecords<O extends 'companies' ? AccountRecord : DealRecord> {
-  // The bookkeeping properties stay out of the columns: they would become attributes.
-  const kept = mapping.properties.filter((p) => !SKIP.has(p));
-  const headers = headersOf(object, kept);
-  const columns = mapHeaders(KIND[object], headers, 'hubspot') as ColumnMap<string>;
+  const { headers, columns } = columnsFor(object, mapping);
   const rows: CsvRow[] = page.map((r, i) => ({
     line: i + 1,
     cells: headers.map((h) =>
@@ -122,17 +165,20 @@ export function buildRecords<O extends CrmObject>(
   }));
   const stats = new ColumnStats(columns);
   for (const row of rows) stats.add(row);
-  const builder = new RecordBuilder(KIND[object], columns, headers, stats.decide());
+  // The owner's stage meanings: a stage HubSpot's flags would read otherwise still means what they said.
+  const outcomes = new Map((opts.stages ?? []).map((s) => [s.stage, s.outcome] as const));
+  const stageMap: StageMap = new Map((opts.stages ?? []).map((s) => [stageKey(s.stage), s.outcome] as const));
+  const builder = new RecordBuilder(KIND[object], columns, headers, stats.decide(), stageMap);
   const records: (AccountRecord | DealRecord)[] = [];
   const problems: CrmSyncProblem[] = [];
   if (builder.fileError) {
     problems.push({ object, id: '', property: '', value: '', problem: builder.fileError });
     return { columns, records: [], problems } as never;
   }
+  const churn = opts.churn && opts.churn.kind !== 'none' ? opts.churn.property : null;
   let seen = 0;
-  for (const row of rows) {
-    const r = builder.build(row);
-    if (r) records.push(r as AccountRecord | DealRecord);
+  page.forEach((source, i) => {
+    const r = builder.build(rows[i]!);
     for (const e of builder.errors.slice(seen)) {
       problems.push({
         object,
@@ -143,6 +189,18 @@ export function buildRecords<O extends CrmObject>(
       });
     }
     seen = builder.errors.length;
-  }
+    if (!r) return;
+    if ('outcome' in r && r.stage !== null && outcomes.has(r.stage)) r.outcome = outcomes.get(r.stage)!;
+    if (churn !== null && 'customerSince' in r) {
+      const raw = source.properties[churn] ?? '';
+      const day = raw.trim() === '' ? null : crmDay(raw);
+      if (raw.trim() !== '' && day === null) {
+        problems.push({ object, id: source.id, property: churn, value: raw, problem: 'the churn date is not a date' });
+        return;
+      }
+      r.churnedOn = day;
+    }
+    records.push(r as AccountRecord | DealRecord);
+  });
   return { columns, records, problems } as never;
 }

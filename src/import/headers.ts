@@ -293,7 +293,7 @@ export function detectFormat(headers: readonly string[]): CsvFormat {
 }
 
 /** Attribute keys that hold identifiers or codes and must stay text even when they look numeric. */
-const TEXT_ATTRIBUTE = /(^|_)(id|ids|zip|postal|postcode|phone|code)(_|$)/;
+export const TEXT_ATTRIBUTE = /(^|_)(id|ids|zip|postal|postcode|phone|code)(_|$)/;
 
 export interface AttributeColumn {
   index: number;

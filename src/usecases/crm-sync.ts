@@ -23,15 +23,17 @@ import {
   recordCrmSync,
   saveCrmConnection,
 } from '../../db/queries/crm.ts';
-import { linkDeals, refreshImportStatistics } from '../../db/queries/import.ts';
+import { linkChurn, linkDeals, refreshImportStatistics } from '../../db/queries/import.ts';
 import { accessTokenOf, openCredentials, sealCredentials } from '../crm/credentials.ts';
 import { HUBSPOT_REQUIRED_SCOPES, type HubSpotApi, hubspotApi } from '../crm/hubspot.ts';
 import { hubspotSource } from '../crm/hubspot-source.ts';
-import { buildRecords, type FieldMapping, proposeObjectMapping } from '../crm/mapping.ts';
+import { buildRecords } from '../crm/mapping.ts';
+import { type CrmMapping, propertiesToRead, proposeMapping, readMapping } from '../crm/mapping-review.ts';
 import type { CrmMerge, CrmObject, CrmRecord, CrmSource } from '../crm/source.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { importRows } from '../metrics.ts';
+import { CONFIRM_HINT } from './crm-mapping.ts';
 import { writeBatch } from './import-writes.ts';
 
 export { SEARCH_RESULT_LIMIT } from '../crm/hubspot-source.ts';
@@ -57,12 +59,14 @@ export interface ConnectResult {
   provider: 'hubspot';
   hubId: number | null;
   scopes: string[];
-  mapping: FieldMapping;
+  /** The proposal, waiting for an owner's confirmation. */
+  mapping: CrmMapping;
 }
 
 /**
- * Checks a HubSpot private-app token and the scopes the sync needs, proposes the field mapping, and
- * stores the connection with the token encrypted. Refuses (before calling HubSpot) without
+ * Checks a HubSpot private-app token and the scopes the sync needs, proposes the mapping (fields, deal
+ * stages from the pipelines, the churn signal) for an owner to confirm, and stores the connection with
+ * the token encrypted. Refuses (before calling HubSpot) without
  * CRM_ENCRYPTION_KEY, and names every missing scope.
  */
 export async function connectHubSpot(
@@ -83,10 +87,8 @@ export async function connectHubSpot(
         'add it in HubSpot (Settings → Integrations → Private Apps → your app → Scopes), then connect again.',
     );
   }
-  const mapping: FieldMapping = {
-    companies: proposeObjectMapping('companies', await api.properties('companies')),
-    deals: proposeObjectMapping('deals', await api.properties('deals')),
-  };
+  const listed = { companies: await api.properties('companies'), deals: await api.properties('deals') };
+  const mapping = proposeMapping(listed, await api.dealPipelines());
   await saveCrmConnection(deps.db, {
     teamId: args.teamId,
     provider: 'hubspot',
@@ -152,8 +154,16 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
   if (!conn) {
     throw new AppError(ErrorCode.CrmNotConnected, 'No CRM is connected: run `icp connect hubspot --token …` first.');
   }
+  if (!conn.confirmedMapping) {
+    throw new AppError(
+      ErrorCode.CrmMappingUnconfirmed,
+      `The mapping proposed when the CRM was connected waits for an ICP owner: ${CONFIRM_HINT}.`,
+    );
+  }
   const source = openSource(deps, conn, args);
-  const mapping = conn.fieldMapping as FieldMapping;
+  const mapping = readMapping(conn.confirmedMapping);
+  // The churn property's name is the churn events' reason, as a --churn-column header is.
+  const churn = mapping.churn.kind === 'none' ? undefined : mapping.churn.property;
   const stored = conn.syncCursors as Partial<Record<CrmObject, string | null>>;
   // Full when asked or when no sync has completed; otherwise each object resumes from its own cursor.
   const sinceOf = (o: CrmObject): Date | null => {
@@ -188,8 +198,11 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
 
   try {
     for (const object of ['companies', 'deals'] as const) {
-      for await (const page of source.pages(object, mapping[object].properties, sinceOf(object))) {
-        const built = buildRecords(object, mapping[object], page.records, page.companyOf);
+      for await (const page of source.pages(object, propertiesToRead(mapping, object), sinceOf(object))) {
+        const built = buildRecords(object, mapping[object], page.records, page.companyOf, {
+          stages: mapping.stages,
+          churn: mapping.churn,
+        });
         note(built.problems);
         await deps.db.transaction(async (raw) => {
           const tx = raw as unknown as Db;
@@ -199,6 +212,8 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
             source: source.provider,
             columns: built.columns,
             records: built.records,
+            // Companies: the churn signal becomes churn events as a --churn-column import's does.
+            churnColumn: churn,
           });
           await fold(tx, page.merges ?? [], new Set(built.records.map((r) => r.externalId)));
         });
@@ -227,6 +242,7 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
       await refreshImportStatistics(tx, 'deals');
       await refreshNameWords(tx, teamId);
       await linkDeals(tx, teamId);
+      if (churn) await linkChurn(tx, teamId);
     });
   } catch (err) {
     const message = err instanceof AppError ? err.message : 'the sync stopped on an unexpected error (see the log)';
@@ -236,6 +252,7 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
       status: 'failed',
       counts,
       errors: [...problems, { object: 'companies', id: '', property: '', value: '', problem: message }],
+      problemCount: problemCount + 1,
     });
     deps.logger.error('CRM sync failed', { teamId, provider: conn.provider }, err);
     throw err;
@@ -243,6 +260,14 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
   const status = problemCount > 0 ? 'partial' : 'ok';
   importRows.inc({ kind: 'crm accounts' }, counts.companies);
   importRows.inc({ kind: 'crm deals' }, counts.deals);
-  await recordCrmSync(deps.db, { teamId, provider: conn.provider, status, counts, errors: problems, cursors: newest });
+  await recordCrmSync(deps.db, {
+    teamId,
+    provider: conn.provider,
+    status,
+    counts,
+    errors: problems,
+    problemCount,
+    cursors: newest,
+  });
   return { mode: full ? 'full' : 'incremental', status, counts, problemCount, problems, cursors: newest };
 }

@@ -43,12 +43,52 @@ describe(`icp connect / sync / disconnect (${usingRealPostgres ? 'PostgreSQL' : 
     const connected = await run('connect', 'hubspot', '--token', TOKEN);
     expect(connected).toMatchObject({ code: 0 });
     expect(connected.out).toContain('name → name');
+    expect(connected.out).toContain('icp crm mapping --confirm');
+    // The first sync waits for an owner's confirmation, and says what to run.
+    const waiting = await run('sync');
+    expect(waiting.code).toBe(2);
+    expect(waiting.err).toContain('icp crm mapping --confirm');
+    const confirmed = await run('crm', 'mapping', '--confirm', '--user', 'U0OWNER01');
+    expect(confirmed).toMatchObject({ code: 0 });
+    expect(confirmed.out).toContain('Confirmed by U0OWNER01');
     const synced = await run('sync');
     expect(synced).toMatchObject({ code: 0 });
     expect(synced.out).toContain('Full sync: 1 companies, 0 deals written');
     expect((await run('sync', '--json')).out).toContain('"mode": "incremental"');
     expect((await run('disconnect')).out).toContain('Disconnected');
     for (const r of [connected, synced]) expect(`${r.out}${r.err}`).not.toContain(TOKEN);
+  });
+
+  it('shows the proposal, changes a property, a stage and the churn signal, then confirms', async () => {
+    fake.properties.companies.push(
+      { name: 'churned_on', label: 'Churned on', type: 'date', hubspotDefined: false },
+      { name: 'city', label: 'City', type: 'string', hubspotDefined: true },
+    );
+    await run('connect', 'hubspot', '--token', TOKEN);
+    const shown = await run('crm', 'mapping');
+    expect(shown.out).toContain('Proposed mapping, not confirmed yet');
+    expect(shown.out).toContain('Sales Pipeline:');
+    expect(shown.out).toContain('closedwon (Closed Won) → won');
+    expect(shown.out).toContain('contractsent (Contract Sent) → open');
+    expect(shown.out).toContain('Churn: the company date property churned_on');
+    const edited = await run(
+      'crm',
+      'mapping',
+      '--set',
+      'city=attribute',
+      '--stage',
+      'contractsent=won',
+      '--churn',
+      'none',
+    );
+    expect(edited).toMatchObject({ code: 0 });
+    expect(edited.out).toContain('city → attribute city');
+    expect(edited.out).toContain('contractsent (Contract Sent) → won');
+    expect(edited.out).toContain('Churn: none');
+    expect((await run('crm', 'mapping', '--set', 'city=banana')).err).toContain('is not a company field');
+    expect((await run('crm', 'mapping', '--stage', 'nowhere=won')).err).toContain('No deal stage');
+    const json = JSON.parse((await run('crm', 'mapping', '--confirm', '--json')).out) as { status: string };
+    expect(json.status).toBe('confirmed');
   });
 
   it('refuses to connect without CRM_ENCRYPTION_KEY and says how to make one', async () => {

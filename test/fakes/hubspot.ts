@@ -29,13 +29,45 @@ export interface FakeRequest {
   at: number;
 }
 
+export interface FakePipeline {
+  id: string;
+  label: string;
+  stages: { id: string; label: string; isClosed: boolean; probability: number }[];
+}
+
+/** HubSpot's default sales pipeline (https://knowledge.hubspot.com/deals/set-up-and-customize-your-deal-pipelines-and-deal-stages). */
+export const DEFAULT_PIPELINE: FakePipeline = {
+  id: 'default',
+  label: 'Sales Pipeline',
+  stages: [
+    { id: 'appointmentscheduled', label: 'Appointment Scheduled', isClosed: false, probability: 0.2 },
+    { id: 'qualifiedtobuy', label: 'Qualified To Buy', isClosed: false, probability: 0.4 },
+    { id: 'presentationscheduled', label: 'Presentation Scheduled', isClosed: false, probability: 0.6 },
+    { id: 'decisionmakerboughtin', label: 'Decision Maker Bought-In', isClosed: false, probability: 0.8 },
+    { id: 'contractsent', label: 'Contract Sent', isClosed: false, probability: 0.9 },
+    { id: 'closedwon', label: 'Closed Won', isClosed: true, probability: 1 },
+    { id: 'closedlost', label: 'Closed Lost', isClosed: true, probability: 0 },
+  ],
+};
+
 export type FakeFailure = { status: 429; kind: 'secondly' | 'ten_secondly' } | { status: 502 } | { status: 401 };
 
 export interface FakeHubSpot {
   url: string;
   /** Tokens the fake accepts, each with its scopes. */
   tokens: Map<string, string[]>;
-  properties: Record<FakeObject, { name: string; label: string; type: string; hubspotDefined: boolean }[]>;
+  properties: Record<
+    FakeObject,
+    {
+      name: string;
+      label: string;
+      type: string;
+      hubspotDefined: boolean;
+      options?: { value: string; label: string }[];
+    }[]
+  >;
+  /** Deal pipelines, each stage with HubSpot's metadata (isClosed, probability). */
+  pipelines: FakePipeline[];
   /** Creates or updates a record; its hs_lastmodifieddate and updatedAt become `at`. */
   upsert(object: FakeObject, id: string, properties: Record<string, string | null>, at: Date): void;
   /** Archives (deletes) a record. */
@@ -75,6 +107,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
   const failures: { pathPart: string; failure: FakeFailure; times: number }[] = [];
   const log: FakeRequest[] = [];
   const properties: FakeHubSpot['properties'] = { companies: [], deals: [] };
+  const pipelines: FakePipeline[] = [DEFAULT_PIPELINE];
   const searchLimit = { value: 10_000 };
 
   const view = (r: FakeRecord, names: readonly string[]) => ({
@@ -158,7 +191,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
           fieldType: p.type === 'number' ? 'number' : 'text',
           description: '',
           groupName: object === 'companies' ? 'companyinformation' : 'dealinformation',
-          options: [],
+          options: (p.options ?? []).map((o, j) => ({ ...o, displayOrder: j, hidden: false })),
           displayOrder: i,
           calculated: false,
           externalOptions: false,
@@ -173,6 +206,32 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
           formField: true,
           createdAt: '2020-01-01T00:00:00.000Z',
           updatedAt: '2020-01-01T00:00:00.000Z',
+        })),
+      });
+      return 200;
+    }
+    if (req.method === 'GET' && path === '/crm/v3/pipelines/deals') {
+      // https://developers.hubspot.com/docs/api/crm/pipelines (GET /crm/v3/pipelines/{objectType}): stage
+      // metadata values are strings.
+      const at = '2020-01-01T00:00:00.000Z';
+      json(res, 200, {
+        results: pipelines.map((p, i) => ({
+          id: p.id,
+          label: p.label,
+          displayOrder: i,
+          archived: false,
+          createdAt: at,
+          updatedAt: at,
+          stages: p.stages.map((st, j) => ({
+            id: st.id,
+            label: st.label,
+            displayOrder: j,
+            metadata: { isClosed: String(st.isClosed), probability: st.probability.toFixed(1) },
+            archived: false,
+            writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
+            createdAt: at,
+            updatedAt: at,
+          })),
         })),
       });
       return 200;
@@ -285,6 +344,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
     url: `http://127.0.0.1:${port}`,
     tokens,
     properties,
+    pipelines,
     searchLimit,
     upsert(object, id, props, at) {
       const r = store[object].get(id) ?? {

@@ -5,6 +5,7 @@ import { getCrmConnection } from '../../db/queries/crm.ts';
 import { crmConnections } from '../../db/schema.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { confirmMapping } from '../../src/usecases/crm-mapping.ts';
 import { runDueCrmSyncs } from '../../src/usecases/crm-schedule.ts';
 import { connectHubSpot } from '../../src/usecases/crm-sync.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
@@ -42,7 +43,10 @@ describe(`scheduled CRM sync across replicas (${usingRealPostgres ? 'PostgreSQL'
     fake.tokens.set(TOKEN, ['crm.objects.companies.read', 'crm.objects.deals.read']);
     fake.properties.companies = [{ name: 'name', label: 'Name', type: 'string', hubspotDefined: true }];
     for (let i = 1; i <= 150; i++) fake.upsert('companies', String(i), { name: `Co ${i}` }, new Date('2024-01-01'));
-    for (const teamId of TEAMS) await connectHubSpot(deps(), { teamId, userId: 'U1', token: TOKEN });
+    for (const teamId of TEAMS) {
+      await connectHubSpot(deps(), { teamId, userId: 'U1', token: TOKEN });
+      await confirmMapping(deps(), { teamId, userId: 'U1' });
+    }
   });
   afterEach(async () => {
     await fake.close();
@@ -60,6 +64,18 @@ describe(`scheduled CRM sync across replicas (${usingRealPostgres ? 'PostgreSQL'
     // Nothing is due again before the interval.
     const again = await Promise.all([replica('a'), replica('b'), replica('c')]);
     expect(again.flatMap((r) => r.synced)).toEqual([]);
+  });
+
+  it('skips a workspace whose mapping no owner confirmed, leaving it unsynced and unleased', async () => {
+    await connectHubSpot(deps(), { teamId: 'T0SCHED04', userId: 'U1', token: TOKEN });
+    const r = await replica('a');
+    expect(r.synced.sort()).toEqual(TEAMS);
+    expect(r.failed).toEqual([]);
+    expect(fullSyncs()).toBe(TEAMS.length);
+    expect(await getCrmConnection(t.db, 'T0SCHED04')).toMatchObject({ lastSyncStatus: null, syncLeaseOwner: null });
+    // Confirmed, it is due at the next tick.
+    await confirmMapping(deps(), { teamId: 'T0SCHED04', userId: 'U1' });
+    expect((await replica('b')).synced).toEqual(['T0SCHED04']);
   });
 
   it('takes over a sync whose replica died holding the lease, and leaves a live lease alone', async () => {

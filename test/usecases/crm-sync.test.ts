@@ -5,6 +5,7 @@ import { getCrmConnection } from '../../db/queries/crm.ts';
 import { accounts, crmConnections, deals } from '../../db/schema.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { confirmMapping } from '../../src/usecases/crm-mapping.ts';
 import { connectHubSpot, disconnectCrm, syncCrm } from '../../src/usecases/crm-sync.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
@@ -84,7 +85,12 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
       HUBSPOT_MAX_REQUESTS_PER_SECOND: pace,
     }),
   });
-  const connect = (teamId = T1) => connectHubSpot(deps(), { teamId, userId: 'U0OWNER', token: TOKEN });
+  // Connected and the proposal confirmed as it stands (tests/usecases/crm-mapping.test.ts changes it).
+  const connect = async (teamId = T1) => {
+    const r = await connectHubSpot(deps(), { teamId, userId: 'U0OWNER', token: TOKEN });
+    await confirmMapping(deps(), { teamId, userId: 'U0OWNER' });
+    return r;
+  };
   const account = async (externalId: string, teamId = T1) =>
     (
       await t.db
