@@ -1,9 +1,18 @@
-/** App Home: built by src/usecases/home.ts and published each time a user opens it. */
+/**
+ * App Home: built by src/usecases/home.ts and published each time a user opens it; the CRM section's
+ * "Review field mapping" button and the modal whose submission confirms the mapping (owners only).
+ */
 
-import type { App } from '@slack/bolt';
+import type { App, BlockAction, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../src/deps.ts';
+import { AppError, ErrorCode } from '../src/errors.ts';
+import { isOwner } from '../src/review/settings.ts';
+import { CrmMappingIds, crmMappingModal, parseCrmMappingSubmission } from '../src/slack/blocks/crm-mapping.ts';
+import { ownersOnly } from '../src/slack/blocks/review-message.ts';
+import type { ActionArgs, Policy, ViewArgs } from '../src/slack/listen.ts';
 import * as listen from '../src/slack/listen.ts';
+import { confirmMapping, loadMapping } from '../src/usecases/crm-mapping.ts';
 import { buildHome } from '../src/usecases/home.ts';
 
 export const commandNames: string[] = [];
@@ -30,6 +39,53 @@ export function homeRefresher(deps: Deps): RefreshHome {
   };
 }
 
+const owners = async (deps: Deps, teamId: string) => (await deps.icp.current(teamId)).version.spec.owners;
+
+/** "Review field mapping": the mapping modal for an owner, a refusal for anyone else. */
+export const openCrmMapping =
+  (deps: Deps) =>
+  async ({ body, client, tell }: ActionArgs & Policy): Promise<void> => {
+    const teamId = body.team?.id ?? '';
+    const list = await owners(deps, teamId);
+    if (!isOwner(list, body.user.id)) {
+      await tell(ownersOnly(list, 'review the CRM field mapping'));
+      return;
+    }
+    if (!body.trigger_id) throw new AppError(ErrorCode.NoTrigger);
+    const state = await loadMapping(deps, teamId);
+    const provider = state.provider === 'hubspot' ? 'HubSpot' : state.provider;
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: crmMappingModal(state.mapping, state.status, provider) as never,
+    });
+  };
+
+/** The modal's submission: the choices applied and the mapping confirmed, or the problem under its select. */
+export const submitCrmMapping =
+  (deps: Deps, home: Home) =>
+  async ({ ack, body, view, client }: ViewArgs): Promise<void> => {
+    const teamId = body.team?.id ?? '';
+    const userId = body.user.id;
+    const list = await owners(deps, teamId);
+    // Checked again: a view_submission is a request of its own.
+    if (!isOwner(list, userId)) {
+      await ack({
+        response_action: 'errors',
+        errors: { [CrmMappingIds.churn]: `Only ${list.join(', ') || 'ICP owners'} can confirm the CRM field mapping.` },
+      });
+      return;
+    }
+    const { edits, errors } = parseCrmMappingSubmission(view.state.values as never);
+    if (Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    // Confirmed before the ack: a refused choice is shown in the modal, nothing chosen is lost.
+    await confirmMapping(deps, { teamId, userId, edits });
+    await ack();
+    await home.refresh(client, teamId, userId);
+  };
+
 export function register(app: App, deps: Deps, home: Home): void {
   const publish = home.refresh;
   app.event(
@@ -39,5 +95,10 @@ export function register(app: App, deps: Deps, home: Home): void {
       if (event.tab && event.tab !== 'home') return;
       await publish(client, (body as { team_id?: string }).team_id ?? '', event.user);
     }),
+  );
+  app.action<BlockAction>(CrmMappingIds.review, listen.action(deps, 'CRM mapping modal', openCrmMapping(deps)));
+  app.view<ViewSubmitAction>(
+    CrmMappingIds.callback,
+    listen.view(deps, 'confirm CRM mapping', submitCrmMapping(deps, home)),
   );
 }

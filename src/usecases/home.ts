@@ -15,6 +15,7 @@ import { type CrmHomeStatus, crmHomeSection } from '../slack/blocks/home-crm.ts'
 import { personasHomeSection } from '../slack/blocks/home-personas.ts';
 import { reviewHomeSection } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
+import { mappingState } from './crm-mapping.ts';
 import { freshness } from './personas.ts';
 import { reviewContext } from './reminders/compose.ts';
 import { loadReviewSettings } from './review-settings.ts';
@@ -26,18 +27,23 @@ async function personasSection(deps: Deps, teamId: string): Promise<Block[]> {
   return personasHomeSection(current.spec.personas, await freshness(deps, teamId), current.version);
 }
 
-/** The CRM connection's status line, for owners (src/slack/blocks/home-crm.ts). */
+/** The CRM connection's status, mapping and last sync, for owners (src/slack/blocks/home-crm.ts). */
 async function crmSection(deps: Deps, teamId: string, userId: string): Promise<Block[]> {
   const [current, crm] = await Promise.all([deps.icp.current(teamId), getCrmConnection(deps.db, teamId)]);
   const owner = isOwner(current.version.spec.owners, userId);
+  if (!owner) return [];
+  const counts = crm?.lastSyncCounts as (CrmHomeStatus['counts'] & { problems?: number }) | null | undefined;
   return crmHomeSection(
     crm && {
       provider: crm.provider,
       connectedBy: crm.createdBy,
       lastSyncAt: crm.lastSyncAt,
       status: crm.lastSyncStatus as CrmHomeStatus['status'],
-      counts: crm.lastSyncCounts as CrmHomeStatus['counts'],
+      counts: counts ?? null,
       problems: crm.lastSyncErrors as CrmHomeStatus['problems'],
+      ...(counts?.problems !== undefined ? { problemCount: counts.problems } : {}),
+      mapping: mappingState(crm).status,
+      mappingConfirmedBy: crm.mappingConfirmedBy,
     },
     owner,
   );

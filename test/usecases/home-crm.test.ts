@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordCrmSync, saveCrmConnection } from '../../db/queries/crm.ts';
+import { confirmCrmMapping, recordCrmSync, saveCrmConnection } from '../../db/queries/crm.ts';
 import { buildDeps } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { encryptToken } from '../../src/crm/secrets.ts';
@@ -44,15 +44,41 @@ describe(`App Home's CRM line (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`,
       fieldMapping: {},
       createdBy: OWNER,
     });
+    // Until an owner confirms the mapping, Home says it waits for them, with the button.
+    const waiting = await buildHome(deps(), T, OWNER);
+    assertValidHome(waiting);
+    expect(JSON.stringify(waiting)).toContain('the field mapping waits for an ICP owner');
+    expect(JSON.stringify(waiting)).toContain('"action_id":"crm_mapping_review"');
+    await confirmCrmMapping(t.db, {
+      teamId: T,
+      provider: 'hubspot',
+      mapping: {},
+      userId: OWNER,
+      resync: false,
+      clearChurn: false,
+    });
     await recordCrmSync(t.db, {
       teamId: T,
       provider: 'hubspot',
-      status: 'ok',
+      status: 'partial',
       counts: { companies: 3, deals: 4, deleted: 0, merged: 0 },
-      errors: [],
+      errors: Array.from({ length: 5 }, (_, i) => ({
+        object: 'companies' as const,
+        id: String(i),
+        property: 'name',
+        value: '',
+        problem: 'company name is required',
+      })),
+      problemCount: 812,
       cursors: { companies: null, deals: null },
     });
-    const after = JSON.stringify(await buildHome(deps(), T, OWNER));
+    const home = await buildHome(deps(), T, OWNER);
+    assertValidHome(home);
+    const after = JSON.stringify(home);
+    // The count is every record left out, not the ones kept to show.
+    expect(after).toContain('812 records left out until fixed in HubSpot');
+    expect(after).toContain('…and 809 more');
+    expect(after).toContain('Field mapping confirmed by');
     expect(after).toContain('3 companies, 4 deals written');
     expect(after).not.toContain('pat-na1-secret');
     expect(JSON.stringify(await buildHome(deps(), T, 'U0SELLER1'))).not.toContain('4 deals written');
