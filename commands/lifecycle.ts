@@ -1,13 +1,14 @@
 /**
  * Workspace lifecycle. Bolt deletes nothing on uninstall: we delete that workspace's tokens when the
- * app is uninstalled or its tokens are revoked (Slack's security guidance), and its CRM token on uninstall.
+ * app is uninstalled or its tokens are revoked (Slack's security guidance), and its CRM token on uninstall
+ * (revoked at the CRM when it can be).
  */
 
 import type { App } from '@slack/bolt';
 import { deleteInstallations } from '../db/queries/installations.ts';
 import type { Deps } from '../src/deps.ts';
 import * as listen from '../src/slack/listen.ts';
-import { disconnectCrm } from '../src/usecases/crm-sync.ts';
+import { disconnectCrm } from '../src/usecases/crm-oauth.ts';
 
 export const commandNames: string[] = [];
 
@@ -22,9 +23,17 @@ export function register(app: App, deps: Deps): void {
           ? { enterpriseId: b.enterprise_id }
           : { ...(b.team_id ? { teamId: b.team_id } : {}) },
       );
-      // The workspace's CRM token goes with it (a team-wide install only: an org install names no team).
-      const crm = b.team_id && !b.is_enterprise_install ? await disconnectCrm(deps, b.team_id) : false;
-      deps.logger.info('app uninstalled: tokens deleted', { teamId: b.team_id, removed, crm });
+      // The workspace's CRM token goes with it, revoked at the CRM when it can be (a team-wide install
+      // only: an org install names no team). Nobody is left in Slack to tell of a failed revoke: the log says it.
+      const crm = b.team_id && !b.is_enterprise_install ? await disconnectCrm(deps, b.team_id) : null;
+      if (crm?.revoke === 'failed')
+        deps.logger.warn('app uninstalled: CRM token not revoked', { teamId: b.team_id, problem: crm.problem });
+      deps.logger.info('app uninstalled: tokens deleted', {
+        teamId: b.team_id,
+        removed,
+        crm: crm?.removed ?? false,
+        crmRevoke: crm?.revoke ?? 'none',
+      });
     }),
   );
 

@@ -40,7 +40,20 @@ const describe = {
   HUBSPOT_MAX_REQUESTS_PER_SECOND: 'pace of HubSpot calls (default 9: under the 100 per 10 s burst limit; 0: unpaced)',
   CRM_SYNC_INTERVAL_MINUTES: 'minutes between scheduled CRM syncs of each workspace (0: only `icp sync`)',
   HUBSPOT_API_RETRIES: 'retries of a HubSpot call after a 429 or 5xx (the SDK’s own retry, 0–6)',
+  HUBSPOT_CLIENT_ID: 'client id of your HubSpot app (OAuth connections; leave unset for private-app tokens only)',
+  HUBSPOT_CLIENT_SECRET: 'client secret of your HubSpot app (OAuth connections)',
+  HUBSPOT_REDIRECT_URI: 'the bot’s public URL ending in /crm/oauth/callback, also the HubSpot app’s redirect URL',
+  HUBSPOT_OAUTH_SCOPES: 'scopes the HubSpot authorize URL asks (space-separated; must match the app’s required scopes)',
+  HUBSPOT_OAUTH_OPTIONAL_SCOPES: 'scopes asked as optional (space-separated; the write-back needs them)',
 } as const;
+
+/** The one path the CRM OAuth callback is served on (src/slack/crm-oauth-route.ts). */
+export const CRM_OAUTH_CALLBACK_PATH = '/crm/oauth/callback';
+
+/** What a HubSpot OAuth connection asks: reading companies and deals (the sync). */
+export const HUBSPOT_DEFAULT_SCOPES = ['oauth', 'crm.objects.companies.read', 'crm.objects.deals.read'];
+/** Asked as optional: the write-back's custom properties and company updates (`icp writeback enable`). */
+export const HUBSPOT_DEFAULT_OPTIONAL_SCOPES = ['crm.schemas.companies.write', 'crm.objects.companies.write'];
 
 const bool = z
   .string()
@@ -105,7 +118,29 @@ const EnvSchema = z.object({
   HUBSPOT_API_RETRIES: intIn(0, 6, 6),
   CRM_SYNC_INTERVAL_MINUTES: intIn(0, 10_080, 15),
   HUBSPOT_MAX_REQUESTS_PER_SECOND: intIn(0, 1000, 9),
+  HUBSPOT_CLIENT_ID: optionalString,
+  HUBSPOT_CLIENT_SECRET: optionalString,
+  HUBSPOT_REDIRECT_URI: optionalString.refine(
+    (v) =>
+      v === undefined || (/^https?:\/\//.test(v) && URL.canParse(v) && new URL(v).pathname === CRM_OAUTH_CALLBACK_PATH),
+    { message: `must be an http(s) URL whose path is ${CRM_OAUTH_CALLBACK_PATH}` },
+  ),
+  HUBSPOT_OAUTH_SCOPES: optionalString,
+  HUBSPOT_OAUTH_OPTIONAL_SCOPES: z.string().optional(),
 });
+
+const scopeList = (v: string | undefined, fallback: string[]): string[] =>
+  v === undefined ? fallback : v.split(/[\s,]+/).filter(Boolean);
+
+/** An OAuth app's settings at one CRM (the authorize URL's and the token exchange's). */
+export interface CrmOAuthApp {
+  clientId: string;
+  clientSecret: string;
+  /** Where the CRM sends the browser back: this bot's CRM_OAUTH_CALLBACK_PATH. */
+  redirectUri: string;
+  scopes: string[];
+  optionalScopes: string[];
+}
 
 export type SlackMode = 'http' | 'socket' | 'oauth' | 'console';
 
@@ -140,6 +175,8 @@ export interface Config {
     hubspotPerSecond: number;
     /** Minutes between scheduled syncs; 0 turns the schedule off. */
     syncIntervalMinutes: number;
+    /** HubSpot OAuth (HUBSPOT_CLIENT_ID, _SECRET, _REDIRECT_URI); undefined: private-app tokens only. */
+    hubspotOAuth: CrmOAuthApp | undefined;
   };
 }
 
@@ -188,6 +225,10 @@ export function loadConfig(
     need('SLACK_BOT_TOKEN', e.SLACK_BOT_TOKEN, 'in HTTP mode');
     needToReceive('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, 'in HTTP mode');
   }
+  // HubSpot OAuth: all three or none.
+  const hubspotOAuthKeys = ['HUBSPOT_CLIENT_ID', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_REDIRECT_URI'] as const;
+  const hubspotOAuth = hubspotOAuthKeys.some((k) => e[k] !== undefined);
+  if (hubspotOAuth) for (const k of hubspotOAuthKeys) need(k, e[k], 'for HubSpot OAuth connections');
   if (problems.length > 0) {
     throw new AppError(ErrorCode.ConfigInvalid, `Invalid configuration: ${problems.join('; ')}`);
   }
@@ -226,6 +267,15 @@ export function loadConfig(
       hubspotRetries: e.HUBSPOT_API_RETRIES,
       hubspotPerSecond: e.HUBSPOT_MAX_REQUESTS_PER_SECOND,
       syncIntervalMinutes: e.CRM_SYNC_INTERVAL_MINUTES,
+      hubspotOAuth: hubspotOAuth
+        ? {
+            clientId: e.HUBSPOT_CLIENT_ID!,
+            clientSecret: e.HUBSPOT_CLIENT_SECRET!,
+            redirectUri: e.HUBSPOT_REDIRECT_URI!,
+            scopes: scopeList(e.HUBSPOT_OAUTH_SCOPES, HUBSPOT_DEFAULT_SCOPES),
+            optionalScopes: scopeList(e.HUBSPOT_OAUTH_OPTIONAL_SCOPES, HUBSPOT_DEFAULT_OPTIONAL_SCOPES),
+          }
+        : undefined,
     },
   };
 }

@@ -35,6 +35,7 @@ const SECRET_KEYS = [
   'databaseUrl',
   // CRM connections: the plaintext token, its stored ciphertext, and the key that opens it.
   'accessToken',
+  'refreshToken',
   'tokenKey',
   'tokenEncrypted',
   'token_encrypted',
@@ -57,7 +58,7 @@ const TOKEN_RE =
   /\b(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|sk-[A-Za-z0-9_-]{8,}|pat-[a-z0-9]+-[A-Za-z0-9-]{8,})/g;
 // `"client_secret":"…"`, `client_secret=…`, `\"client_secret\":\"…\"` (a JSON string inside a JSON line).
 const SECRET_FIELD_RE =
-  /((?:client_secret|clientSecret|accessToken|access_token|tokenKey|signing_secret|signingSecret|state_secret|stateSecret|api_key|apiKey|password)\\?"?\s*[:=]\s*\\?"?)([^"\\&\s,}]+)/g;
+  /((?:client_secret|clientSecret|accessToken|access_token|refreshToken|refresh_token|tokenKey|signing_secret|signingSecret|state_secret|stateSecret|api_key|apiKey|password)\\?"?\s*[:=]\s*\\?"?)([^"\\&\s,}]+)/g;
 // Credentials inside a connection string: postgres://user:password@host.
 const URL_PASSWORD_RE = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s"]+:)([^@/\s"]+)@/gi;
 

@@ -6,7 +6,8 @@
 import { describeMapping } from '../crm/mapping-review.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { confirmMapping, editMapping, loadMapping, type MappingState } from '../usecases/crm-mapping.ts';
-import { connectHubSpot, disconnectCrm, syncCrm } from '../usecases/crm-sync.ts';
+import { authorizeUrl, disconnectCrm, oauthConfigured } from '../usecases/crm-oauth.ts';
+import { connectHubSpot, syncCrm } from '../usecases/crm-sync.ts';
 import { bullets, type CliCtx, type CliHandler, need, print } from './common.ts';
 
 async function readStdin(): Promise<string> {
@@ -23,8 +24,10 @@ export const CRM_USAGE = `CRM
     [--set <property>=<field|attribute|ignore>]   (companies.<p> / deals.<p> when both have it)
     [--stage <stageId>=won|lost|open] [--churn <property|lifecycle:<stage>|none>]
     [--confirm]                confirm it (with the changes given): syncs use it from now on
+  connect hubspot              with HUBSPOT_CLIENT_ID/_SECRET/_REDIRECT_URI set: print the URL that connects
+                               with OAuth (open it within 10 minutes; the bot stores the tokens encrypted)
   sync [--full]                sync companies and deals: full the first time (or with --full), then only changes
-  disconnect                   forget the connection and its token`;
+  disconnect                   forget the connection and its token, and revoke an OAuth token at the CRM`;
 
 export const crmCommands: Record<string, CliHandler<CliCtx>> = {
   async connect(ctx, [provider]) {
@@ -35,6 +38,17 @@ export const crmCommands: Record<string, CliHandler<CliCtx>> = {
       );
     }
     const flag = typeof ctx.flags.token === 'string' ? ctx.flags.token : undefined;
+    if (flag === undefined && oauthConfigured(ctx.deps.config, 'hubspot')) {
+      const url = authorizeUrl(ctx.deps, 'hubspot', ctx.teamId, ctx.userId);
+      print(ctx, { authorizeUrl: url }, () =>
+        [
+          'Open this URL within 10 minutes, as a HubSpot user allowed to install apps, and allow the connection:',
+          url,
+          '(Or connect with a private-app token: `icp connect hubspot --token -`.)',
+        ].join('\n'),
+      );
+      return 0;
+    }
     // `--token -` reads it from standard input: a token in the arguments shows in `ps` and shell history.
     const token = flag === '-' ? await readStdin() : flag;
     const r = await connectHubSpot(ctx.deps, {
@@ -106,12 +120,16 @@ export const crmCommands: Record<string, CliHandler<CliCtx>> = {
   },
 
   async disconnect(ctx) {
-    const removed = await disconnectCrm(ctx.deps, ctx.teamId);
-    print(ctx, { removed }, () =>
-      removed
-        ? 'Disconnected: the connection and its token are deleted. A private-app token stays valid in HubSpot until you rotate or delete the app there.'
-        : 'No CRM was connected.',
-    );
-    return 0;
+    const r = await disconnectCrm(ctx.deps, ctx.teamId);
+    const said: Record<typeof r.revoke, string> = {
+      revoked: 'Disconnected: the connection and its token are deleted here, and the token is revoked at the CRM.',
+      'not-revocable':
+        'Disconnected: the connection and its token are deleted. A private-app token stays valid in HubSpot until you rotate or delete the app there.',
+      failed: `Disconnected. ${r.problem ?? ''}`.trim(),
+      none: 'No CRM was connected.',
+    };
+    print(ctx, r, () => said[r.revoke]);
+    // A token that may still be valid at the CRM is worth a non-zero exit for scripts.
+    return r.revoke === 'failed' ? 3 : 0;
   },
 };

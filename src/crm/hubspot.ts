@@ -87,7 +87,7 @@ export function hubspotFailure(err: unknown): never {
   if (e?.code === 401) {
     throw new AppError(
       ErrorCode.CrmRefused,
-      'HubSpot refused the token (expired, revoked or mistyped): create a new private-app token and run `icp connect hubspot --token …` again.',
+      'HubSpot refused the token (expired, revoked or mistyped): connect again with `icp connect hubspot` (a new private-app token with --token, or OAuth).',
       { cause: err },
     );
   }

@@ -1,6 +1,7 @@
 /**
- * Builds the Bolt app for the configured mode. The receiver only carries transport; the composition
- * root registers the listeners (commands/index.ts registerCommands) on the app this returns.
+ * Builds the Bolt app for the configured mode. The receiver only carries transport (and, in the HTTP
+ * modes, /healthz, /metrics and the CRM OAuth callback); the composition root registers the listeners
+ * (commands/index.ts registerCommands) on the app this returns.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode, sentenceFor } from '../errors.ts';
 import { registry } from '../metrics.ts';
 import { notice } from './blocks/check.ts';
+import { crmOAuthRoute } from './crm-oauth-route.ts';
 import { createInstallationStore } from './installation-store.ts';
 import { createHttpReceiver } from './receiver.ts';
 
@@ -134,7 +136,7 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
       scopes: botScopes,
       installationStore: createInstallationStore(deps.db),
       installerOptions: { directInstall: true, clientOptions },
-      customRoutes: [healthRoute(deps), metricsRoute],
+      customRoutes: [healthRoute(deps), metricsRoute, crmOAuthRoute(deps)],
       logger,
       logLevel: common.logLevel,
       port: config.port,
@@ -154,7 +156,7 @@ export async function createSlackApp(deps: Deps, opts: SlackAppOptions = {}): Pr
     const identity = opts.botIdentity ?? (await botIdentity(s.botToken!, s.apiUrl, opts.fetch));
     const receiver = createHttpReceiver({
       signingSecret: s.signingSecret!,
-      customRoutes: [healthRoute(deps), metricsRoute],
+      customRoutes: [healthRoute(deps), metricsRoute, crmOAuthRoute(deps)],
       logger,
       logLevel: common.logLevel,
       port: config.port,

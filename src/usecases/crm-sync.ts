@@ -1,8 +1,9 @@
 /**
- * Use case: connect a workspace's HubSpot, sync its CRM's companies and deals into the same tables the
- * CSV import writes, and disconnect. The steps are written here in order; the provider supplies the
- * pages (src/crm/source.ts: HubSpot in src/crm/hubspot-source.ts), the mapping is src/crm/mapping.ts,
- * the writes db/queries.
+ * Use case: sync a workspace's CRM companies and deals into the same tables the CSV import writes, and
+ * connect HubSpot with a token. The steps are written here in order; the provider supplies the pages
+ * (src/crm/source.ts: HubSpot in src/crm/hubspot-source.ts), the mapping is src/crm/mapping.ts, the
+ * writes db/queries. Connecting by OAuth and disconnecting: src/usecases/crm-oauth.ts; tokens refreshed
+ * before they expire: src/usecases/crm-credentials.ts.
  *
  * A sync is a full one the first time and incremental afterwards (records the CRM changed after each
  * object's cursor). Each page is written in its own
@@ -16,7 +17,6 @@ import {
   type CrmConnectionRow,
   type CrmSyncCounts,
   type CrmSyncProblem,
-  deleteCrmConnection,
   deleteCrmRecords,
   getCrmConnection,
   mergeCrmAccounts,
@@ -24,7 +24,7 @@ import {
   saveCrmConnection,
 } from '../../db/queries/crm.ts';
 import { linkChurn, linkDeals, refreshImportStatistics } from '../../db/queries/import.ts';
-import { accessTokenOf, openCredentials, sealCredentials } from '../crm/credentials.ts';
+import { type CrmCredentials, sealCredentials } from '../crm/credentials.ts';
 import { HUBSPOT_REQUIRED_SCOPES, type HubSpotApi, hubspotApi } from '../crm/hubspot.ts';
 import { hubspotSource } from '../crm/hubspot-source.ts';
 import { buildRecords } from '../crm/mapping.ts';
@@ -33,6 +33,7 @@ import type { CrmMerge, CrmObject, CrmRecord, CrmSource } from '../crm/source.ts
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { importRows } from '../metrics.ts';
+import { hubspotSession } from './crm-credentials.ts';
 import { CONFIRM_HINT } from './crm-mapping.ts';
 import { writeBatch } from './import-writes.ts';
 
@@ -76,15 +77,37 @@ export async function connectHubSpot(
   const token = args.token.trim();
   if (!token) throw new AppError(ErrorCode.BadInput, 'Give the private-app token with --token.');
   // Encrypt first: without a key nothing is sent anywhere.
-  const tokenEncrypted = sealCredentials(deps.config.crm.encryptionKey, args.teamId, { kind: 'token', token });
+  sealCredentials(deps.config.crm.encryptionKey, args.teamId, { kind: 'token', token });
   const api = (args.hubspot ?? defaultFactory(deps))(token);
   const info = await api.tokenInfo();
+  return saveHubSpotConnection(deps, { ...args, credentials: { kind: 'token', token }, info, api });
+}
+
+/**
+ * Stores a HubSpot connection whose token works (a private-app token, or OAuth tokens from the
+ * callback): names every missing scope, proposes the field mapping, seals the credentials.
+ */
+export async function saveHubSpotConnection(
+  deps: CrmDeps,
+  args: {
+    teamId: string;
+    userId: string;
+    credentials: CrmCredentials;
+    info: { hubId: number | null; scopes: string[] };
+    api: HubSpotApi;
+  },
+): Promise<ConnectResult> {
+  const { info, api } = args;
+  const tokenEncrypted = sealCredentials(deps.config.crm.encryptionKey, args.teamId, args.credentials);
   const missing = HUBSPOT_REQUIRED_SCOPES.filter((s) => !info.scopes.includes(s));
   if (missing.length > 0) {
+    const where =
+      args.credentials.kind === 'token'
+        ? 'add it in HubSpot (Settings → Integrations → Private Apps → your app → Scopes), then connect again.'
+        : 'add it to HUBSPOT_OAUTH_SCOPES and to the HubSpot app’s scopes, then connect again.';
     throw new AppError(
       ErrorCode.CrmRefused,
-      `The HubSpot token works but lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}: ` +
-        'add it in HubSpot (Settings → Integrations → Private Apps → your app → Scopes), then connect again.',
+      `The HubSpot token works but lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}: ${where}`,
     );
   }
   const listed = { companies: await api.properties('companies'), deals: await api.properties('deals') };
@@ -97,15 +120,13 @@ export async function connectHubSpot(
     fieldMapping: mapping,
     createdBy: args.userId,
   });
-  deps.logger.info('CRM connected', { teamId: args.teamId, provider: 'hubspot', hubId: info.hubId });
+  deps.logger.info('CRM connected', {
+    teamId: args.teamId,
+    provider: 'hubspot',
+    hubId: info.hubId,
+    kind: args.credentials.kind,
+  });
   return { provider: 'hubspot', hubId: info.hubId, scopes: info.scopes, mapping };
-}
-
-/** Forgets the team's connection and its token; false when none was connected. */
-export async function disconnectCrm(deps: CrmDeps, teamId: string): Promise<boolean> {
-  const removed = await deleteCrmConnection(deps.db, teamId);
-  if (removed) deps.logger.info('CRM disconnected', { teamId });
-  return removed;
 }
 
 export interface SyncResult {
@@ -129,13 +150,14 @@ type SyncArgs = {
   searchLimit?: number;
 };
 
-/** The connection's provider as a CrmSource, with its credentials opened. */
+/**
+ * The connection's provider as a CrmSource over its credentials, which are refreshed before they expire
+ * ahead of every request (src/usecases/crm-credentials.ts), the sync's first and each page's.
+ */
 function openSource(deps: CrmDeps, conn: CrmConnectionRow, args: SyncArgs): CrmSource {
-  const creds = openCredentials(deps.config.crm.encryptionKey, conn.teamId, conn.tokenEncrypted);
   if (conn.provider === 'hubspot') {
-    return hubspotSource((args.hubspot ?? defaultFactory(deps))(accessTokenOf(creds)), {
-      searchLimit: args.searchLimit,
-    });
+    const api = hubspotSession(deps, { teamId: conn.teamId, conn, factory: args.hubspot ?? defaultFactory(deps) });
+    return hubspotSource(api, { searchLimit: args.searchLimit });
   }
   throw new AppError(
     ErrorCode.CrmNotConfigured,

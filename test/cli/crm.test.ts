@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/icp.ts';
-import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
+import { FAKE_OAUTH_APP, type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const TOKEN = 'pat-eu1-aaaabbbb-cccc-dddd-eeee-ffff00001111';
@@ -101,6 +101,31 @@ describe(`icp connect / sync / disconnect (${usingRealPostgres ? 'PostgreSQL' : 
   it('asks for a token, and refuses another CRM for now', async () => {
     expect((await run('connect', 'hubspot')).err).toContain('--token');
     expect((await run('connect', 'salesforce', '--token', 'x')).err).toContain('Only HubSpot');
+  });
+
+  it('prints the OAuth authorize URL when HubSpot OAuth is configured and no token is given', async () => {
+    env = {
+      ...env,
+      HUBSPOT_CLIENT_ID: FAKE_OAUTH_APP.clientId,
+      HUBSPOT_CLIENT_SECRET: FAKE_OAUTH_APP.clientSecret,
+      HUBSPOT_REDIRECT_URI: FAKE_OAUTH_APP.redirectUri,
+    };
+    const r = await run('connect', 'hubspot');
+    expect(r.code).toBe(0);
+    const url = new URL(/https:\/\/app\.hubspot\.com\/oauth\/authorize\S+/.exec(r.out)![0]);
+    expect(url.searchParams.get('client_id')).toBe(FAKE_OAUTH_APP.clientId);
+    expect(url.searchParams.get('state')).toMatch(/^s1\./);
+    expect(r.out).toContain('within 10 minutes');
+    expect(r.out).not.toContain(FAKE_OAUTH_APP.clientSecret);
+    // A token given still connects with the token.
+    expect((await run('connect', 'hubspot', '--token', TOKEN)).code).toBe(0);
+  });
+
+  it('says a private-app token stays valid in HubSpot after disconnect', async () => {
+    await run('connect', 'hubspot', '--token', TOKEN);
+    const r = await run('disconnect');
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.out).toContain('stays valid in HubSpot until you rotate or delete the app there');
   });
 });
 

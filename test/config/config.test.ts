@@ -57,4 +57,33 @@ describe('loadConfig', () => {
     });
     expect(c.openai).toMatchObject({ apiKey: 'sk-1', baseUrl: 'http://127.0.0.1:1234/v1', model: 'local' });
   });
+
+  it('reads HubSpot OAuth as all three settings or none, with the callback path and the scopes', () => {
+    const app = {
+      HUBSPOT_CLIENT_ID: 'cid',
+      HUBSPOT_CLIENT_SECRET: 'cs',
+      HUBSPOT_REDIRECT_URI: 'https://bot.example.com/crm/oauth/callback',
+    };
+    expect(loadConfig({}).crm.hubspotOAuth).toBeUndefined();
+    expect(loadConfig(app).crm.hubspotOAuth).toEqual({
+      clientId: 'cid',
+      clientSecret: 'cs',
+      redirectUri: 'https://bot.example.com/crm/oauth/callback',
+      scopes: ['oauth', 'crm.objects.companies.read', 'crm.objects.deals.read'],
+      optionalScopes: ['crm.schemas.companies.write', 'crm.objects.companies.write'],
+    });
+    expect(
+      loadConfig({
+        ...app,
+        HUBSPOT_OAUTH_SCOPES: 'oauth crm.objects.companies.read',
+        HUBSPOT_OAUTH_OPTIONAL_SCOPES: '',
+      }).crm.hubspotOAuth,
+    ).toMatchObject({ scopes: ['oauth', 'crm.objects.companies.read'], optionalScopes: [] });
+    expect(() => loadConfig({ HUBSPOT_CLIENT_ID: 'cid' })).toThrow(
+      /HUBSPOT_CLIENT_SECRET is required for HubSpot OAuth connections.*HUBSPOT_REDIRECT_URI is required/,
+    );
+    expect(() => loadConfig({ ...app, HUBSPOT_REDIRECT_URI: 'https://bot.example.com/oauth' })).toThrow(
+      /HUBSPOT_REDIRECT_URI must be an http\(s\) URL whose path is \/crm\/oauth\/callback/,
+    );
+  });
 });

@@ -3,6 +3,8 @@
  * `basePath`. Every answer is shaped as HubSpot's public API reference documents it (the reference URL
  * is beside each handler). It records every request, pages with `paging.next.after`, filters search
  * requests by hs_lastmodifieddate, and fails on demand: 429 (with Retry-After), 5xx, 401 expired token.
+ * As an OAuth server (v1 token API) it grants one-time codes, access tokens that expire, refresh tokens
+ * that can be deleted; access tokens it granted are accepted by the CRM endpoints with their scopes.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -27,6 +29,8 @@ export interface FakeRequest {
   status: number;
   /** When the request arrived (ms since the epoch). */
   at: number;
+  /** The bearer token sent, if any. */
+  token: string | null;
 }
 
 export interface FakePipeline {
@@ -48,6 +52,13 @@ export const DEFAULT_PIPELINE: FakePipeline = {
     { id: 'closedwon', label: 'Closed Won', isClosed: true, probability: 1 },
     { id: 'closedlost', label: 'Closed Lost', isClosed: true, probability: 0 },
   ],
+};
+
+/** The OAuth app the fake knows (its client id, secret and redirect URL). */
+export const FAKE_OAUTH_APP = {
+  clientId: '4d5e6f70-aaaa-bbbb-cccc-123456789abc',
+  clientSecret: 'a1b2c3d4-0000-1111-2222-333344445555',
+  redirectUri: 'https://icp.example.com/crm/oauth/callback',
 };
 
 export type FakeFailure = { status: 429; kind: 'secondly' | 'ten_secondly' } | { status: 502 } | { status: 401 };
@@ -81,6 +92,12 @@ export interface FakeHubSpot {
   searchLimit: { value: number };
   /** Answers 401 (expired) for `token` from now on. */
   expire(token: string): void;
+  /** A one-time authorization code, as if a user of the portal allowed FAKE_OAUTH_APP `scopes`. */
+  issueCode(scopes: string[]): string;
+  /** Seconds each granted access token lives (HubSpot: 1800). */
+  accessTokenTtl: { seconds: number };
+  /** Refresh tokens granted, and whether each was deleted (revoked). */
+  refreshTokens: Map<string, { scopes: string[]; deleted: boolean }>;
   requests(pathPart?: string): FakeRequest[];
   close(): Promise<void>;
 }
@@ -109,6 +126,11 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
   const properties: FakeHubSpot['properties'] = { companies: [], deals: [] };
   const pipelines: FakePipeline[] = [DEFAULT_PIPELINE];
   const searchLimit = { value: 10_000 };
+  const codes = new Map<string, string[]>();
+  const refreshTokens = new Map<string, { scopes: string[]; deleted: boolean }>();
+  const accessTokenTtl = { seconds: 1800 };
+  const accessExpiry = new Map<string, number>();
+  let serial = 0;
 
   const view = (r: FakeRecord, names: readonly string[]) => ({
     id: r.id,
@@ -156,6 +178,86 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
       return 401;
     }
 
+    // https://developers.hubspot.com/docs/api-reference/auth-oauth-v1/guide: POST /oauth/v1/token, form-encoded,
+    // the authorization_code and refresh_token grants. Refusals are 400 with a status such as BAD_AUTH_CODE.
+    if (req.method === 'POST' && path === '/oauth/v1/token') {
+      const f = (body ?? {}) as Record<string, string | undefined>;
+      const bad = (status: string, message: string) => {
+        json(res, 400, { status, message, correlationId: randomUUID() });
+        return 400;
+      };
+      if (f.client_id !== FAKE_OAUTH_APP.clientId || f.client_secret !== FAKE_OAUTH_APP.clientSecret) {
+        return bad('BAD_CLIENT_ID', 'missing or unknown client id');
+      }
+      let scopes: string[] | undefined;
+      let refresh: string;
+      if (f.grant_type === 'authorization_code') {
+        if (f.redirect_uri !== FAKE_OAUTH_APP.redirectUri)
+          return bad('BAD_REDIRECT_URI', 'redirect_uri does not match');
+        scopes = codes.get(f.code ?? '');
+        if (!scopes) return bad('BAD_AUTH_CODE', 'missing or unknown auth code');
+        codes.delete(f.code ?? ''); // one use
+        refresh = `na1-${randomUUID()}`;
+        refreshTokens.set(refresh, { scopes, deleted: false });
+      } else if (f.grant_type === 'refresh_token') {
+        const r = refreshTokens.get(f.refresh_token ?? '');
+        if (!r || r.deleted) return bad('BAD_REFRESH_TOKEN', 'missing or unknown refresh token');
+        scopes = r.scopes;
+        refresh = f.refresh_token!;
+      } else {
+        return bad('BAD_GRANT_TYPE', 'unknown grant_type');
+      }
+      const access = `CJ${++serial}-${randomUUID()}`;
+      tokens.set(access, scopes);
+      accessExpiry.set(access, Date.now() + accessTokenTtl.seconds * 1000);
+      // https://developers.hubspot.com/changelog/additional-details-returned-when-generating-oauth-access-tokens
+      json(res, 200, {
+        token_type: 'bearer',
+        refresh_token: refresh,
+        access_token: access,
+        expires_in: accessTokenTtl.seconds,
+        hub_id: 9876543,
+        scopes,
+      });
+      return 200;
+    }
+    let o = /^\/oauth\/v1\/access-tokens\/([^/]+)$/.exec(path);
+    if (o && req.method === 'GET') {
+      // https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/get-oauth-token-metadata
+      const t = decodeURIComponent(o[1]!);
+      const scopes = tokens.get(t);
+      const until = accessExpiry.get(t);
+      if (!scopes || until === undefined) {
+        json(res, 404, errorBody('Token not found', 'OBJECT_NOT_FOUND'));
+        return 404;
+      }
+      json(res, 200, {
+        token: t,
+        user: 'owner@example.com',
+        hub_domain: 'example.com',
+        scopes,
+        hub_id: 9876543,
+        app_id: 111222,
+        expires_in: Math.max(0, Math.round((until - Date.now()) / 1000)),
+        user_id: 1234567,
+        token_type: 'access',
+      });
+      return 200;
+    }
+    o = /^\/oauth\/v1\/refresh-tokens\/([^/]+)$/.exec(path);
+    if (o && req.method === 'DELETE') {
+      // https://developers.hubspot.com/docs/api-reference/auth-oauth-v1/guide ("Delete a refresh token"): 204.
+      const r = refreshTokens.get(decodeURIComponent(o[1]!));
+      if (!r || r.deleted) {
+        json(res, 404, errorBody('Refresh token not found', 'OBJECT_NOT_FOUND'));
+        return 404;
+      }
+      r.deleted = true;
+      res.writeHead(204);
+      res.end();
+      return 204;
+    }
+
     // https://developers.hubspot.com/docs/api/private-apps ("View private app access token information").
     if (req.method === 'POST' && path === '/oauth/v2/private-apps/get/access-token-info') {
       const key = (body as { tokenKey?: string } | null)?.tokenKey ?? '';
@@ -174,7 +276,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
       json(res, 401, errorBody('Authentication credentials not found.', 'INVALID_AUTHENTICATION'));
       return 401;
     }
-    if (expired.has(token)) {
+    if (expired.has(token) || (accessExpiry.get(token) ?? Number.POSITIVE_INFINITY) < Date.now()) {
       json(res, 401, errorBody('The OAuth token used to make this call expired.', 'EXPIRED_AUTHENTICATION'));
       return 401;
     }
@@ -325,10 +427,13 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
       const at = Date.now();
       const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
       const text = Buffer.concat(chunks).toString('utf8');
-      const body = text ? (JSON.parse(text) as unknown) : null;
+      const form = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
+      const body = !text ? null : form ? Object.fromEntries(new URLSearchParams(text)) : (JSON.parse(text) as unknown);
+      const auth = req.headers.authorization ?? '';
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : null;
       handle(req, res, body, url)
         .then((status) =>
-          log.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, body, status, at }),
+          log.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, body, status, at, token }),
         )
         .catch((err: unknown) => json(res, 500, errorBody(String(err), 'INTERNAL_ERROR')));
     });
@@ -343,6 +448,13 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
   return {
     url: `http://127.0.0.1:${port}`,
     tokens,
+    accessTokenTtl,
+    refreshTokens,
+    issueCode(scopes) {
+      const code = `code-${randomUUID()}`;
+      codes.set(code, scopes);
+      return code;
+    },
     properties,
     pipelines,
     searchLimit,

@@ -6,7 +6,8 @@ import { accounts, crmConnections, deals } from '../../db/schema.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { confirmMapping } from '../../src/usecases/crm-mapping.ts';
-import { connectHubSpot, disconnectCrm, syncCrm } from '../../src/usecases/crm-sync.ts';
+import { disconnectCrm } from '../../src/usecases/crm-oauth.ts';
+import { connectHubSpot, syncCrm } from '../../src/usecases/crm-sync.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
@@ -330,9 +331,9 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
 
   it('disconnect removes the token', async () => {
     await connect();
-    expect(await disconnectCrm(deps(), T1)).toBe(true);
+    expect(await disconnectCrm(deps(), T1)).toMatchObject({ removed: true, revoke: 'not-revocable' });
     expect(await t.db.select().from(crmConnections)).toHaveLength(0);
     await expect(syncCrm(deps(), { teamId: T1 })).rejects.toThrow(/No CRM is connected/);
-    expect(await disconnectCrm(deps(), T1)).toBe(false);
+    expect(await disconnectCrm(deps(), T1)).toMatchObject({ removed: false });
   });
 });
