@@ -219,11 +219,11 @@ async function pgliteTarget(accounts: number): Promise<Target> {
   };
 }
 
-/** Starts bench/servers.ts on the target and returns the two apps' ports. */
+/** Starts bench/servers.ts on the target and returns the two apps' ports, and a probe of its CPU time. */
 async function startServers(
   spec: string,
   slackUrl: string,
-): Promise<{ child: ChildProcess; bare: number; full: number }> {
+): Promise<{ child: ChildProcess; bare: number; full: number; cpu: () => Promise<number> }> {
   const child = spawn(
     process.execPath,
     [
@@ -238,17 +238,25 @@ async function startServers(
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
+  const rl = createInterface({ input: child.stdout! });
+  const waiting: ((cpuMicros: number) => void)[] = [];
   const first = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
     rl.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
   });
+  rl.on('line', (line) => waiting.shift()?.((JSON.parse(line) as { cpu: number }).cpu));
   const ports = JSON.parse(first) as { bare: number; full: number };
-  return { child, ...ports };
+  // The servers process's CPU time (µs) so far: read around a round, it charges the round's work to its app.
+  const cpu = () =>
+    new Promise<number>((resolve) => {
+      waiting.push(resolve);
+      child.stdin!.write('cpu\n');
+    });
+  return { child, ...ports, cpu };
 }
 
 async function measure(target: Target, slackUrl: string): Promise<BenchResult[]> {
-  const { child, bare, full } = await startServers(target.spec, slackUrl);
+  const { child, bare, full, cpu } = await startServers(target.spec, slackUrl);
   const n = target.accounts;
   // Three in four by domain, one in four by exact name: both exact lookups, spread over the whole table.
   const query = (i: number) =>
@@ -264,12 +272,24 @@ async function measure(target: Target, slackUrl: string): Promise<BenchResult[]>
     for (const connections of CONNECTIONS) {
       const per = PER_ROUND[connections] ?? 300;
       const rounds = { bare: [] as Round[], full: [] as Round[] };
+      const cpuPer = { bare: [] as number[], full: [] as number[] };
       for (let r = 0; r < ROUNDS; r++) {
         for (const app of ['bare', 'full'] as const) {
+          const c0 = await cpu();
           rounds[app].push(await load(app === 'bare' ? bare : full, connections, per, query, ok[app], offset));
+          cpuPer[app].push((await cpu()) - c0);
           offset += per;
         }
       }
+      // Server CPU per answer (ms), median over rounds: what queues answers at 5 connections, and far less
+      // sensitive to other work on the machine than a p99.
+      const cpuMs = (app: 'bare' | 'full') =>
+        pct(
+          [...cpuPer[app]].sort((x, y) => x - y),
+          50,
+        ) /
+        per /
+        1000;
       const b = pooled(rounds.bare);
       const f = pooled(rounds.full);
       // Each full round against the bare round just before it: how far the figure moves with the machine.
@@ -277,12 +297,13 @@ async function measure(target: Target, slackUrl: string): Promise<BenchResult[]>
       log(
         `${target.label}, ${connections} conn: bare p50 ${b.p50.toFixed(1)} p99 ${b.p99.toFixed(1)} ms · ` +
           `/icp-check p50 ${f.p50.toFixed(1)} p99 ${f.p99.toFixed(1)} ms · errors ${f.errors}/${f.n} · ` +
-          `paired-round p99 difference median ${pct(deltas, 50).toFixed(1)} ms, range ${deltas[0]?.toFixed(1)}–${deltas.at(-1)?.toFixed(1)} ms`,
+          `paired-round p99 difference median ${pct(deltas, 50).toFixed(1)} ms, range ${deltas[0]?.toFixed(1)}–${deltas.at(-1)?.toFixed(1)} ms · ` +
+          `server CPU per answer: bare ${cpuMs('bare').toFixed(2)} ms, /icp-check ${cpuMs('full').toFixed(2)} ms`,
       );
       const delta = f.p99 - b.p99;
       const burst = connections >= 20;
       results.push({
-        name: `/icp-check p99, ${connections} connection${connections > 1 ? 's' : ''}, ${target.label} ${target.accounts.toLocaleString('en-US')} accounts (p50 ${f.p50.toFixed(1)} ms; +${delta.toFixed(1)} ms over bare; paired rounds ${deltas[0]?.toFixed(1)} to ${deltas.at(-1)?.toFixed(1)} ms, errors ${f.errors})`,
+        name: `/icp-check p99, ${connections} connection${connections > 1 ? 's' : ''}, ${target.label} ${target.accounts.toLocaleString('en-US')} accounts (p50 ${f.p50.toFixed(1)} ms; +${delta.toFixed(1)} ms over bare; paired rounds ${deltas[0]?.toFixed(1)} to ${deltas.at(-1)?.toFixed(1)} ms, errors ${f.errors}; server CPU per answer ${cpuMs('full').toFixed(2)} ms vs bare ${cpuMs('bare').toFixed(2)} ms)`,
         value: f.p99,
         unit: 'ms',
         baselineName: `bare Bolt ack p99 (p50 ${b.p50.toFixed(1)} ms)`,

@@ -1,7 +1,7 @@
 /** The log of every check, and "wrong tier?" feedback. */
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { queryRows } from '../raw.ts';
+import { preparedPerDb, queryRows } from '../raw.ts';
 import { checks, tierFeedback } from '../schema.ts';
 
 export interface CheckLogEntry {
@@ -29,26 +29,43 @@ function storableJson(value: unknown): unknown {
   return json.includes('\\u0000') ? JSON.parse(json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\uFFFD')) : value;
 }
 
+const insertCheck = preparedPerDb((db) =>
+  db
+    .insert(checks)
+    .values({
+      teamId: sql.placeholder('teamId'),
+      userId: sql.placeholder('userId'),
+      query: sql.placeholder('query'),
+      accountId: sql.placeholder('accountId'),
+      companyName: sql.placeholder('companyName'),
+      score: sql.placeholder('score'),
+      tier: sql.placeholder('tier'),
+      icpVersion: sql.placeholder('icpVersion'),
+      latencyMs: sql.placeholder('latencyMs'),
+      result: sql.placeholder('result'),
+    })
+    .returning({ id: checks.id })
+    .prepare('log_check'),
+);
+
 /**
  * Logs a check and returns its id once the row is committed: the answer that carries the id (its
  * buttons read the row) goes out only after this resolves, so a crash never loses a check a user saw.
  */
 export async function logCheck(db: Db, e: CheckLogEntry): Promise<number> {
-  const [row] = await db
-    .insert(checks)
-    .values({
-      teamId: e.teamId,
-      userId: e.userId,
-      query: storableText(e.query),
-      accountId: e.accountId,
-      companyName: storableText(e.companyName),
-      score: e.score,
-      tier: e.tier,
-      icpVersion: e.icpVersion,
-      latencyMs: e.latencyMs,
-      result: storableJson(e.result),
-    })
-    .returning({ id: checks.id });
+  const result = storableJson(e.result);
+  const [row] = await insertCheck(db).execute({
+    teamId: e.teamId,
+    userId: e.userId,
+    query: storableText(e.query),
+    accountId: e.accountId,
+    companyName: storableText(e.companyName),
+    score: e.score,
+    tier: e.tier,
+    icpVersion: e.icpVersion,
+    latencyMs: e.latencyMs,
+    result,
+  });
   return row!.id;
 }
 

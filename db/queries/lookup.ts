@@ -3,35 +3,52 @@
  * name, the word search and the whole-name trigram search. Rows only: which queries run, in which
  * order, and which candidate wins is src/usecases/find-company.ts and src/lookup/resolve.ts.
  */
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { type AccountSummary, DEFAULT_THRESHOLDS } from '../../src/lookup/resolve.ts';
 import type { Db } from '../client.ts';
-import { queryRows } from '../raw.ts';
-import { accounts } from '../schema.ts';
-import { summaryColumns } from './accounts.ts';
+import { preparedPerDb, queryRows } from '../raw.ts';
+import { type AccountRow, accounts } from '../schema.ts';
 
 /** More exact matches than this are reported as "N or more" candidates; we never need them all. */
 export const EXACT_CAP = 50;
 
-/** Accounts of the team whose registrable domain is `domain`, lowest id first, at most EXACT_CAP. */
-export async function findByDomain(db: Db, teamId: string, domain: string): Promise<AccountSummary[]> {
-  return db
-    .select(summaryColumns)
+const byDomain = preparedPerDb((db) =>
+  db
+    .select()
     .from(accounts)
-    .where(and(eq(accounts.teamId, teamId), eq(accounts.domain, domain)))
+    .where(and(eq(accounts.teamId, sql.placeholder('teamId')), eq(accounts.domain, sql.placeholder('domain'))))
     .orderBy(accounts.id)
-    .limit(EXACT_CAP);
+    .limit(EXACT_CAP)
+    .prepare('lookup_by_domain'),
+);
+
+/**
+ * Accounts of the team whose registrable domain is `domain`, lowest id first, at most EXACT_CAP. Whole
+ * rows: when one of them is the match, /icp-check scores it without reading it again.
+ */
+export async function findByDomain(db: Db, teamId: string, domain: string): Promise<AccountRow[]> {
+  return byDomain(db).execute({ teamId, domain });
 }
 
-/** Accounts of the team whose normalised name is one of `keys`, lowest id first, at most EXACT_CAP. */
-export async function findByExactName(db: Db, teamId: string, keys: readonly string[]): Promise<AccountSummary[]> {
-  if (keys.length === 0) return [];
-  return db
-    .select(summaryColumns)
+const byExactName = preparedPerDb((db) =>
+  db
+    .select()
     .from(accounts)
-    .where(and(eq(accounts.teamId, teamId), inArray(accounts.normalizedName, [...keys])))
+    .where(
+      and(
+        eq(accounts.teamId, sql.placeholder('teamId')),
+        sql`${accounts.normalizedName} = any(${sql.placeholder('keys')}::text[])`,
+      ),
+    )
     .orderBy(accounts.id)
-    .limit(EXACT_CAP);
+    .limit(EXACT_CAP)
+    .prepare('lookup_by_exact_name'),
+);
+
+/** Accounts of the team whose normalised name is one of `keys`, lowest id first, at most EXACT_CAP; whole rows. */
+export async function findByExactName(db: Db, teamId: string, keys: readonly string[]): Promise<AccountRow[]> {
+  if (keys.length === 0) return [];
+  return byExactName(db).execute({ teamId, keys: [...keys] });
 }
 
 interface FuzzyRow {

@@ -4,11 +4,12 @@
  * Scoped by team. db/queries/icp.ts and db/queries/personas.ts bind this to their table, parser and differ.
  */
 
-import { and, desc, eq, max } from 'drizzle-orm';
+import { and, desc, eq, getTableName, max, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { canonicalJson } from '../../src/canonical-json.ts';
 import { AppError, ErrorCode } from '../../src/errors.ts';
 import type { Db } from '../client.ts';
+import { preparedPerDb } from '../raw.ts';
 
 /** The columns every version table has (icp_versions, persona_versions). */
 export type VersionTable = PgTable & { teamId: AnyPgColumn; version: AnyPgColumn };
@@ -70,12 +71,18 @@ export function versionedQueries<Spec, Row, V extends StoredVersion<Spec>>(doc: 
     return toVersions(rows)[0] ?? null;
   }
 
-  /** Only the number of the current version: a cheap check for callers that cache the rest. */
-  async function currentNumber(db: Db, teamId: string): Promise<number | null> {
-    const [row] = await db
+  // Asked on every /icp-check: prepared (see preparedPerDb).
+  const currentNumberStatement = preparedPerDb((db) =>
+    db
       .select({ v: max(table.version) })
       .from(table)
-      .where(eq(table.teamId, teamId));
+      .where(eq(table.teamId, sql.placeholder('teamId')))
+      .prepare(`${getTableName(table)}_current_number`),
+  );
+
+  /** Only the number of the current version: a cheap check for callers that cache the rest. */
+  async function currentNumber(db: Db, teamId: string): Promise<number | null> {
+    const [row] = await currentNumberStatement(db).execute({ teamId });
     return row?.v === null || row?.v === undefined ? null : Number(row.v);
   }
 

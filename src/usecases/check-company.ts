@@ -10,7 +10,7 @@ import { type ParsedCheck, parseCheckText } from '../check/parse.ts';
 import { factsFromAccount, fieldsRead } from '../icp/engine.ts';
 import type { Facts, FactValue, ScoreResult } from '../icp/types.ts';
 import { clipText } from '../text.ts';
-import { type AccountSummary, resolveCompany } from './find-company.ts';
+import { type AccountSummary, findCompany } from './find-company.ts';
 import type { CurrentIcp, IcpProvider } from './icp-provider.ts';
 
 /** What the log keeps of the typed text (a whole character or emoji is never cut in half). */
@@ -200,12 +200,12 @@ export async function checkCompany(deps: CheckDeps, req: CheckRequest): Promise<
     company = { accountId: account.id, name: account.name, domain: account.domain, known: true };
     base = factsFromAccount(account);
   } else if (parsed.company) {
-    const resolution = await resolveCompany(deps.db, req.teamId, parsed.company);
+    const { resolution, row } = await findCompany(deps.db, req.teamId, parsed.company);
     if (resolution.kind === 'ambiguous') {
       return { kind: 'ambiguous', query: req.text, candidates: resolution.candidates, reason: resolution.reason };
     }
     if (resolution.kind === 'match') {
-      const account = await getAccount(deps.db, req.teamId, resolution.account.id);
+      const account = row ?? (await getAccount(deps.db, req.teamId, resolution.account.id));
       if (!account) throw new Error(`account ${resolution.account.id} vanished during a check`);
       company = { accountId: account.id, name: account.name, domain: account.domain, known: true };
       base = factsFromAccount(account);

@@ -12,6 +12,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { findByDomain, findByExactName, findByNameOrWords, findSimilarNames } from '../../db/queries/lookup.ts';
+import type { AccountRow } from '../../db/schema.ts';
 import {
   type AccountSummary,
   type CompanyQuery,
@@ -91,20 +92,47 @@ async function similarWithin(
   return findSimilarNames(db, teamId, key, { ...opts, floor: t.suggestMin });
 }
 
+/** What a lookup shows of an account, and nothing more (the exact lookups read whole rows). */
+const summary = ({ id, name, domain, industry, employees, country, similarity }: AccountSummary): AccountSummary =>
+  similarity === undefined
+    ? { id, name, domain, industry, employees, country }
+    : { id, name, domain, industry, employees, country, similarity };
+
+const isRow = (a: AccountSummary): a is AccountRow => 'teamId' in a;
+
 /**
  * Finds the company a user typed, within one team. Order: exact domain (when the text holds a domain,
  * URL or e-mail), exact normalised name, then similar names. Returns one match, the candidates to
- * choose from, or nothing with suggestions: never a silent guess.
+ * choose from, or nothing with suggestions: never a silent guess. `row` is the matched account's whole
+ * row when the lookup already read it (an exact domain or name match), so scoring needs no second read.
  */
+export async function findCompany(
+  db: Db,
+  teamId: string,
+  text: string,
+  opts: { limit?: number; thresholds?: Thresholds } = {},
+): Promise<{ resolution: Resolution; row: AccountRow | null }> {
+  const limit = opts.limit ?? 5;
+  const thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS;
+  const query = parseCompanyQuery(text);
+  const evidence = await gatherEvidence(db, teamId, query, limit, thresholds);
+  const r = decideResolution(evidence, { limit, thresholds });
+  switch (r.kind) {
+    case 'match':
+      return { resolution: { ...r, account: summary(r.account) }, row: isRow(r.account) ? r.account : null };
+    case 'ambiguous':
+      return { resolution: { ...r, candidates: r.candidates.map(summary) }, row: null };
+    default:
+      return { resolution: { ...r, suggestions: r.suggestions.map(summary) }, row: null };
+  }
+}
+
+/** The resolution alone (see findCompany). */
 export async function resolveCompany(
   db: Db,
   teamId: string,
   text: string,
   opts: { limit?: number; thresholds?: Thresholds } = {},
 ): Promise<Resolution> {
-  const limit = opts.limit ?? 5;
-  const thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS;
-  const query = parseCompanyQuery(text);
-  const evidence = await gatherEvidence(db, teamId, query, limit, thresholds);
-  return decideResolution(evidence, { limit, thresholds });
+  return (await findCompany(db, teamId, text, opts)).resolution;
 }
