@@ -16,6 +16,7 @@ import { personasHomeSection } from '../slack/blocks/home-personas.ts';
 import { reviewHomeSection } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
 import { mappingState } from './crm-mapping.ts';
+import { authorizeUrl, oauthConfigured } from './crm-oauth.ts';
 import { freshness } from './personas.ts';
 import { reviewContext } from './reminders/compose.ts';
 import { loadReviewSettings } from './review-settings.ts';
@@ -27,14 +28,27 @@ async function personasSection(deps: Deps, teamId: string): Promise<Block[]> {
   return personasHomeSection(current.spec.personas, await freshness(deps, teamId), current.version);
 }
 
+/** This owner's signed HubSpot OAuth link, when the bot has a HubSpot app (else the CLI is the way). */
+function connectLink(deps: Deps, teamId: string, userId: string): string | undefined {
+  if (!oauthConfigured(deps.config, 'hubspot')) return undefined;
+  try {
+    return authorizeUrl(deps, 'hubspot', teamId, userId);
+  } catch (err) {
+    // Without CRM_ENCRYPTION_KEY there is no link to sign: Home says how to connect from the CLI.
+    deps.logger.warn('no CRM connect link for App Home', { teamId }, err);
+    return undefined;
+  }
+}
+
 /** The CRM connection's status, mapping and last sync, for owners (src/slack/blocks/home-crm.ts). */
 async function crmSection(deps: Deps, teamId: string, userId: string): Promise<Block[]> {
   const [current, crm] = await Promise.all([deps.icp.current(teamId), getCrmConnection(deps.db, teamId)]);
   const owner = isOwner(current.version.spec.owners, userId);
   if (!owner) return [];
+  if (!crm) return crmHomeSection(null, owner, connectLink(deps, teamId, userId));
   const counts = crm?.lastSyncCounts as (CrmHomeStatus['counts'] & { problems?: number }) | null | undefined;
   return crmHomeSection(
-    crm && {
+    {
       provider: crm.provider,
       connectedBy: crm.createdBy,
       lastSyncAt: crm.lastSyncAt,

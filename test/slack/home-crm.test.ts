@@ -25,6 +25,16 @@ describe('App Home: the CRM line (pure builder)', () => {
     expect(text(blocks)).toContain('icp connect hubspot --token');
   });
 
+  it('offers the signed OAuth link as a button when the bot has a HubSpot app', () => {
+    const url = 'https://app.hubspot.com/oauth/authorize?client_id=abc&state=signed';
+    const blocks = crmHomeSection(null, true, url);
+    assertValidHome({ type: 'home', blocks });
+    expect(text(blocks)).toContain(`"url":"${url}"`);
+    expect(text(blocks)).toContain('icp connect hubspot --token');
+    expect(text(crmHomeSection(null, true))).not.toContain('"url"');
+    expect(crmHomeSection(null, false, url)).toEqual([]);
+  });
+
   it('shows the last sync with its counts', () => {
     const blocks = crmHomeSection(synced, true);
     assertValidHome({ type: 'home', blocks });

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import { encryptToken } from '../../src/crm/secrets.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildHome } from '../../src/usecases/home.ts';
+import { FAKE_OAUTH_APP } from '../fakes/hubspot.ts';
 import { assertValidHome } from '../helpers/blockkit.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
@@ -28,6 +29,27 @@ describe(`App Home's CRM line (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`,
   });
   afterAll(async () => {
     await t?.close();
+  });
+
+  it('gives an owner their own signed HubSpot link when the bot has a HubSpot app', async () => {
+    const withApp = buildDeps(
+      loadConfig({
+        CRM_ENCRYPTION_KEY: key.toString('base64'),
+        HUBSPOT_CLIENT_ID: FAKE_OAUTH_APP.clientId,
+        HUBSPOT_CLIENT_SECRET: FAKE_OAUTH_APP.clientSecret,
+        HUBSPOT_REDIRECT_URI: FAKE_OAUTH_APP.redirectUri,
+      }),
+      t,
+      createLogger({ level: 'error', write: () => {} }),
+    );
+    const home = await buildHome(withApp, T, OWNER);
+    assertValidHome(home);
+    const button = JSON.stringify(home).match(/"url":"([^"]+)"/)?.[1];
+    expect(button).toBeDefined();
+    const url = new URL(button!);
+    expect(url.searchParams.get('client_id')).toBe(FAKE_OAUTH_APP.clientId);
+    expect(url.searchParams.get('state')).toBeTruthy();
+    expect(JSON.stringify(await buildHome(deps(), T, OWNER))).not.toContain(FAKE_OAUTH_APP.clientId);
   });
 
   it('invites owners to connect, shows them the last sync, and shows others nothing of it', async () => {

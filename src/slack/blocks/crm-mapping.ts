@@ -12,6 +12,8 @@ import type { Block, ModalView } from './types.ts';
 export const CrmMappingIds = {
   /** The App Home button that opens the modal. */
   review: 'crm_mapping_review',
+  /** App Home's "Connect HubSpot" link button (Slack still sends an action for it: acked, nothing to do). */
+  connect: 'crm_connect',
   callback: 'crm_mapping_confirm',
   /** Every select's action_id (block ids say what each one is). */
   choice: 'choice',

@@ -50,17 +50,28 @@ function statusLine(c: CrmHomeStatus): string {
   return `${head} · ${icon} last sync ${when(c.lastSyncAt)}: ${counts}`;
 }
 
-/** The CRM section for an owner; nothing for anyone else. */
-export function crmHomeSection(crm: CrmHomeStatus | null, owner: boolean): Block[] {
+/**
+ * The CRM section for an owner; nothing for anyone else. `connectUrl`: this owner's signed OAuth link
+ * (src/usecases/crm-oauth.ts), when the bot has a HubSpot app.
+ */
+export function crmHomeSection(crm: CrmHomeStatus | null, owner: boolean, connectUrl?: string): Block[] {
   if (!owner) return [];
-  const lines = crm
-    ? [statusLine(crm)]
-    : [
-        '*Connect your CRM* · not connected. Sync HubSpot instead of exporting files: ' +
-          '`icp connect hubspot --token <private-app token>` (scopes crm.objects.companies.read and ' +
-          'crm.objects.deals.read). CSV imports keep working meanwhile.',
-      ];
-  if (crm?.status === 'partial' && crm.mapping !== 'proposed') {
+  if (!crm) {
+    const how =
+      '*Connect your CRM* · not connected. Sync HubSpot instead of exporting files: ' +
+      (connectUrl ? 'connect with the button (the link works for 10 minutes: reopen Home for a new one), or ' : '') +
+      'run `icp connect hubspot --token <private-app token>` (scopes crm.objects.companies.read and ' +
+      'crm.objects.deals.read). You then confirm how its fields map before anything syncs. CSV imports keep working meanwhile.';
+    return [
+      divider(),
+      ...sections([how]),
+      ...(connectUrl
+        ? [actions([button('Connect HubSpot', CrmMappingIds.connect, { url: connectUrl, style: 'primary' })])]
+        : []),
+    ];
+  }
+  const lines = [statusLine(crm)];
+  if (crm.status === 'partial' && crm.mapping !== 'proposed') {
     const total = Math.max(crm.problemCount ?? 0, crm.problems.length);
     const shown = crm.problems
       .slice(0, HOME_PROBLEMS_SHOWN)
@@ -75,7 +86,6 @@ export function crmHomeSection(crm: CrmHomeStatus | null, owner: boolean): Block
       ...more,
     );
   }
-  if (!crm) return [divider(), ...sections(lines)];
   const confirmed =
     crm.mapping === 'changed'
       ? [
