@@ -18,6 +18,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   drift: async () => (await import('./drift.ts')).run({ databaseUrl }),
   suggest: async () => (await import('./suggest.ts')).run({ databaseUrl }),
   runtime: async () => (await import('./runtime.ts')).run({ databaseUrl }),
+  'crm-sync': async () => (await import('./crm-sync.ts')).run({ databaseUrl }),
 };
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2));
