@@ -22,8 +22,10 @@ import { dropNullGrp, grpOf, segFrom, segmentLabel } from './drift-parts.ts';
  *
  * Plan: accounts without a churn event need only their first start (accounts.first_won_on, kept by
  * triggers; the first subscription; customer_since), so won deals are read only for accounts that have a
- * churn event (`churners`), where a later win can be a reactivation. Everything is then collapsed to one
- * row per (tier, ICP version, flags) before the sums.
+ * churn event (`churners`), where a later win can be a reactivation. Accounts with neither a churn event
+ * nor subscriptions (nearly all) are flagged straight from their row (`plain`); only the others are
+ * aggregated per account (`cust`). Everything is then collapsed to one row per (tier, ICP version,
+ * flags) before the sums.
  */
 export function customerChurnCtes(teamId: string, w: DriftWindows): SQL {
   const checkpoints: DayRange[] = [w.recent, ...churnPeriods(w)];
@@ -32,10 +34,22 @@ export function customerChurnCtes(teamId: string, w: DriftWindows): SQL {
   const k = (name: string, i: number) => sql.raw(`${name}${i}`);
   return sql`
   ${customerStartCtes(teamId, rs)},
-  -- Latest start before each checkpoint.
+  -- Most customers never churned and are not defined by subscriptions: for them only the first start
+  -- matters (a customer from that day on), read straight from accounts, no per-account aggregation.
+  plain AS (
+    SELECT a.tier, a.icp_version AS ver, coalesce(a.first_won_on, a.customer_since) AS d
+    FROM accounts a
+    WHERE a.team_id = ${teamId} AND coalesce(a.first_won_on, a.customer_since) < ${rs}
+      AND NOT EXISTS (SELECT 1 FROM churners c WHERE c.aid = a.id)
+      AND (a.first_won_on IS NOT NULL
+        OR NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${teamId} AND s.account_id = a.id))
+  ),
+  -- Every other account (a churn event, or subscriptions): latest start before each checkpoint.
   cust AS (
     SELECT aid, ${each((p, i) => sql`max(d) FILTER (WHERE d < ${p.start}::date) AS ${k('ls', i)}`)}
-    FROM cstarts GROUP BY aid
+    FROM cstarts
+    WHERE aid IN (SELECT aid FROM churners) OR aid IN (SELECT aid FROM subs)
+    GROUP BY aid
   ),
   -- Whether a subscription runs on each checkpoint (subscription-defined accounts only).
   cov AS (
@@ -60,16 +74,20 @@ export function customerChurnCtes(teamId: string, w: DriftWindows): SQL {
         (p, i) => sql`(c.${k('ls', i)} IS NOT NULL AND (h.${k('lc', i)} IS NULL OR h.${k('lc', i)} < c.${k('ls', i)})
           AND coalesce(v.${k('cv', i)}, true)) AS ${k('a', i)},
         (h.${k('nc', i)} <= ${p.end}::date) AS ${k('x', i)}`,
-      )}
+      )}, 1 AS n
     FROM cust c JOIN accounts a ON a.id = c.aid AND a.team_id = ${teamId}
     LEFT JOIN chn h ON h.aid = c.aid LEFT JOIN cov v ON v.aid = c.aid
+    UNION ALL
+    SELECT tier, ver, ${each((p, i) => sql`d < ${p.start}::date AS ${k('a', i)}, false AS ${k('x', i)}`)}, count(*)
+    FROM plain
+    GROUP BY ${sql.raw(Array.from({ length: 2 + 2 * checkpoints.length }, (_, i) => String(i + 1)).join(', '))}
   ),
   -- One row per (segment, flags): active at checkpoint i (a_i), churned in its window (c_i).
   firsts AS (
     SELECT seg, ${grpOf(sql`seg`)} AS grp, ${each((_, i) => sql`${k('a', i)}, ${k('c', i)}`)}, n FROM (
       SELECT ${segFrom(sql`tier`, sql`ver`)} AS seg,
         ${each((_, i) => sql`${k('a', i)}, coalesce(${k('a', i)} AND ${k('x', i)}, false) AS ${k('c', i)}`)},
-        count(*) AS n
+        sum(n) AS n
       FROM flags
       GROUP BY ${sql.raw(['1', ...checkpoints.flatMap((_, i) => [String(2 * i + 2), String(2 * i + 3)])].join(', '))}
     ) g

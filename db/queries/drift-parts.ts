@@ -1,5 +1,7 @@
 /** SQL pieces shared by the drift statements (db/queries/drift.ts, drift-customers.ts, drift-series.ts). */
 import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { queryRows } from '../raw.ts';
 
 /** `fit`/`non_fit` roll the tiers of a segment (see `segOf`) up; `all` is everything. */
 export const grpOf = (col: SQL) =>
@@ -21,3 +23,17 @@ export const segFrom = (tier: SQL, version: SQL) => sql`CASE WHEN ${tier} IN ('t
   THEN ${tier} ELSE 'unscored' END COLLATE "C"`;
 /** Segment of a joined `accounts a` row. */
 export const segOf = segFrom(sql`a.tier`, sql`a.icp_version`);
+
+/**
+ * Runs one of the wide drift statements with two planner settings scoped to it (both work on PGlite
+ * too): JIT off, because compiling these wide plans cost 2.9-6.4 s of a 9-12 s report at 1M deals (and
+ * ~380 ms of the chart's statement) while the executor itself needs well under a second (EXPLAIN ANALYZE
+ * in bench/drift.ts); and enough work_mem for the materialised won deals and the hash aggregates to stay
+ * in memory, hashed rather than sorted, instead of spilling at the 4 MB default.
+ */
+export async function aggregateRows<T>(db: Db, query: SQL): Promise<T[]> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`);
+    return queryRows<T>(tx as unknown as Db, query);
+  });
+}

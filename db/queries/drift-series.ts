@@ -5,8 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Segment } from '../../src/drift/types.ts';
 import type { Db } from '../client.ts';
-import { queryRows } from '../raw.ts';
-import { dropNullGrp, grpOf, segmentLabel, segOf } from './drift-parts.ts';
+import { aggregateRows, dropNullGrp, grpOf, segmentLabel, segOf } from './drift-parts.ts';
 
 /** One count of the chart's monthly series: won / decided deals, or customers' churns (a = churned, b = 0). */
 export interface DriftSeriesRow {
@@ -28,7 +27,7 @@ export async function getDriftSeriesRows(
 ): Promise<DriftSeriesRow[]> {
   const { start, end } = opts;
   const t = opts.teamId;
-  const rows = await queryRows<DriftSeriesRow>(
+  const rows = await aggregateRows<DriftSeriesRow>(
     db,
     sql`
     WITH cur AS (SELECT max(version) AS v FROM icp_versions WHERE team_id = ${opts.teamId}),
@@ -63,28 +62,38 @@ export async function getDriftSeriesRows(
         AND c.churned_on >= ${start}::date AND c.churned_on <= ${end}::date
     ),
     evacc AS (SELECT DISTINCT aid FROM ev),
-    st AS (
-      SELECT x.account_id AS aid, x.closed_on AS d FROM deals x JOIN evacc e ON e.aid = x.account_id
-      WHERE x.team_id = ${t} AND x.outcome = 'won'
+    -- Every start and churn of those accounts up to the end (kind s / c), then, per point, the latest
+    -- start and the latest churn strictly before its day: one sort per account instead of a lookup per event.
+    pts AS (
+      SELECT x.account_id AS aid, x.closed_on AS d, 's' AS k FROM deals x JOIN evacc e ON e.aid = x.account_id
+      WHERE x.team_id = ${t} AND x.outcome = 'won' AND x.closed_on <= ${end}::date
       UNION ALL
-      SELECT s.account_id, s.started_on FROM subscriptions s JOIN evacc e ON e.aid = s.account_id
+      SELECT s.account_id, s.started_on, 's' FROM subscriptions s JOIN evacc e ON e.aid = s.account_id
       JOIN accounts a ON a.id = s.account_id AND a.team_id = ${t}
-      WHERE s.team_id = ${t} AND a.first_won_on IS NULL
+      WHERE s.team_id = ${t} AND a.first_won_on IS NULL AND s.started_on <= ${end}::date
       UNION ALL
-      SELECT a.id, a.customer_since FROM accounts a JOIN evacc e ON e.aid = a.id
-      WHERE a.team_id = ${t} AND a.first_won_on IS NULL AND a.customer_since IS NOT NULL
+      SELECT a.id, a.customer_since, 's' FROM accounts a JOIN evacc e ON e.aid = a.id
+      WHERE a.team_id = ${t} AND a.first_won_on IS NULL AND a.customer_since <= ${end}::date
         AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${t} AND s.account_id = a.id)
+      UNION ALL
+      SELECT h.account_id, h.churned_on, 'c' FROM churn_events h JOIN evacc e ON e.aid = h.account_id
+      WHERE h.team_id = ${t} AND h.churned_on <= ${end}::date
+    ),
+    lasts AS (
+      SELECT aid, d, k,
+        max(d) FILTER (WHERE k = 's') OVER w AS ls,
+        max(d) FILTER (WHERE k = 'c') OVER w AS lc
+      FROM pts
+      WINDOW w AS (PARTITION BY aid ORDER BY d RANGE BETWEEN UNBOUNDED PRECEDING AND '1 day' PRECEDING)
     ),
     cc AS (
-      SELECT ${segOf} AS seg, to_char(ev.d, 'YYYY-MM') AS month
-      FROM ev JOIN accounts a ON a.id = ev.aid AND a.team_id = ${t}
-      WHERE (SELECT max(st.d) FROM st WHERE st.aid = ev.aid AND st.d < ev.d)
-          > coalesce((SELECT max(h.churned_on) FROM churn_events h
-            WHERE h.team_id = ${t} AND h.account_id = ev.aid AND h.churned_on < ev.d), '-infinity'::date)
+      SELECT ${segOf} AS seg, to_char(l.d, 'YYYY-MM') AS month
+      FROM lasts l JOIN accounts a ON a.id = l.aid AND a.team_id = ${t}
+      WHERE l.k = 'c' AND l.d >= ${start}::date AND l.ls > coalesce(l.lc, '-infinity'::date)
         AND (a.first_won_on IS NOT NULL
-          OR NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${t} AND s.account_id = ev.aid)
-          OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${t} AND s.account_id = ev.aid
-            AND s.started_on < ev.d AND (s.ended_on IS NULL OR s.ended_on >= ev.d)))
+          OR NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${t} AND s.account_id = l.aid)
+          OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = ${t} AND s.account_id = l.aid
+            AND s.started_on < l.d AND (s.ended_on IS NULL OR s.ended_on >= l.d)))
     ),
     cg AS (SELECT seg, ${grpOf(sql`seg`)} AS grp, month FROM cc)
     SELECT 'deal' AS kind, ${segmentLabel} AS segment, month, sum(won)::int AS a, sum(decided)::int AS b

@@ -17,9 +17,8 @@ import type {
   Segment,
 } from '../../src/drift/types.ts';
 import type { Db } from '../client.ts';
-import { queryRows } from '../raw.ts';
 import { customerChurnCtes } from './drift-customers.ts';
-import { segFrom } from './drift-parts.ts';
+import { aggregateRows, segFrom } from './drift-parts.ts';
 
 /** The chart series type, where the reminder code has always imported it from. */
 export type { DriftSeries } from '../../src/drift/series.ts';
@@ -266,16 +265,8 @@ const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) 
 
 /** Runs the aggregation statement and returns the raw aggregates (what the report is built from). */
 export async function getDriftAggregates(db: Db, teamId: string, w: DriftWindows): Promise<DriftAggregates> {
-  // One statement, in a transaction only to scope two planner settings to it (both work on PGlite too):
-  // JIT off, because compiling this wide plan cost 2.9-6.4 s of a 9-12 s run at 1M deals while the
-  // executor itself needs well under a second (EXPLAIN ANALYZE in bench/drift.ts); and enough work_mem
-  // for the materialised won deals (~130k rows at 1M deals) and the hash aggregates (customers: ~90k
-  // accounts) to stay in memory, and hashed rather than sorted, instead of spilling at the 4 MB default.
-  const [row] = await db.transaction(async (tx) => {
-    await tx.execute(sql`SET LOCAL jit = off`);
-    await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
-    return queryRows<RawResult>(tx as unknown as Db, driftAggregateQuery(teamId, w));
-  });
+  // One statement; aggregateRows scopes its planner settings to it.
+  const [row] = await aggregateRows<RawResult>(db, driftAggregateQuery(teamId, w));
   const deals: DealAggregate[] = parseJson<RawResult['deals']>(row?.deals ?? []).map((r) => ({
     segment: r.segment,
     window: r.win,

@@ -127,3 +127,60 @@ describe(`who is a customer, and who churned (${usingRealPostgres ? 'PostgreSQL'
     expect(months('tier3')).toEqual([['2017-02', 1]]);
   });
 });
+
+describe(`customers that never churned (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb();
+    const acc = (externalId: string, tier: string, customerSince: string | null = null) => ({
+      teamId: 't2',
+      externalId,
+      name: externalId,
+      normalizedName: externalId.toLowerCase(),
+      tier,
+      customerSince,
+    });
+    const rows = await t.db
+      .insert(accounts)
+      .values([
+        // Won 2016-03-01 and again 2017-09-01, never churned: a customer at every checkpoint.
+        acc('P1', 'tier1'),
+        // Customer-since 2017-05-01 only: a customer from the period starting 2017-07-05 on.
+        acc('P2', 'tier1', '2017-05-01'),
+        // Customer-since 2016-01-01, but its subscription file starts it after the recent start: never.
+        acc('P3', 'tier2', '2016-01-01'),
+        // First won after the recent start: not a customer at any checkpoint.
+        acc('P4', 'tier2'),
+      ])
+      .returning({ id: accounts.id, externalId: accounts.externalId });
+    const id = (x: string) => rows.find((r) => r.externalId === x)!.id;
+    await t.db
+      .insert(subscriptions)
+      .values([
+        { teamId: 't2', externalId: 'p3', accountId: id('P3'), accountExternalId: 'P3', startedOn: '2017-12-01' },
+      ]);
+    const won = (externalId: string, a: string, closedOn: string) => ({
+      teamId: 't2',
+      externalId,
+      accountId: id(a),
+      outcome: 'won',
+      closedOn,
+    });
+    await t.db
+      .insert(deals)
+      .values([won('w1', 'P1', '2016-03-01'), won('w2', 'P1', '2017-09-01'), won('w3', 'P4', '2017-11-01')]);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts each from its first start, and none that only starts later', async () => {
+    const agg = await getDriftAggregates(t.db, 't2', w);
+    const churn = (s: string, win: string) => agg.churn.find((r) => r.segment === s && r.window === win);
+    expect(churn('tier1', 'recent')).toMatchObject({ active: 2, customers: 2, churned: 0 });
+    // P1 in all four baseline periods, P2 in the last one.
+    expect(churn('tier1', 'baseline')).toMatchObject({ active: 5, customers: 2, churned: 0 });
+    expect(churn('tier2', 'recent')).toBeUndefined();
+    expect(churn('tier2', 'baseline')).toBeUndefined();
+  });
+});
