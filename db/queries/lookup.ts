@@ -211,43 +211,7 @@ interface WordRow extends Omit<FuzzyRow, 'id' | 'name' | 'similarity'> {
 /** Conjunctions of `name_words && <array>` over up to five positions; a missing one repeats the first. */
 const CONJUNCTION = [1, 2, 3, 4, 5];
 
-/**
- * Accounts whose normalised name is one of `keys` and, only when there are none, the word-level
- * candidates for `key`, in one statement (one round trip, one plan whatever the words):
- *
- * - each typed word (the first MAX_WORDS) is corrected against the team's dictionary: a known word
- *   stands for itself and its close variants, an unknown one for its nearest dictionary words;
- * - positions (typed words with dictionary words) are ordered rarest first by the accounts their
- *   words reach (an upper bound from the dictionary counts);
- * - groups, each a conjunction of positions: up to two rare positions alone (either of them, so a close
- *   rival lacking the rarest word is still ranked); without any rare one, any two of the three rarest
- *   together (one of them may be a mistyped legal form, "Corporaoion", which normalised names do not
- *   hold), or the only one;
- * - the accounts of each group through the name_words GIN index, at most CANDIDATE_CAP + 1 each. A
- *   group reaching more than the cap is too common to narrow anything and is left out. When every
- *   group is left out and there are three positions or more ("Eaton Vance California Municipal Bond
- *   Fund"), "all positions but any one" are tried instead (that part runs only then: under 1% of
- *   one-letter typos over a million names);
- * - the kept candidates are ranked by trigram similarity of the whole normalised name (the figure the
- *   whole-name search gives); only the best `fetch`, the best `fetch` holding every typed word, and how
- *   many hold them all come back. Similarity (a few microseconds per name, the main cost here) is
- *   computed once per kept account.
- *
- * `words` is null after an exact hit, or when no typed word resembles any word of the team's names.
- *
- * The values enter through the materialized `input` CTE and the constants are literals, so the plan
- * does not depend on the values. The LIMITs on `groups` (at most 3) and `leave_one_out` (at most
- * MAX_WORDS) cut nothing; they keep the row estimates true, hence the estimated cost small (~3k
- * instead of ~70k for six words: 100k would switch JIT compilation on, ~100 ms).
- */
-export async function findByNameOrWords(
-  db: Db,
-  teamId: string,
-  keys: readonly string[],
-  key: string,
-  fetch: number,
-): Promise<{ exact: AccountSummary[]; words: WordEvidence | null }> {
-  const typed = typedWords(key);
+const wordSearchSql = (() => {
   const CAP = sql.raw(String(CANDIDATE_CAP));
   const CAP_PLUS_ONE = sql.raw(String(CANDIDATE_CAP + 1));
   const accountsOf = (g: string, conditions: SQL[]) =>
@@ -259,12 +223,10 @@ export async function findByNameOrWords(
           where team_id = (select team from input) and ${sql.join(conditions, sql` and `)}
           limit ${CAP_PLUS_ONE}
         ) a`;
-  const rows = await queryRows<WordRow>(
-    db,
-    sql`with input as materialized (
-          select ${teamId}::text as team, ${sql.param(typed.slice(0, MAX_WORDS))}::text[] as words,
-                 ${key}::text as key, ${sql.param([...typed])}::text[] as typed, ${fetch}::int as top_n,
-                 ${sql.param([...keys])}::text[] as keys
+  return sql`with input as materialized (
+          select ${sql.placeholder('teamId')}::text as team, ${sql.placeholder('words')}::text[] as words,
+                 ${sql.placeholder('key')}::text as key, ${sql.placeholder('typed')}::text[] as typed, ${sql.placeholder('fetch')}::int as top_n,
+                 ${sql.placeholder('keys')}::text[] as keys
         ),
         exact as (
           select id, name, domain, industry, employees, country
@@ -358,8 +320,75 @@ export async function findByNameOrWords(
         from top
         union all
         select 'exact', null, id, name, domain, industry, employees, country, null, null, null, null
-        from exact`,
-  );
+        from exact`;
+})();
+
+/** The word search as one prepared statement (its plan does not depend on the values, see below). */
+const wordSearch = preparedPerDb((db) =>
+  db
+    .select({
+      kind: sql<WordRow['kind']>`kind`,
+      arm: sql<WordRow['arm']>`arm`,
+      id: sql<WordRow['id']>`id`,
+      name: sql<WordRow['name']>`name`,
+      domain: sql<WordRow['domain']>`domain`,
+      industry: sql<WordRow['industry']>`industry`,
+      employees: sql<WordRow['employees']>`employees`,
+      country: sql<WordRow['country']>`country`,
+      similarity: sql<WordRow['similarity']>`similarity`,
+      positions: sql<WordRow['positions']>`positions`,
+      containing_count: sql<WordRow['containing_count']>`containing_count`,
+      truncated: sql<WordRow['truncated']>`truncated`,
+    })
+    .from(sql`(${wordSearchSql}) as word_search`)
+    .prepare('lookup_words'),
+);
+
+/**
+ * Accounts whose normalised name is one of `keys` and, only when there are none, the word-level
+ * candidates for `key`, in one statement (one round trip, one plan whatever the words):
+ *
+ * - each typed word (the first MAX_WORDS) is corrected against the team's dictionary: a known word
+ *   stands for itself and its close variants, an unknown one for its nearest dictionary words;
+ * - positions (typed words with dictionary words) are ordered rarest first by the accounts their
+ *   words reach (an upper bound from the dictionary counts);
+ * - groups, each a conjunction of positions: up to two rare positions alone (either of them, so a close
+ *   rival lacking the rarest word is still ranked); without any rare one, any two of the three rarest
+ *   together (one of them may be a mistyped legal form, "Corporaoion", which normalised names do not
+ *   hold), or the only one;
+ * - the accounts of each group through the name_words GIN index, at most CANDIDATE_CAP + 1 each. A
+ *   group reaching more than the cap is too common to narrow anything and is left out. When every
+ *   group is left out and there are three positions or more ("Eaton Vance California Municipal Bond
+ *   Fund"), "all positions but any one" are tried instead (that part runs only then: under 1% of
+ *   one-letter typos over a million names);
+ * - the kept candidates are ranked by trigram similarity of the whole normalised name (the figure the
+ *   whole-name search gives); only the best `fetch`, the best `fetch` holding every typed word, and how
+ *   many hold them all come back. Similarity (a few microseconds per name, the main cost here) is
+ *   computed once per kept account.
+ *
+ * `words` is null after an exact hit, or when no typed word resembles any word of the team's names.
+ *
+ * The values enter through the materialized `input` CTE and the constants are literals, so the plan
+ * does not depend on the values. The LIMITs on `groups` (at most 3) and `leave_one_out` (at most
+ * MAX_WORDS) cut nothing; they keep the row estimates true, hence the estimated cost small (~3k
+ * instead of ~70k for six words: 100k would switch JIT compilation on, ~100 ms).
+ */
+export async function findByNameOrWords(
+  db: Db,
+  teamId: string,
+  keys: readonly string[],
+  key: string,
+  fetch: number,
+): Promise<{ exact: AccountSummary[]; words: WordEvidence | null }> {
+  const typed = typedWords(key);
+  const rows: WordRow[] = await wordSearch(db).execute({
+    teamId,
+    words: typed.slice(0, MAX_WORDS),
+    key,
+    typed,
+    fetch,
+    keys: [...keys],
+  });
   const exact: AccountSummary[] = [];
   const fuzzy: AccountSummary[] = [];
   const containing: AccountSummary[] = [];
