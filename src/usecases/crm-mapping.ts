@@ -114,7 +114,9 @@ export async function confirmMapping(
   const prior = before.confirmed;
   // Records already synced were mapped the old way: a change means the next sync reads them all again.
   const resync = prior !== null && conn.syncCursor !== null && !sameMapping(prior, mapping);
-  const clearChurn = prior !== null && JSON.stringify(prior.churn) !== JSON.stringify(mapping.churn);
+  // The old signal's churn events go when it changes (a signal of none wrote none to clear).
+  const clearChurn =
+    prior !== null && prior.churn.kind !== 'none' && JSON.stringify(prior.churn) !== JSON.stringify(mapping.churn);
   const ok = await confirmCrmMapping(deps.db, {
     teamId: args.teamId,
     provider: conn.provider,

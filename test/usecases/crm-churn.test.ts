@@ -233,8 +233,13 @@ describe(`churn from the CRM (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, 
     await connect('none');
     await syncCrm(deps(), { teamId: CRM });
     expect(await events()).toEqual([]);
+    // Churn imported from a HubSpot export, for a company the CRM no longer holds: a new signal keeps it.
+    const old = join(dir, 'old.csv');
+    writeFileSync(old, 'Record ID,Company name,churned_on\n999,Gone Ltd,2023-11-30\n');
+    await importFile(t.db, { teamId: CRM, kind: 'accounts', input: old, churnColumn: 'churned_on' });
     await editMapping(deps(), { teamId: CRM, edits: { churn: 'churned_on' } });
     await confirmMapping(deps(), { teamId: CRM, userId: OWNER });
+    expect((await events()).map((e) => e.id)).toEqual(['account:999']);
     fake.upsert('companies', '107', { churned_on: 'last spring' }, at);
     const r = await syncCrm(deps(), { teamId: CRM });
     expect(r.status).toBe('partial');
@@ -251,6 +256,6 @@ describe(`churn from the CRM (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, 
       .select()
       .from(churnEvents)
       .where(and(eq(churnEvents.teamId, CRM), eq(churnEvents.source, 'hubspot')));
-    expect(rows).toHaveLength(N / 5);
+    expect(rows).toHaveLength(N / 5 + 1);
   });
 });
