@@ -4,7 +4,7 @@
  * words what is wrong.
  */
 import { z } from 'zod';
-import { SLACK_USER_ID } from '../slack/ids.ts';
+import { SLACK_USER_ID } from '../ids.ts';
 
 const positive = 'must be a positive number';
 

@@ -6,7 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.ts';
 import type { Tier } from '../icp/types.ts';
-import { SLACK_USER_ID } from '../slack/ids.ts';
+import { SLACK_USER_ID } from '../ids.ts';
 
 export const SENIORITIES = ['c_level', 'vp', 'director', 'manager', 'individual_contributor'] as const;
 export type Seniority = (typeof SENIORITIES)[number];

@@ -5,7 +5,7 @@
  */
 
 import type { ReviewSettingsRow } from '../../db/queries/review-settings.ts';
-import { isSlackChannelId } from '../slack/ids.ts';
+import { isSlackChannelId } from '../ids.ts';
 
 export const SNOOZE_DAYS = 7;
 
