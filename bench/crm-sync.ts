@@ -76,6 +76,8 @@ function timedApi(fake: LazyHubSpot, api: HubSpotApi, spent: { ms: number }): Hu
       (ids) => api.dealCompanies(ids),
       (ids) => ids.length > 0,
     ),
+    ensureCompanyProperties: wrap((group, defs) => api.ensureCompanyProperties(group, defs)),
+    updateCompanies: wrap((inputs) => api.updateCompanies(inputs)),
   };
 }
 

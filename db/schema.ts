@@ -449,9 +449,35 @@ export const crmConnections = pgTable(
      */
     syncLeaseOwner: text('sync_lease_owner'),
     syncLeaseUntil: timestamp('sync_lease_until', { withTimezone: true }),
+    /**
+     * Write-back of score, tier, ICP version and explanation onto the CRM's companies: on only after an
+     * owner consented (`icp writeback enable`, who and when); null: off. A new connection starts off.
+     */
+    writebackEnabledBy: text('writeback_enabled_by'),
+    writebackEnabledAt: timestamp('writeback_enabled_at', { withTimezone: true }),
+    /** The last write-back: { at, written, unchanged, refused, problems: first ones }. */
+    lastWriteback: jsonb('last_writeback'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('crm_connections_team_uq').on(t.teamId)],
 );
 export type CrmConnectionRow = typeof crmConnections.$inferSelect;
+
+/**
+ * What the write-back last wrote onto each CRM company (by its CRM id), as a hash of the values: a run
+ * writes only the records whose values changed, so a second run writes nothing.
+ */
+export const crmWritebacks = pgTable(
+  'crm_writebacks',
+  {
+    teamId: text('team_id').notNull(),
+    provider: text('provider').notNull(),
+    externalId: text('external_id').notNull(),
+    /** sha256 (base64url) of the written values but the ICP version (which says when they last changed). */
+    valuesHash: text('values_hash').notNull(),
+    icpVersion: integer('icp_version').notNull(),
+    writtenAt: timestamp('written_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.provider, t.externalId] })],
+);

@@ -53,6 +53,10 @@ export async function saveCrmConnection(
     confirmedMapping: null,
     mappingConfirmedBy: null,
     mappingConfirmedAt: null,
+    // Writing to the CRM was consented to for the old connection: a new one asks again.
+    writebackEnabledBy: null,
+    writebackEnabledAt: null,
+    lastWriteback: null,
     updatedAt: new Date(),
   };
   const [row] = await db

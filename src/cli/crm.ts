@@ -9,6 +9,7 @@ import { confirmMapping, editMapping, loadMapping, type MappingState } from '../
 import { authorizeUrl, disconnectCrm, oauthConfigured } from '../usecases/crm-oauth.ts';
 import { connectHubSpot, syncCrm } from '../usecases/crm-sync.ts';
 import { bullets, type CliCtx, type CliHandler, need, print } from './common.ts';
+import { describeWriteback } from './crm-writeback.ts';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -114,6 +115,7 @@ export const crmCommands: Record<string, CliHandler<CliCtx>> = {
               ),
             ]
           : []),
+        ...(r.writeback ? describeWriteback(r.writeback) : []),
       ].join('\n'),
     );
     return r.status === 'ok' ? 0 : 3;

@@ -14,6 +14,7 @@ import { formatRowError, ImportError, isAppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { type CliCtx, type CliHandler, print } from './common.ts';
 import { CRM_USAGE, crmCommands } from './crm.ts';
+import { WRITEBACK_USAGE, writebackCommands } from './crm-writeback.ts';
 import { dataCommands } from './data.ts';
 import { icpVersionCommands } from './icp-versions.ts';
 import { PERSONAS_USAGE, personaCommands } from './personas.ts';
@@ -50,6 +51,8 @@ ${PERSONAS_USAGE}
 
 ${CRM_USAGE}
 
+${WRITEBACK_USAGE}
+
 Reviews
   drift [--window 90d] [--as-of <date>] [--json]   drift report: summary and signal table
   remind --now                 send the review reminders due now, once (same claims as the scheduler)
@@ -64,6 +67,7 @@ export const commands: Record<string, CliHandler> = {
   ...icpVersionCommands,
   ...personaCommands,
   ...crmCommands,
+  ...writebackCommands,
   ...dataCommands,
   ...reviewCommands,
 

@@ -7,6 +7,7 @@
 import { Client } from '@hubspot/api-client';
 import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/companies/models/Filter.js';
 import { AppError, ErrorCode } from '../errors.ts';
+import { type HubSpotWritebackApi, hubspotWritebackCalls } from './hubspot-writeback.ts';
 
 import type { CrmObject } from './source.ts';
 
@@ -45,8 +46,8 @@ export interface HubSpotPipeline {
   stages: { id: string; label: string; isClosed: boolean | null; probability: number | null }[];
 }
 
-/** What the sync asks of HubSpot; tests may pass another implementation. */
-export interface HubSpotApi {
+/** What the sync (and the write-back: src/crm/hubspot-writeback.ts) asks of HubSpot; tests may pass another implementation. */
+export interface HubSpotApi extends HubSpotWritebackApi {
   tokenInfo(): Promise<{ hubId: number | null; scopes: string[] }>;
   properties(object: CrmObject): Promise<HubSpotProperty[]>;
   /** The deal pipelines and their stages. */
@@ -236,5 +237,7 @@ export function hubspotApi(opts: HubSpotOptions): HubSpotApi {
       }
       return out;
     },
+
+    ...hubspotWritebackCalls(client, hubspotFailure),
   };
 }

@@ -101,15 +101,19 @@ export function hubspotSession(
     conn: Pick<CrmConnectionRow, 'provider' | 'tokenEncrypted'>;
     factory: (token: string) => HubSpotApi;
     now?: () => number;
+    /** The credentials' keeper when the caller needs them too (one refresh for both). */
+    keeper?: CredentialKeeper;
   },
 ): HubSpotApi {
-  const keeper = credentialKeeper(deps, {
-    teamId: args.teamId,
-    provider: args.conn.provider,
-    stored: args.conn.tokenEncrypted,
-    refresh: refreshHubSpot(deps),
-    ...(args.now ? { now: args.now } : {}),
-  });
+  const keeper =
+    args.keeper ??
+    credentialKeeper(deps, {
+      teamId: args.teamId,
+      provider: args.conn.provider,
+      stored: args.conn.tokenEncrypted,
+      refresh: refreshHubSpot(deps),
+      ...(args.now ? { now: args.now } : {}),
+    });
   let token: string | undefined;
   let api: HubSpotApi | undefined;
   const fresh = async (): Promise<HubSpotApi> => {

@@ -13,6 +13,7 @@
  * checks, store) and its revoke.
  */
 import { deleteCrmConnection, getCrmConnection } from '../../db/queries/crm.ts';
+import { deleteWritebackState } from '../../db/queries/crm-writeback.ts';
 import type { Config, CrmOAuthApp } from '../config.ts';
 import { type CrmCredentials, openCredentials } from '../crm/credentials.ts';
 import { hubspotApi } from '../crm/hubspot.ts';
@@ -202,6 +203,7 @@ export async function disconnectCrm(deps: CrmDeps, teamId: string): Promise<Disc
     openProblem = err instanceof AppError ? err.message : 'the stored token could not be read';
   }
   const removed = await deleteCrmConnection(deps.db, teamId);
+  await deleteWritebackState(deps.db, teamId);
   if (removed) deps.logger.info('CRM disconnected', { teamId, provider: conn.provider });
   const label = p?.label ?? conn.provider;
   const byHand = p ? ` Remove the app in ${p.manualRevoke} to be sure.` : '';

@@ -35,6 +35,7 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { importRows } from '../metrics.ts';
 import { hubspotSession } from './crm-credentials.ts';
 import { CONFIRM_HINT } from './crm-mapping.ts';
+import { writebackAfterSync } from './crm-writeback.ts';
 import { writeBatch } from './import-writes.ts';
 
 export { SEARCH_RESULT_LIMIT } from '../crm/hubspot-source.ts';
@@ -138,6 +139,8 @@ export interface SyncResult {
   problems: CrmSyncProblem[];
   /** Where each object's next incremental sync resumes. */
   cursors: Record<CrmObject, Date | null>;
+  /** The write-back run after the sync (status 'off' without an owner's consent). */
+  writeback?: Awaited<ReturnType<typeof writebackAfterSync>>;
 }
 
 type SyncArgs = {
@@ -291,5 +294,7 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
     problemCount,
     cursors: newest,
   });
-  return { mode: full ? 'full' : 'incremental', status, counts, problemCount, problems, cursors: newest };
+  // Score, tier and explanation onto the CRM's companies, when an owner consented (crm-writeback.ts).
+  const writeback = await writebackAfterSync(deps, { teamId, hubspot: args.hubspot, onBatch: args.onPage });
+  return { mode: full ? 'full' : 'incremental', status, counts, problemCount, problems, cursors: newest, writeback };
 }

@@ -121,6 +121,27 @@ describe(`icp connect / sync / disconnect (${usingRealPostgres ? 'PostgreSQL' : 
     expect((await run('connect', 'hubspot', '--token', TOKEN)).code).toBe(0);
   });
 
+  it('writeback: off until enabled, names the scopes it lacks, then creates the properties', async () => {
+    await run('connect', 'hubspot', '--token', TOKEN);
+    const off = await run('writeback', 'run');
+    expect(off.code).toBe(2);
+    expect(off.err).toContain('Write-back is off: an owner turns it on with `icp writeback enable`');
+    const refused = await run('writeback', 'enable');
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('needs the scopes crm.schemas.companies.write and crm.objects.companies.write');
+    fake.tokens.set(TOKEN, [
+      'crm.objects.companies.read',
+      'crm.objects.deals.read',
+      'crm.schemas.companies.write',
+      'crm.objects.companies.write',
+    ]);
+    const on = await run('writeback', 'enable');
+    expect(on).toMatchObject({ code: 0 });
+    expect(on.out).toContain('Created on HubSpot companies (group “ICP Coach”): icp_fit_score, icp_tier');
+    expect((await run('writeback', 'run')).out).toContain('no ICP is applied yet, so nothing was written');
+    expect((await run('writeback', 'disable')).out).toContain('Write-back is off');
+  });
+
   it('says a private-app token stays valid in HubSpot after disconnect', async () => {
     await run('connect', 'hubspot', '--token', TOKEN);
     const r = await run('disconnect');

@@ -77,6 +77,10 @@ export interface FakeHubSpot {
       options?: { value: string; label: string }[];
     }[]
   >;
+  /** Property groups on companies (the write-back creates one). */
+  companyGroups: { name: string; label: string }[];
+  /** Company records as stored (the write-back's updates land here). */
+  company(id: string): FakeRecord | undefined;
   /** Deal pipelines, each stage with HubSpot's metadata (isClosed, probability). */
   pipelines: FakePipeline[];
   /** Creates or updates a record; its hs_lastmodifieddate and updatedAt become `at`. */
@@ -124,6 +128,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
   const failures: { pathPart: string; failure: FakeFailure; times: number }[] = [];
   const log: FakeRequest[] = [];
   const properties: FakeHubSpot['properties'] = { companies: [], deals: [] };
+  const companyGroups: FakeHubSpot['companyGroups'] = [{ name: 'companyinformation', label: 'Company information' }];
   const pipelines: FakePipeline[] = [DEFAULT_PIPELINE];
   const searchLimit = { value: 10_000 };
   const codes = new Map<string, string[]>();
@@ -338,6 +343,145 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
       });
       return 200;
     }
+    const needScope = (scope: string): boolean => {
+      if (scopes.includes(scope)) return true;
+      // https://developers.hubspot.com/docs/api/error-handling (403: missing scopes).
+      json(
+        res,
+        403,
+        errorBody('This app hasn’t been granted all required scopes to make this call.', 'MISSING_SCOPES'),
+      );
+      return false;
+    };
+    // https://developers.hubspot.com/docs/api/crm/properties (property groups: GET and POST
+    // /crm/v3/properties/{objectType}/groups; creating needs crm.schemas.companies.write).
+    if (path === '/crm/v3/properties/companies/groups') {
+      if (req.method === 'GET') {
+        json(res, 200, { results: companyGroups.map((g, i) => ({ ...g, displayOrder: i, archived: false })) });
+        return 200;
+      }
+      if (req.method === 'POST') {
+        if (!needScope('crm.schemas.companies.write')) return 403;
+        const g = body as { name: string; label: string; displayOrder?: number };
+        if (companyGroups.some((x) => x.name === g.name)) {
+          json(res, 409, errorBody(`A property group named '${g.name}' already exists.`, 'CONFLICT'));
+          return 409;
+        }
+        companyGroups.push({ name: g.name, label: g.label });
+        json(res, 201, { name: g.name, label: g.label, displayOrder: g.displayOrder ?? -1, archived: false });
+        return 201;
+      }
+    }
+    if (req.method === 'POST' && path === '/crm/v3/properties/companies') {
+      // https://developers.hubspot.com/docs/api/crm/properties (POST /crm/v3/properties/{objectType}): 201, or
+      // 409 when a property of that name exists.
+      if (!needScope('crm.schemas.companies.write')) return 403;
+      const d = body as {
+        name: string;
+        label: string;
+        type: string;
+        fieldType: string;
+        groupName: string;
+        options?: { value: string; label: string }[];
+      };
+      if (properties.companies.some((p) => p.name === d.name)) {
+        json(res, 409, errorBody(`Property named '${d.name}' already exists.`, 'CONFLICT'));
+        return 409;
+      }
+      if (!companyGroups.some((g) => g.name === d.groupName)) {
+        json(res, 400, errorBody(`Property group '${d.groupName}' does not exist.`, 'VALIDATION_ERROR'));
+        return 400;
+      }
+      properties.companies.push({
+        name: d.name,
+        label: d.label,
+        type: d.type,
+        hubspotDefined: false,
+        ...(d.options ? { options: d.options.map((o) => ({ value: o.value, label: o.label })) } : {}),
+      });
+      json(res, 201, { ...d, hubspotDefined: false, createdAt: new Date().toISOString() });
+      return 201;
+    }
+    // A value HubSpot would refuse: an unknown property, a number that is not one, an option not offered.
+    const invalid = (props: Record<string, string>): string | null => {
+      for (const [name, value] of Object.entries(props)) {
+        const def = properties.companies.find((p) => p.name === name);
+        if (!def) return `Property "${name}" does not exist`;
+        if (def.type === 'number' && value !== '' && !Number.isFinite(Number(value))) return `${value} is not a number`;
+        if (def.type === 'enumeration' && def.options && !def.options.some((o) => o.value === value)) {
+          return `${value} was not one of the allowed options for ${name}`;
+        }
+      }
+      return null;
+    };
+    const update = (id: string, props: Record<string, string>) => {
+      const r = store.companies.get(id)!;
+      Object.assign(r.properties, props);
+      // An update is a modification: the sync's next search reads the company again.
+      const at = new Date(Math.max(Date.now(), Date.parse(r.updatedAt) + 1));
+      r.updatedAt = at.toISOString();
+      r.properties.hs_lastmodifieddate = at.toISOString();
+      return view(r, Object.keys(props));
+    };
+    if (req.method === 'POST' && path === '/crm/v3/objects/companies/batch/update') {
+      // https://developers.hubspot.com/docs/api/crm/companies (POST …/batch/update, 100 inputs at most): 200, or
+      // 207 Multi-Status naming the ids it could not find in errors[].context.ids; an invalid value refuses
+      // the whole batch (400 VALIDATION_ERROR).
+      if (!needScope('crm.objects.companies.write')) return 403;
+      const inputs = (body as { inputs: { id: string; properties: Record<string, string> }[] }).inputs;
+      if (inputs.length > 100) {
+        json(res, 400, errorBody('Batch input cannot exceed 100 inputs.', 'VALIDATION_ERROR'));
+        return 400;
+      }
+      const bad = inputs.map((i) => invalid(i.properties)).find((x) => x !== null);
+      if (bad) {
+        json(res, 400, errorBody(`Property values were not valid: ${bad}`, 'VALIDATION_ERROR'));
+        return 400;
+      }
+      const missing = inputs.filter((i) => !store.companies.get(i.id) || store.companies.get(i.id)!.archived);
+      const results = inputs.filter((i) => !missing.includes(i)).map((i) => update(i.id, i.properties));
+      const now = new Date().toISOString();
+      const errors = missing.length
+        ? [
+            {
+              status: 'error',
+              category: 'OBJECT_NOT_FOUND',
+              message:
+                'Could not get some COMPANY objects, they may be deleted or not exist. Check that ids are valid.',
+              context: { ids: missing.map((i) => i.id) },
+              errors: [],
+              links: {},
+            },
+          ]
+        : [];
+      json(res, missing.length ? 207 : 200, {
+        status: 'COMPLETE',
+        results,
+        ...(missing.length ? { errors, numErrors: errors.length } : {}),
+        startedAt: now,
+        completedAt: now,
+      });
+      return missing.length ? 207 : 200;
+    }
+    const one = /^\/crm\/v3\/objects\/companies\/(\d+)$/.exec(path);
+    if (one && req.method === 'PATCH') {
+      // https://developers.hubspot.com/docs/api/crm/companies (PATCH …/companies/{companyId}).
+      if (!needScope('crm.objects.companies.write')) return 403;
+      const id = one[1]!;
+      const r = store.companies.get(id);
+      if (!r || r.archived) {
+        json(res, 404, errorBody(`Object not found. objectId are usually numeric.`, 'OBJECT_NOT_FOUND'));
+        return 404;
+      }
+      const props = (body as { properties: Record<string, string> }).properties;
+      const bad = invalid(props);
+      if (bad) {
+        json(res, 400, errorBody(`Property values were not valid: ${bad}`, 'VALIDATION_ERROR'));
+        return 400;
+      }
+      json(res, 200, update(id, props));
+      return 200;
+    }
     m = /^\/crm\/v3\/objects\/(companies|deals)(\/search)?$/.exec(path);
     if (m) {
       const object = m[1] as FakeObject;
@@ -448,6 +592,8 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
   return {
     url: `http://127.0.0.1:${port}`,
     tokens,
+    companyGroups,
+    company: (id) => store.companies.get(id),
     accessTokenTtl,
     refreshTokens,
     issueCode(scopes) {

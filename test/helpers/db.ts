@@ -50,7 +50,7 @@ export async function createTestDb(): Promise<TestDb> {
       await handle.db.execute(
         sql.raw(`TRUNCATE icp_versions, accounts, deals, churn_events, subscriptions, persona_versions, checks, tier_feedback,
           icp_reviews, review_settings, reminder_occurrences, slack_installations, processed_events, icp_suggestions,
-          crm_connections, starter_suggestions
+          crm_connections, crm_writebacks, starter_suggestions
           RESTART IDENTITY CASCADE`),
       );
     },
