@@ -2,6 +2,8 @@
  * Configuration, read once from the environment and validated with zod. This is the only module that
  * reads `process.env`; everything else receives a `Config`.
  */
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseEncryptionKey } from './crm/secrets.ts';
@@ -45,6 +47,14 @@ const describe = {
   HUBSPOT_REDIRECT_URI: 'the bot’s public URL ending in /crm/oauth/callback, also the HubSpot app’s redirect URL',
   HUBSPOT_OAUTH_SCOPES: 'scopes the HubSpot authorize URL asks (space-separated; must match the app’s required scopes)',
   HUBSPOT_OAUTH_OPTIONAL_SCOPES: 'scopes asked as optional (space-separated; the write-back needs them)',
+  SALESFORCE_LOGIN_URL:
+    'Salesforce login URL (default https://login.salesforce.com; https://test.salesforce.com for a sandbox)',
+  SALESFORCE_CLIENT_ID: 'consumer key of the Salesforce connected app',
+  SALESFORCE_CLIENT_SECRET: 'consumer secret of the Salesforce connected app (web-server flow)',
+  SALESFORCE_REDIRECT_URI:
+    'callback URL of the Salesforce connected app: the bot’s public URL ending in /crm/oauth/callback, or a page to copy the code from (web-server flow)',
+  SALESFORCE_JWT_PRIVATE_KEY: 'PEM private key whose certificate is on the connected app (JWT bearer flow)',
+  SALESFORCE_JWT_PRIVATE_KEY_FILE: 'file holding that PEM private key (instead of SALESFORCE_JWT_PRIVATE_KEY)',
 } as const;
 
 /** The one path the CRM OAuth callback is served on (src/slack/crm-oauth-route.ts). */
@@ -127,6 +137,20 @@ const EnvSchema = z.object({
   ),
   HUBSPOT_OAUTH_SCOPES: optionalString,
   HUBSPOT_OAUTH_OPTIONAL_SCOPES: z.string().optional(),
+  SALESFORCE_LOGIN_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: 'must be an http(s) URL',
+  }),
+  SALESFORCE_CLIENT_ID: optionalString,
+  SALESFORCE_CLIENT_SECRET: optionalString,
+  SALESFORCE_REDIRECT_URI: optionalString.refine(
+    (v) => v === undefined || (/^https?:\/\//.test(v) && URL.canParse(v)),
+    {
+      message: 'must be an http(s) URL',
+    },
+  ),
+  // A PEM in an environment variable often arrives with its newlines written as \n.
+  SALESFORCE_JWT_PRIVATE_KEY: optionalString.transform((v) => v?.replace(/\\n/g, '\n')),
+  SALESFORCE_JWT_PRIVATE_KEY_FILE: optionalString,
 });
 
 const scopeList = (v: string | undefined, fallback: string[]): string[] =>
@@ -177,7 +201,39 @@ export interface Config {
     syncIntervalMinutes: number;
     /** HubSpot OAuth (HUBSPOT_CLIENT_ID, _SECRET, _REDIRECT_URI); undefined: private-app tokens only. */
     hubspotOAuth: CrmOAuthApp | undefined;
+    /** The Salesforce connected app (an undefined part: the flow that needs it cannot be used). */
+    salesforce: {
+      loginUrl: string;
+      clientId: string | undefined;
+      clientSecret: string | undefined;
+      redirectUri: string | undefined;
+      /** PEM private key for the JWT bearer flow. */
+      jwtPrivateKey: string | undefined;
+    };
   };
+}
+
+/** The JWT key from the variable or the file, checked to be a private key; a problem sentence otherwise. */
+function jwtKey(text: string | undefined, file: string | undefined, cwd: string): string | { problem: string } {
+  let pem = text;
+  if (!pem && file) {
+    try {
+      pem = readFileSync(resolve(cwd, file), 'utf8');
+    } catch {
+      return {
+        problem: `SALESFORCE_JWT_PRIVATE_KEY_FILE cannot be read (${describe.SALESFORCE_JWT_PRIVATE_KEY_FILE})`,
+      };
+    }
+  }
+  if (!pem) return '';
+  try {
+    createPrivateKey(pem);
+  } catch {
+    return {
+      problem: `${text ? 'SALESFORCE_JWT_PRIVATE_KEY' : 'SALESFORCE_JWT_PRIVATE_KEY_FILE'} is not a PEM private key (${describe.SALESFORCE_JWT_PRIVATE_KEY})`,
+    };
+  }
+  return pem;
 }
 
 /**
@@ -229,6 +285,8 @@ export function loadConfig(
   const hubspotOAuthKeys = ['HUBSPOT_CLIENT_ID', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_REDIRECT_URI'] as const;
   const hubspotOAuth = hubspotOAuthKeys.some((k) => e[k] !== undefined);
   if (hubspotOAuth) for (const k of hubspotOAuthKeys) need(k, e[k], 'for HubSpot OAuth connections');
+  const sfKey = jwtKey(e.SALESFORCE_JWT_PRIVATE_KEY, e.SALESFORCE_JWT_PRIVATE_KEY_FILE, cwd);
+  if (typeof sfKey !== 'string') problems.push(sfKey.problem);
   if (problems.length > 0) {
     throw new AppError(ErrorCode.ConfigInvalid, `Invalid configuration: ${problems.join('; ')}`);
   }
@@ -276,6 +334,13 @@ export function loadConfig(
             optionalScopes: scopeList(e.HUBSPOT_OAUTH_OPTIONAL_SCOPES, HUBSPOT_DEFAULT_OPTIONAL_SCOPES),
           }
         : undefined,
+      salesforce: {
+        loginUrl: (e.SALESFORCE_LOGIN_URL ?? 'https://login.salesforce.com').replace(/\/+$/, ''),
+        clientId: e.SALESFORCE_CLIENT_ID,
+        clientSecret: e.SALESFORCE_CLIENT_SECRET,
+        redirectUri: e.SALESFORCE_REDIRECT_URI,
+        jwtPrivateKey: typeof sfKey === 'string' && sfKey !== '' ? sfKey : undefined,
+      },
     },
   };
 }

@@ -41,6 +41,10 @@ const SECRET_KEYS = [
   'token_encrypted',
   'encryptionKey',
   'CRM_ENCRYPTION_KEY',
+  // Salesforce: the JWT bearer assertion and the key that signs it.
+  'assertion',
+  'jwtPrivateKey',
+  'privateKey',
 ];
 export const redactPaths = [
   ...SECRET_KEYS,
@@ -53,12 +57,12 @@ export const redactPaths = [
   '*.user.token',
 ];
 
-// HubSpot private-app tokens look like pat-na1-<uuid>.
+// HubSpot private-app tokens look like pat-na1-<uuid>; Salesforce access tokens like 00D<org id>!<session>.
 const TOKEN_RE =
-  /\b(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|sk-[A-Za-z0-9_-]{8,}|pat-[a-z0-9]+-[A-Za-z0-9-]{8,})/g;
+  /\b(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|sk-[A-Za-z0-9_-]{8,}|pat-[a-z0-9]+-[A-Za-z0-9-]{8,}|00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{16,})/g;
 // `"client_secret":"…"`, `client_secret=…`, `\"client_secret\":\"…\"` (a JSON string inside a JSON line).
 const SECRET_FIELD_RE =
-  /((?:client_secret|clientSecret|accessToken|access_token|refreshToken|refresh_token|tokenKey|signing_secret|signingSecret|state_secret|stateSecret|api_key|apiKey|password)\\?"?\s*[:=]\s*\\?"?)([^"\\&\s,}]+)/g;
+  /((?:client_secret|clientSecret|accessToken|access_token|refreshToken|refresh_token|assertion|tokenKey|signing_secret|signingSecret|state_secret|stateSecret|api_key|apiKey|password)\\?"?\s*[:=]\s*\\?"?)([^"\\&\s,}]+)/g;
 // Credentials inside a connection string: postgres://user:password@host.
 const URL_PASSWORD_RE = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s"]+:)([^@/\s"]+)@/gi;
 

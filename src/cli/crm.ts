@@ -1,12 +1,14 @@
 /**
- * `icp connect hubspot --token …`, `icp sync [--full]` and `icp disconnect`: the CRM connection from the
- * command line, spread into the `icp` command table by src/cli/icp.ts.
+ * `icp connect hubspot --token …`, `icp connect salesforce [--jwt --username … | --code …]`,
+ * `icp sync [--full]` and `icp disconnect`: the CRM connection from the command line, spread into the
+ * `icp` command table by src/cli/icp.ts.
  */
 
 import { describeMapping } from '../crm/mapping-review.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { confirmMapping, editMapping, loadMapping, type MappingState } from '../usecases/crm-mapping.ts';
 import { authorizeUrl, disconnectCrm, oauthConfigured } from '../usecases/crm-oauth.ts';
+import { connectSalesforce, requireSalesforceOAuth } from '../usecases/crm-salesforce.ts';
 import { connectHubSpot, syncCrm } from '../usecases/crm-sync.ts';
 import { bullets, type CliCtx, type CliHandler, need, print } from './common.ts';
 import { describeWriteback } from './crm-writeback.ts';
@@ -15,6 +17,58 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
   return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+/** The code as pasted: the code itself (URL-encoded as it sits in the redirect) or the whole redirect URL. */
+export function authorizationCode(text: string): string {
+  const t = text.trim();
+  if (/^https?:\/\//.test(t)) return new URL(t).searchParams.get('code') ?? '';
+  return t.includes('%') ? decodeURIComponent(t) : t;
+}
+
+async function connectSalesforceCli(ctx: CliCtx): Promise<number> {
+  if (ctx.flags.token !== undefined) {
+    throw new AppError(
+      ErrorCode.BadInput,
+      'Salesforce connects through OAuth (`icp connect salesforce`) or JWT bearer (`--jwt --username …`), not with a token.',
+    );
+  }
+  const base = { teamId: ctx.teamId, userId: ctx.userId };
+  let r: Awaited<ReturnType<typeof connectSalesforce>>;
+  if (ctx.flags.jwt === true) {
+    const username = typeof ctx.flags.username === 'string' ? ctx.flags.username : undefined;
+    r = await connectSalesforce(ctx.deps, {
+      ...base,
+      jwtUsername: need(username, 'the Salesforce username (--username)'),
+    });
+  } else if (typeof ctx.flags.code === 'string') {
+    // `--code -` reads it from standard input, like a token.
+    const code = ctx.flags.code === '-' ? await readStdin() : ctx.flags.code;
+    r = await connectSalesforce(ctx.deps, { ...base, code: authorizationCode(code) });
+  } else {
+    requireSalesforceOAuth(ctx.deps);
+    const url = authorizeUrl(ctx.deps, 'salesforce', ctx.teamId, ctx.userId);
+    print(ctx, { authorizeUrl: url }, () =>
+      [
+        'Open this URL within 10 minutes, as a Salesforce user who can read Accounts and Opportunities, and allow access:',
+        url,
+        `Salesforce then sends the browser to ${ctx.config.crm.salesforce.redirectUri}: the bot connects there when that is its`,
+        'callback; otherwise copy the address you land on and run `icp connect salesforce --code -`, pasting it.',
+        '(Or, without a browser: `icp connect salesforce --jwt --username <user>`.)',
+      ].join('\n'),
+    );
+    return 0;
+  }
+  print(ctx, r, () =>
+    [
+      `Connected Salesforce (${r.instanceUrl}, ${r.flow === 'jwt' ? 'JWT bearer' : 'OAuth with a refresh token'}); the token is stored encrypted.`,
+      'Proposed mapping:',
+      ...describeMapping(r.mapping),
+      'Change what is wrong with `icp crm mapping --set/--stage/--churn`, then confirm it with ' +
+        '`icp crm mapping --confirm`: the first (full) sync runs once it is confirmed.',
+    ].join('\n'),
+  );
+  return 0;
 }
 
 export const CRM_USAGE = `CRM
@@ -27,16 +81,18 @@ export const CRM_USAGE = `CRM
     [--confirm]                confirm it (with the changes given): syncs use it from now on
   connect hubspot              with HUBSPOT_CLIENT_ID/_SECRET/_REDIRECT_URI set: print the URL that connects
                                with OAuth (open it within 10 minutes; the bot stores the tokens encrypted)
+  connect salesforce           print the URL that connects with OAuth (SALESFORCE_CLIENT_ID/_SECRET/_REDIRECT_URI);
+    [--code -]                 or read the code (or the whole address Salesforce redirected to) from stdin
+    [--jwt --username <user>]  or connect with JWT bearer (SALESFORCE_JWT_PRIVATE_KEY or _FILE)
   sync [--full]                sync companies and deals: full the first time (or with --full), then only changes
   disconnect                   forget the connection and its token, and revoke an OAuth token at the CRM`;
 
 export const crmCommands: Record<string, CliHandler<CliCtx>> = {
   async connect(ctx, [provider]) {
-    if (need(provider, 'the CRM (hubspot)').toLowerCase() !== 'hubspot') {
-      throw new AppError(
-        ErrorCode.BadInput,
-        `Only HubSpot can be connected for now, got “${provider}”. Salesforce comes later; meanwhile import its CSV exports.`,
-      );
+    const which = need(provider, 'the CRM (hubspot or salesforce)').toLowerCase();
+    if (which === 'salesforce') return connectSalesforceCli(ctx);
+    if (which !== 'hubspot') {
+      throw new AppError(ErrorCode.BadInput, `HubSpot or Salesforce can be connected, not “${provider}”.`);
     }
     const flag = typeof ctx.flags.token === 'string' ? ctx.flags.token : undefined;
     if (flag === undefined && oauthConfigured(ctx.deps.config, 'hubspot')) {
@@ -106,7 +162,7 @@ export const crmCommands: Record<string, CliHandler<CliCtx>> = {
           `${c.deleted} deleted, ${c.merged} merged.`,
         ...(r.problemCount > 0
           ? [
-              `${r.problemCount} record(s) left out (fix them in HubSpot; they sync again when changed):`,
+              `${r.problemCount} record(s) left out (fix them in the CRM; they sync again when changed):`,
               bullets(
                 r.problems
                   .slice(0, 20)

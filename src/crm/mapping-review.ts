@@ -56,8 +56,8 @@ export interface PipelineInput {
   stages: { id: string; label: string; isClosed: boolean | null; probability: number | null }[];
 }
 
-/** Properties every mapping reads whatever the owner says: the record id and the merge list. */
-export const FIXED = new Set(['hs_object_id', 'hs_merged_object_ids']);
+/** Properties every mapping reads whatever the owner says: the record id (HubSpot, Salesforce) and the merge list. */
+export const FIXED = new Set(['hs_object_id', 'hs_merged_object_ids', 'Id']);
 
 /** The bot fields an owner may map a property to, per object (the CSV import's canonical fields). */
 export const FIELD_CHOICES: Record<CrmObject, readonly string[]> = {

@@ -25,8 +25,11 @@ type CrmDeps = Pick<Deps, 'config' | 'db' | 'logger'>;
 export type RefreshCredentials = (creds: CrmCredentials) => Promise<CrmCredentials>;
 
 export interface CredentialKeeper {
-  /** The credentials to send now: refreshed first when they expire within the margin. */
-  current(): Promise<CrmCredentials>;
+  /**
+   * The credentials to send now: refreshed first when they expire within the margin, or when `force`d
+   * (the CRM answered 401 to them).
+   */
+  current(force?: boolean): Promise<CrmCredentials>;
 }
 
 export function credentialKeeper(
@@ -46,8 +49,8 @@ export function credentialKeeper(
   // Calls waiting on one refresh share it: one grant, one write.
   let refreshing: Promise<CrmCredentials> | null = null;
   return {
-    async current() {
-      if (!needsRefresh(creds, new Date(now()))) return creds;
+    async current(force = false) {
+      if (!force && !needsRefresh(creds, new Date(now()))) return creds;
       refreshing ??= (async () => {
         const next = await args.refresh(creds);
         await updateCrmCredentials(deps.db, {

@@ -26,6 +26,7 @@ import {
 import { STATE_PROBLEM_SENTENCE, signState, verifyState } from '../crm/oauth-state.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
+import { salesforceOAuthProvider } from './crm-salesforce.ts';
 import { saveHubSpotConnection } from './crm-sync.ts';
 
 type CrmDeps = Pick<Deps, 'config' | 'db' | 'logger'>;
@@ -86,7 +87,10 @@ const hubspot: OAuthProvider = {
 };
 
 /** Every CRM that connects with OAuth, by the id `icp connect <id>` and the state use. */
-export const OAUTH_PROVIDERS: Readonly<Record<string, OAuthProvider>> = { hubspot };
+export const OAUTH_PROVIDERS: Readonly<Record<string, OAuthProvider>> = {
+  hubspot,
+  salesforce: salesforceOAuthProvider,
+};
 
 function providerOf(id: string): OAuthProvider {
   const p = OAUTH_PROVIDERS[id.toLowerCase()];

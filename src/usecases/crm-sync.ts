@@ -29,12 +29,14 @@ import { HUBSPOT_REQUIRED_SCOPES, type HubSpotApi, hubspotApi } from '../crm/hub
 import { hubspotSource } from '../crm/hubspot-source.ts';
 import { buildRecords } from '../crm/mapping.ts';
 import { type CrmMapping, propertiesToRead, proposeMapping, readMapping } from '../crm/mapping-review.ts';
+import { salesforceSource } from '../crm/salesforce-source.ts';
 import type { CrmMerge, CrmObject, CrmRecord, CrmSource } from '../crm/source.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { importRows } from '../metrics.ts';
 import { hubspotSession } from './crm-credentials.ts';
 import { CONFIRM_HINT } from './crm-mapping.ts';
+import { salesforceSession } from './crm-salesforce.ts';
 import { writebackAfterSync } from './crm-writeback.ts';
 import { writeBatch } from './import-writes.ts';
 
@@ -162,6 +164,7 @@ function openSource(deps: CrmDeps, conn: CrmConnectionRow, args: SyncArgs): CrmS
     const api = hubspotSession(deps, { teamId: conn.teamId, conn, factory: args.hubspot ?? defaultFactory(deps) });
     return hubspotSource(api, { searchLimit: args.searchLimit });
   }
+  if (conn.provider === 'salesforce') return salesforceSource(salesforceSession(deps, conn));
   throw new AppError(
     ErrorCode.CrmNotConfigured,
     `This bot cannot sync a “${conn.provider}” connection: connect again.`,
@@ -177,7 +180,10 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
   const { teamId } = args;
   const conn = await getCrmConnection(deps.db, teamId);
   if (!conn) {
-    throw new AppError(ErrorCode.CrmNotConnected, 'No CRM is connected: run `icp connect hubspot --token …` first.');
+    throw new AppError(
+      ErrorCode.CrmNotConnected,
+      'No CRM is connected: run `icp connect hubspot` or `icp connect salesforce` first.',
+    );
   }
   if (!conn.confirmedMapping) {
     throw new AppError(

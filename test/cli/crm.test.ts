@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/icp.ts';
 import { FAKE_OAUTH_APP, type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
+import { type FakeSalesforce, startFakeSalesforce } from '../fakes/salesforce.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
 const TOKEN = 'pat-eu1-aaaabbbb-cccc-dddd-eeee-ffff00001111';
@@ -98,9 +99,10 @@ describe(`icp connect / sync / disconnect (${usingRealPostgres ? 'PostgreSQL' : 
     expect(r.err).toContain('openssl rand -base64 32');
   });
 
-  it('asks for a token, and refuses another CRM for now', async () => {
+  it('asks for a token, and refuses a CRM it does not know', async () => {
     expect((await run('connect', 'hubspot')).err).toContain('--token');
-    expect((await run('connect', 'salesforce', '--token', 'x')).err).toContain('Only HubSpot');
+    expect((await run('connect', 'pipedrive', '--token', 'x')).err).toContain('HubSpot or Salesforce');
+    expect((await run('connect', 'salesforce', '--token', 'x')).err).toContain('not with a token');
   });
 
   it('prints the OAuth authorize URL when HubSpot OAuth is configured and no token is given', async () => {
@@ -188,5 +190,77 @@ describe('icp connect hubspot --token - (a separate process)', () => {
       await fake.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe(`icp connect salesforce (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let t: TestDb;
+  let fake: FakeSalesforce;
+  let env: NodeJS.ProcessEnv;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const run = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, env, { out: (s) => out.push(s), err: (s) => err.push(s) }, t);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  beforeAll(async () => {
+    t = await createTestDb();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(async () => {
+    await t.truncateAll();
+    fake = await startFakeSalesforce({ jwtPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+    fake.users.set('ops@acme.example', { userId: '0055g00000ABCDEAAA', cannotRead: new Set() });
+    fake.fields.Account = [{ name: 'Name', type: 'string' }];
+    fake.fields.Opportunity = ['Name', 'AccountId', 'StageName', 'IsWon', 'IsClosed', 'CloseDate'].map((name) => ({
+      name,
+      type: 'string',
+    }));
+    fake.upsert('Account', '001000000000001AAA', { Name: 'Initech' }, new Date('2024-01-01T00:00:00Z'));
+    env = {
+      CRM_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      SALESFORCE_LOGIN_URL: fake.url,
+      SALESFORCE_CLIENT_ID: fake.app.clientId,
+      SALESFORCE_CLIENT_SECRET: fake.app.clientSecret,
+      SALESFORCE_REDIRECT_URI: fake.app.redirectUri,
+      // A PEM in one environment line, its newlines written as \n.
+      SALESFORCE_JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().replace(/\n/g, '\\n'),
+    };
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('prints the URL that allows access, then takes the address Salesforce redirected to', async () => {
+    const first = await run('connect', 'salesforce');
+    expect(first.code).toBe(0);
+    expect(first.out).toContain(`${fake.url}/services/oauth2/authorize?`);
+    expect(first.out).toContain('--code -');
+    const redirect = `${fake.app.redirectUri}?code=${encodeURIComponent(fake.issueCode('ops@acme.example'))}`;
+    const connected = await run('connect', 'salesforce', '--code', redirect);
+    expect(connected).toMatchObject({ code: 0 });
+    expect(connected.out).toContain('OAuth with a refresh token');
+    expect(connected.out).toContain('Name → name');
+    expect((await run('crm', 'mapping', '--confirm')).code).toBe(0);
+    expect((await run('sync')).out).toContain('Full sync: 1 companies, 0 deals written');
+    expect((await run('disconnect')).out).toContain('the token is revoked at the CRM');
+    expect(fake.revoked.size).toBeGreaterThan(0);
+  });
+
+  it('connects with JWT bearer for a username, and asks for the username', async () => {
+    const r = await run('connect', 'salesforce', '--jwt', '--username', 'ops@acme.example');
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.out).toContain('JWT bearer');
+    expect((await run('connect', 'salesforce', '--jwt')).err).toContain('--username');
+  });
+
+  it('names the settings the web-server flow still needs', async () => {
+    env = { CRM_ENCRYPTION_KEY: env.CRM_ENCRYPTION_KEY, SALESFORCE_LOGIN_URL: fake.url };
+    const r = await run('connect', 'salesforce');
+    expect(r.err).toContain('set SALESFORCE_CLIENT_ID (the consumer key), SALESFORCE_CLIENT_SECRET');
   });
 });

@@ -1,3 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 
@@ -85,5 +89,38 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...app, HUBSPOT_REDIRECT_URI: 'https://bot.example.com/oauth' })).toThrow(
       /HUBSPOT_REDIRECT_URI must be an http\(s\) URL whose path is \/crm\/oauth\/callback/,
     );
+  });
+
+  it('reads the Salesforce connected app, its JWT key from the variable or a file, and refuses a key that is not one', () => {
+    const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    expect(loadConfig({}).crm.salesforce).toEqual({
+      loginUrl: 'https://login.salesforce.com',
+      clientId: undefined,
+      clientSecret: undefined,
+      redirectUri: undefined,
+      jwtPrivateKey: undefined,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'icp-sf-'));
+    try {
+      writeFileSync(join(dir, 'server.key'), pem);
+      const c = loadConfig(
+        { SALESFORCE_LOGIN_URL: 'https://test.salesforce.com/', SALESFORCE_JWT_PRIVATE_KEY_FILE: 'server.key' },
+        dir,
+      );
+      expect(c.crm.salesforce).toMatchObject({ loginUrl: 'https://test.salesforce.com', jwtPrivateKey: pem });
+      expect(loadConfig({ SALESFORCE_JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n') }).crm.salesforce.jwtPrivateKey).toBe(
+        pem,
+      );
+      expect(() => loadConfig({ SALESFORCE_JWT_PRIVATE_KEY_FILE: 'missing.key' }, dir)).toThrow(
+        /SALESFORCE_JWT_PRIVATE_KEY_FILE cannot be read/,
+      );
+      expect(() => loadConfig({ SALESFORCE_JWT_PRIVATE_KEY: 'not a key' })).toThrow(
+        /SALESFORCE_JWT_PRIVATE_KEY is not a PEM private key/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -24,6 +24,19 @@ describe('logging', () => {
     expect(redact('{\\"client_secret\\":\\"abc\\"}')).not.toContain('abc');
   });
 
+  it('removes Salesforce tokens: an access token anywhere, a refresh token or JWT assertion by name', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
+    const session = '00D5g000000FAKEEAA!AQ4AQGm9sB1C3kEXAMPLEsessionTOKENvalue';
+    logger.error('Salesforce said', new Error(`Bearer ${session} refused`));
+    logger.debug('token body: grant_type=refresh_token&refresh_token=5Aep861RefreshSecret&client_id=x');
+    logger.info('refreshed', { refreshToken: '5Aep861Other', assertion: 'eyJhbGciOiJSUzI1NiJ9.e30.sig' });
+    const all = lines.join('\n');
+    for (const secret of ['EXAMPLEsessionTOKEN', '5Aep861RefreshSecret', '5Aep861Other', 'eyJhbGciOiJSUzI1NiJ9']) {
+      expect(all).not.toContain(secret);
+    }
+  });
+
   it('writes JSON lines with level names in production', () => {
     const lines: string[] = [];
     createLogger({ json: true, write: (l) => lines.push(l) }).warn('careful', { teamId: 'T1' });
