@@ -80,7 +80,7 @@ export async function startLazyHubSpot(size: { companies: number; deals: number 
   };
   const count = (object: 'companies' | 'deals') => (object === 'companies' ? size.companies : size.deals);
 
-  function answer(method: string, url: URL, body: unknown, res: ServerResponse): void {
+  function answer(method: string, url: URL, body: unknown, res: ServerResponse) {
     const path = url.pathname;
     if (method === 'POST' && path === '/oauth/v2/private-apps/get/access-token-info') {
       return json(res, 200, {
