@@ -30,6 +30,11 @@ export interface CredentialKeeper {
    * (the CRM answered 401 to them).
    */
   current(force?: boolean): Promise<CrmCredentials>;
+  /**
+   * Refreshes now, whatever the expiry says (the CRM refused the access token early: revoked, or a
+   * clock off); null when these credentials cannot be refreshed (a private-app token).
+   */
+  renew(): Promise<CrmCredentials> | null;
 }
 
 export function credentialKeeper(
@@ -48,27 +53,32 @@ export function credentialKeeper(
   let creds = openCredentials(key, args.teamId, args.stored);
   // Calls waiting on one refresh share it: one grant, one write.
   let refreshing: Promise<CrmCredentials> | null = null;
+  const refresh = (): Promise<CrmCredentials> => {
+    refreshing ??= (async () => {
+      const next = await args.refresh(creds);
+      await updateCrmCredentials(deps.db, {
+        teamId: args.teamId,
+        provider: args.provider,
+        tokenEncrypted: sealCredentials(key, args.teamId, next),
+      });
+      deps.logger.info('CRM token refreshed', {
+        teamId: args.teamId,
+        provider: args.provider,
+        expiresAt: next.kind === 'token' ? null : next.expiresAt,
+      });
+      creds = next;
+      return next;
+    })().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  };
   return {
     async current(force = false) {
-      if (!force && !needsRefresh(creds, new Date(now()))) return creds;
-      refreshing ??= (async () => {
-        const next = await args.refresh(creds);
-        await updateCrmCredentials(deps.db, {
-          teamId: args.teamId,
-          provider: args.provider,
-          tokenEncrypted: sealCredentials(key, args.teamId, next),
-        });
-        deps.logger.info('CRM token refreshed', {
-          teamId: args.teamId,
-          provider: args.provider,
-          expiresAt: next.kind === 'token' ? null : next.expiresAt,
-        });
-        creds = next;
-        return next;
-      })().finally(() => {
-        refreshing = null;
-      });
-      return refreshing;
+      return force || needsRefresh(creds, new Date(now())) ? refresh() : creds;
+    },
+    renew() {
+      return creds.kind === 'oauth' && creds.refreshToken ? refresh() : null;
     },
   };
 }
@@ -92,6 +102,12 @@ export function refreshHubSpot(deps: CrmDeps): RefreshCredentials {
     );
   };
 }
+
+/** HubSpot answered 401 (src/crm/hubspot.ts hubspotFailure keeps the SDK's error as the cause). */
+const refusedToken = (err: unknown): boolean =>
+  err instanceof AppError &&
+  err.code === ErrorCode.CrmRefused &&
+  (err.original as { code?: unknown } | undefined)?.code === 401;
 
 /**
  * The HubSpot calls of one sync (or write-back) over the connection's credentials: each call first gets
@@ -127,15 +143,29 @@ export function hubspotSession(
     }
     return api;
   };
+  const invoke = async (method: string, a: unknown[]) => {
+    const client = (await fresh()) as unknown as Record<string, (...x: unknown[]) => unknown>;
+    return client[method]!(...a);
+  };
   // Every method, present and future, takes the fresh client first: nothing can call HubSpot around it.
+  // A 401 despite the expiry (the token revoked, a clock off) renews an OAuth token once and tries again.
   // (Not a thenable: `then` and symbols are absent, so the session can be returned from async code.)
   return new Proxy({} as HubSpotApi, {
     get: (_target, method) =>
       typeof method !== 'string' || method === 'then'
         ? undefined
         : async (...a: unknown[]) => {
-            const client = (await fresh()) as unknown as Record<string, (...x: unknown[]) => unknown>;
-            return client[method]!(...a);
+            try {
+              return await invoke(method, a);
+            } catch (err) {
+              const renewing = refusedToken(err) ? keeper.renew() : null;
+              if (!renewing) throw err;
+              deps.logger.warn('HubSpot refused the access token before its expiry: renewing it once', {
+                teamId: args.teamId,
+              });
+              await renewing;
+              return invoke(method, a);
+            }
           },
   });
 }

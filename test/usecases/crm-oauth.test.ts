@@ -198,6 +198,31 @@ describe(`HubSpot OAuth (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(pages[1]?.token).not.toBe(creds.accessToken);
   });
 
+  it('an access token HubSpot refuses before its expiry is renewed once, and the sync completes', async () => {
+    await connectByOAuth();
+    await confirmMapping(deps(), { teamId: T1, userId: U1 });
+    const before = (await stored()) as { accessToken: string };
+    fake.expire(before.accessToken);
+    const from = fake.requests().length;
+    const r = await syncCrm(deps(), { teamId: T1 });
+    expect(r).toMatchObject({ status: 'ok', counts: { companies: 150 } });
+    const sent = fake.requests().slice(from);
+    expect(sent[0]).toMatchObject({ path: '/crm/v3/objects/companies', status: 401, token: before.accessToken });
+    expect(sent.filter((q) => q.path === '/oauth/v1/token')).toHaveLength(1);
+    const after = (await stored()) as { accessToken: string };
+    expect(after.accessToken).not.toBe(before.accessToken);
+    expect(sent.filter((q) => q.status === 401)).toHaveLength(1);
+  });
+
+  it('a private-app token HubSpot refuses is not retried: the sync fails with the sentence', async () => {
+    fake.tokens.set('pat-na1-99998888-3333-4444-5555-666677778888', SCOPES);
+    await connectHubSpot(deps(), { teamId: T1, userId: U1, token: 'pat-na1-99998888-3333-4444-5555-666677778888' });
+    await confirmMapping(deps(), { teamId: T1, userId: U1 });
+    fake.expire('pat-na1-99998888-3333-4444-5555-666677778888');
+    await expect(syncCrm(deps(), { teamId: T1 })).rejects.toThrow(/HubSpot refused the token/);
+    expect(fake.requests('/oauth/v1/token')).toHaveLength(0);
+  });
+
   it('a refresh HubSpot refuses fails the sync with a sentence to connect again', async () => {
     fake.accessTokenTtl.seconds = 60;
     await connectByOAuth();
