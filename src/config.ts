@@ -55,6 +55,8 @@ const describe = {
     'callback URL of the Salesforce connected app: the bot’s public URL ending in /crm/oauth/callback, or a page to copy the code from (web-server flow)',
   SALESFORCE_JWT_PRIVATE_KEY: 'PEM private key whose certificate is on the connected app (JWT bearer flow)',
   SALESFORCE_JWT_PRIVATE_KEY_FILE: 'file holding that PEM private key (instead of SALESFORCE_JWT_PRIVATE_KEY)',
+  SALESFORCE_BULK_THRESHOLD:
+    'records from which a full Salesforce sync reads an object with one Bulk API 2.0 query job (default 50000; 0: never)',
 } as const;
 
 /** The one path the CRM OAuth callback is served on (src/slack/crm-oauth-route.ts). */
@@ -151,6 +153,7 @@ const EnvSchema = z.object({
   // A PEM in an environment variable often arrives with its newlines written as \n.
   SALESFORCE_JWT_PRIVATE_KEY: optionalString.transform((v) => v?.replace(/\\n/g, '\n')),
   SALESFORCE_JWT_PRIVATE_KEY_FILE: optionalString,
+  SALESFORCE_BULK_THRESHOLD: intIn(0, 1_000_000_000, 50_000),
 });
 
 const scopeList = (v: string | undefined, fallback: string[]): string[] =>
@@ -209,6 +212,8 @@ export interface Config {
       redirectUri: string | undefined;
       /** PEM private key for the JWT bearer flow. */
       jwtPrivateKey: string | undefined;
+      /** A full sync reads an object through Bulk API 2.0 from this many records (0: never). */
+      bulkThreshold: number;
     };
   };
 }
@@ -340,6 +345,7 @@ export function loadConfig(
         clientSecret: e.SALESFORCE_CLIENT_SECRET,
         redirectUri: e.SALESFORCE_REDIRECT_URI,
         jwtPrivateKey: typeof sfKey === 'string' && sfKey !== '' ? sfKey : undefined,
+        bulkThreshold: e.SALESFORCE_BULK_THRESHOLD,
       },
     },
   };

@@ -174,7 +174,17 @@ export interface SalesforceApi {
   queryMore(nextRecordsUrl: string): Promise<SoqlPage>;
   /** The org's active opportunity stages in their order, or null when the user cannot read them. */
   stages(): Promise<SalesforceStage[] | null>;
+  /** How many records a `SELECT COUNT() FROM …` query counts. */
+  count(soql: string): Promise<number>;
+  /**
+   * A Bulk API 2.0 query job's records (values as the CSV holds them: text, '' for none), or null when
+   * the job did not complete within BULK_POLL_TIMEOUT_MS (the caller then pages with the REST API).
+   */
+  bulkQuery(soql: string): Promise<AsyncIterable<Record<string, string>> | null>;
 }
+
+/** How long a Bulk API 2.0 query job may take before the sync pages with the REST API instead. */
+export const BULK_POLL_TIMEOUT_MS = 5 * 60_000;
 
 /** Salesforce's refusals of a data call as the sentences users see; anything else is rethrown. */
 export function salesforceFailure(err: unknown): never {
@@ -296,5 +306,19 @@ export function salesforceApi(opts: SalesforceApiOptions): SalesforceApi {
     query: (soql, o = {}) =>
       call(async () => (await conn.query(soql, { autoFetch: false, scanAll: o.all === true })) as unknown as SoqlPage),
     queryMore: (url) => call(async () => (await conn.queryMore(url)) as unknown as SoqlPage),
+    count: (soql) =>
+      call(async () => ((await conn.query(soql, { autoFetch: false })) as unknown as SoqlPage).totalSize),
+    bulkQuery: (soql) =>
+      call(async () => {
+        try {
+          // https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm: a query
+          // job (no ORDER BY: it would turn PK chunking off), polled until JobComplete, results as CSV pages.
+          const stream = await conn.bulk2.query(soql, { pollInterval: 2000, pollTimeout: BULK_POLL_TIMEOUT_MS });
+          return stream as unknown as AsyncIterable<Record<string, string>>;
+        } catch (err) {
+          if ((err as Error).name === 'JobPollingTimeoutError') return null;
+          throw err;
+        }
+      }),
   };
 }

@@ -164,7 +164,11 @@ function openSource(deps: CrmDeps, conn: CrmConnectionRow, args: SyncArgs): CrmS
     const api = hubspotSession(deps, { teamId: conn.teamId, conn, factory: args.hubspot ?? defaultFactory(deps) });
     return hubspotSource(api, { searchLimit: args.searchLimit });
   }
-  if (conn.provider === 'salesforce') return salesforceSource(salesforceSession(deps, conn));
+  if (conn.provider === 'salesforce') {
+    return salesforceSource(salesforceSession(deps, conn), {
+      bulkThreshold: deps.config.crm.salesforce.bulkThreshold,
+    });
+  }
   throw new AppError(
     ErrorCode.CrmNotConfigured,
     `This bot cannot sync a “${conn.provider}” connection: connect again.`,

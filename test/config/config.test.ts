@@ -101,6 +101,7 @@ describe('loadConfig', () => {
       clientSecret: undefined,
       redirectUri: undefined,
       jwtPrivateKey: undefined,
+      bulkThreshold: 50_000,
     });
     const dir = mkdtempSync(join(tmpdir(), 'icp-sf-'));
     try {

@@ -45,6 +45,8 @@ export interface FakeSalesforce {
   fields: Record<FakeSObject, FakeSfField[]>;
   /** The org's opportunity stages (OpportunityStage records), in their order. */
   stages: { ApiName: string; MasterLabel: string; IsClosed: boolean; IsWon: boolean; IsActive: boolean }[];
+  /** Records one page of a Bulk API 2.0 job's results holds at most (its `maxRecords`). */
+  bulkResultsPage: { value: number };
   /** Records a query page holds at most (Salesforce: up to 2,000; fewer "based on the size of records"). */
   batchSize: { value: number };
   /** An authorization code the owner's browser would bring back, for `username`. */
@@ -88,6 +90,8 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
   const log: FakeSfRequest[] = [];
   const batchSize = { value: 2000 };
   const stages: FakeSalesforce['stages'] = [];
+  const bulkResultsPage = { value: 50_000 };
+  const jobs = new Map<string, { info: Record<string, unknown>; rows: Record<string, unknown>[]; select: string[] }>();
   const app = {
     clientId: '3MVG9fakeConsumerKey',
     clientSecret: 'fake-consumer-secret',
@@ -266,6 +270,97 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
     return 200;
   }
 
+  const csvCell = (v: unknown) => (v === null || v === undefined ? '' : `"${String(v).replace(/"/g, '""')}"`);
+
+  // Bulk API 2.0 query jobs: https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_create_job.htm,
+  // query_get_one_job.htm, query_get_job_results.htm (CSV; Sforce-Locator "null" on the last page).
+  function bulkJob(
+    req: IncomingMessage,
+    res: ServerResponse,
+    u: URL,
+    body: string,
+    username: string,
+    id: string | undefined,
+    results: boolean,
+  ): number {
+    if (req.method === 'POST' && !id) {
+      const b = JSON.parse(body) as { operation: string; query: string };
+      const r = runSoql(b.query, b.operation === 'queryAll', username);
+      if ('error' in r) {
+        json(res, 400, [{ errorCode: 'INVALIDJOB', message: `No such column '${r.error}' on entity '${r.object}'.` }]);
+        return 400;
+      }
+      const jobId = `750${randomBytes(6).toString('hex').slice(0, 12)}AAA`;
+      const now = new Date().toISOString().replace('Z', '+0000');
+      const info = {
+        id: jobId,
+        operation: b.operation,
+        object: r.object,
+        createdById: users.get(username)?.userId,
+        createdDate: now,
+        systemModstamp: now,
+        state: 'UploadComplete',
+        concurrencyMode: 'Parallel',
+        contentType: 'CSV',
+        apiVersion: Number(VERSION),
+        lineEnding: 'LF',
+        columnDelimiter: 'COMMA',
+      };
+      const select = /^SELECT (.+?) FROM /i
+        .exec(b.query)![1]!
+        .split(',')
+        .map((f) => f.trim());
+      jobs.set(jobId, { info, rows: r.rows!, select });
+      json(res, 200, info);
+      return 200;
+    }
+    const job = id ? jobs.get(id) : undefined;
+    if (!job) {
+      json(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+      return 404;
+    }
+    if (req.method === 'GET' && !results) {
+      json(res, 200, {
+        ...job.info,
+        state: 'JobComplete',
+        numberRecordsProcessed: job.rows.length,
+        retries: 0,
+        totalProcessingTime: 42,
+      });
+      return 200;
+    }
+    if (req.method === 'GET' && results) {
+      const start = Number(u.searchParams.get('locator') ?? 0);
+      const max = Math.min(Number(u.searchParams.get('maxRecords') ?? bulkResultsPage.value), bulkResultsPage.value);
+      const page = job.rows.slice(start, start + max);
+      const next = start + page.length < job.rows.length ? String(start + page.length) : 'null';
+      const lines = [
+        job.select.map((f) => `"${f}"`).join(','),
+        // Bulk results write datetimes in UTC with a Z.
+        ...page.map((row) =>
+          job.select
+            .map((f) => csvCell(f === 'SystemModstamp' ? String(row[f]).replace('+0000', 'Z') : row[f]))
+            .join(','),
+        ),
+      ];
+      res.writeHead(200, {
+        'content-type': 'text/csv',
+        'sforce-locator': next,
+        'sforce-numberofrecords': String(page.length),
+      });
+      res.end(`${lines.join('\n')}\n`);
+      return 200;
+    }
+    if (req.method === 'DELETE') {
+      jobs.delete(id!);
+      res.writeHead(204);
+      res.end();
+      return 204;
+    }
+    json(res, 405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: `${req.method} not allowed` }]);
+    return 405;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, body: string, u: URL): Promise<number> {
     const path = u.pathname;
     const failure = failures.find((f) => f.times > 0 && path.includes(f.pathPart));
@@ -366,6 +461,8 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
       });
       return 200;
     }
+    m = /^\/jobs\/query(?:\/([^/]+))?(\/results)?$/.exec(rest);
+    if (m) return bulkJob(req, res, u, body, username, m[1], Boolean(m[2]));
     m = /^\/(queryAll|query)(?:\/(.*))?$/.exec(rest);
     if (m && req.method === 'GET') {
       if (m[2]) {
@@ -375,7 +472,15 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
         }
         return queryPage(res, m[2]);
       }
-      const r = runSoql(u.searchParams.get('q') ?? '', m[1] === 'queryAll', username);
+      const q = u.searchParams.get('q') ?? '';
+      if (/^SELECT COUNT\(\) FROM /i.test(q)) {
+        // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_count.htm:
+        // COUNT() answers with totalSize and no records.
+        const counted = runSoql(q.replace(/COUNT\(\)/i, 'Id'), m[1] === 'queryAll', username);
+        json(res, 200, { totalSize: 'rows' in counted ? counted.rows!.length : 0, done: true, records: [] });
+        return 200;
+      }
+      const r = runSoql(q, m[1] === 'queryAll', username);
       if ('error' in r && r.object === 'OpportunityStage') {
         // An object the user has no access to: 400 INVALID_TYPE (errorcodes.htm, as above).
         json(res, 400, [
@@ -422,6 +527,7 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
     users,
     fields,
     batchSize,
+    bulkResultsPage,
     stages,
     revoked,
     issueCode(username) {

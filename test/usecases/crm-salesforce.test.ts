@@ -99,6 +99,7 @@ describe(`Salesforce sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
   let t: TestDb;
   let fake: FakeSalesforce;
   const quiet = createLogger({ level: 'error', write: () => {} });
+  let bulkThreshold = '0';
   const deps = () => ({
     db: t.db,
     logger: quiet,
@@ -109,6 +110,7 @@ describe(`Salesforce sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
       SALESFORCE_CLIENT_SECRET: fake.app.clientSecret,
       SALESFORCE_REDIRECT_URI: fake.app.redirectUri,
       SALESFORCE_JWT_PRIVATE_KEY: PEM,
+      SALESFORCE_BULK_THRESHOLD: bulkThreshold,
     }),
   });
   // Connected, and the proposal confirmed as it stands (syncs wait for an owner's confirmation).
@@ -146,6 +148,7 @@ describe(`Salesforce sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
     await t?.close();
   });
   beforeEach(async () => {
+    bulkThreshold = '0';
     await t.truncateAll();
     fake = await startFakeSalesforce({ jwtPublicKey: PUBLIC });
     seedOrg(fake);
@@ -262,6 +265,40 @@ describe(`Salesforce sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
       companies: new Date(day('2024-01-10').getTime() + 450).toISOString(),
       deals: day('2024-02-01').toISOString(),
     });
+  });
+
+  it('a large first sync reads through one Bulk API 2.0 query job, counted first; the next one pages by SOQL', async () => {
+    bulkThreshold = '400';
+    fake.bulkResultsPage.value = 200;
+    await connectJwt();
+    const r = await syncCrm(deps(), { teamId: T1 });
+    expect(r).toMatchObject({ mode: 'full', status: 'ok', counts: { companies: 450, deals: 120 } });
+    const counts = fake
+      .requests('/query')
+      .map((q) => q.query.get('q') ?? '')
+      .filter((q) => q.startsWith('SELECT COUNT()'));
+    expect(counts).toEqual(['SELECT COUNT() FROM Account', 'SELECT COUNT() FROM Opportunity']);
+    // Accounts (450 ≥ 400) through one job, its results in three CSV pages; opportunities (120) by SOQL.
+    const created = fake.requests('/jobs/query').filter((q) => q.method === 'POST');
+    expect(created).toHaveLength(1);
+    expect(JSON.parse(created[0]!.body)).toMatchObject({ operation: 'query' });
+    expect(JSON.parse(created[0]!.body).query).toMatch(/^SELECT Id, Name, .* FROM Account$/);
+    expect(fake.requests('/results')).toHaveLength(3);
+    expect(
+      fake.requests('/query').filter((q) => /FROM Opportunity ORDER BY/.test(q.query.get('q') ?? '')),
+    ).toHaveLength(1);
+    const a = await account(acc(7));
+    expect(a).toMatchObject({ name: 'Account 7', employees: 70, revenue: 700_000, source: 'salesforce' });
+    expect(a?.attributes).toMatchObject({ business_model_c: 'B2B' });
+    expect(await deal(opp(7))).toMatchObject({ accountId: a?.id });
+    expect((await getCrmConnection(t.db, T1))?.syncCursors).toMatchObject({
+      companies: new Date(day('2024-01-10').getTime() + 450).toISOString(),
+    });
+    fake.upsert('Account', acc(9), { Name: 'Account Nine Renamed' }, day('2024-03-01'));
+    const jobsBefore = fake.requests('/jobs/query').length;
+    expect((await syncCrm(deps(), { teamId: T1 })).counts.companies).toBe(1);
+    expect(fake.requests('/jobs/query')).toHaveLength(jobsBefore);
+    expect((await account(acc(9)))?.name).toBe('Account Nine Renamed');
   });
 
   it('incremental sync asks only for records whose SystemModstamp is after the cursor', async () => {
