@@ -170,7 +170,8 @@ export async function completeOAuth(
       title: `Connected to ${p.label}`,
       sentence:
         `Connected to ${p.label}${account ? ` (${account})` : ''}, you can close this tab. ` +
-        'The first sync runs on the schedule, or now with `icp sync`.',
+        'Nothing syncs until an owner confirms the field mapping: in Slack, App Home → “Review field mapping”, ' +
+        'or `icp crm mapping` then `icp crm mapping --confirm`.',
     };
   } catch (err) {
     if (err instanceof AppError) {

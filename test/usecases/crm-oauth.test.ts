@@ -111,6 +111,8 @@ describe(`HubSpot OAuth (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
     const a = await completeOAuth(deps(), { state: stateOf(url), code });
     expect(a).toMatchObject({ status: 200, ok: true, title: 'Connected to HubSpot' });
     expect(a.sentence).toContain('Connected to HubSpot (portal 9876543), you can close this tab.');
+    // Nothing syncs before an owner confirms the mapping: the page says so, not "the first sync runs".
+    expect(a.sentence).toContain('Nothing syncs until an owner confirms the field mapping');
     const grant = fake.requests('/oauth/v1/token')[0]!;
     expect(grant.body).toMatchObject({
       grant_type: 'authorization_code',
