@@ -212,7 +212,8 @@ export function salesforceFailure(err: unknown): never {
       { cause: err },
     );
   }
-  if (/^ERROR_HTTP_5/.test(code)) {
+  // A 5xx after jsforce's own retries: its body's code (SERVER_UNAVAILABLE, UNKNOWN_EXCEPTION) or none.
+  if (/^ERROR_HTTP_5/.test(code) || code === 'SERVER_UNAVAILABLE' || code === 'UNKNOWN_EXCEPTION') {
     throw new AppError(
       ErrorCode.CrmRefused,
       `Salesforce kept failing (${code}) after every retry: the sync stopped and resumes from the same point next time.`,
