@@ -98,10 +98,12 @@ export function register(app: App, deps: Deps, home: Home): void {
   );
   app.action<BlockAction>(CrmMappingIds.review, listen.action(deps, 'CRM mapping modal', openCrmMapping(deps)));
   // A link button still sends an action: acked, the browser does the rest.
-  app.action<BlockAction>(
-    CrmMappingIds.connect,
-    listen.action(deps, 'CRM connect link', async () => {}),
-  );
+  for (const id of [CrmMappingIds.connect, CrmMappingIds.connectSalesforce]) {
+    app.action<BlockAction>(
+      id,
+      listen.action(deps, 'CRM connect link', async () => {}),
+    );
+  }
   app.view<ViewSubmitAction>(
     CrmMappingIds.callback,
     listen.view(deps, 'confirm CRM mapping', submitCrmMapping(deps, home)),

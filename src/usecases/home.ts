@@ -11,7 +11,7 @@ import type { Deps } from '../deps.ts';
 import { reviewStatus } from '../review/calendar.ts';
 import { isOwner } from '../review/settings.ts';
 import { type HomeData, homeView, isPlaceholderUser } from '../slack/blocks/home.ts';
-import { type CrmHomeStatus, crmHomeSection } from '../slack/blocks/home-crm.ts';
+import { type ConnectLinks, type CrmHomeStatus, crmHomeSection } from '../slack/blocks/home-crm.ts';
 import { personasHomeSection } from '../slack/blocks/home-personas.ts';
 import { reviewHomeSection } from '../slack/blocks/review.ts';
 import type { Block } from '../slack/blocks/types.ts';
@@ -29,15 +29,18 @@ async function personasSection(deps: Deps, teamId: string): Promise<Block[]> {
 }
 
 /** This owner's signed HubSpot OAuth link, when the bot has a HubSpot app (else the CLI is the way). */
-function connectLink(deps: Deps, teamId: string, userId: string): string | undefined {
-  if (!oauthConfigured(deps.config, 'hubspot')) return undefined;
-  try {
-    return authorizeUrl(deps, 'hubspot', teamId, userId);
-  } catch (err) {
-    // Without CRM_ENCRYPTION_KEY there is no link to sign: Home says how to connect from the CLI.
-    deps.logger.warn('no CRM connect link for App Home', { teamId }, err);
-    return undefined;
+function connectLinks(deps: Deps, teamId: string, userId: string): ConnectLinks {
+  const links: ConnectLinks = {};
+  for (const provider of ['hubspot', 'salesforce'] as const) {
+    if (!oauthConfigured(deps.config, provider)) continue;
+    try {
+      links[provider] = authorizeUrl(deps, provider, teamId, userId);
+    } catch (err) {
+      // Without CRM_ENCRYPTION_KEY there is no link to sign: Home says how to connect from the CLI.
+      deps.logger.warn('no CRM connect link for App Home', { teamId, provider }, err);
+    }
   }
+  return links;
 }
 
 /** The CRM connection's status, mapping and last sync, for owners (src/slack/blocks/home-crm.ts). */
@@ -45,7 +48,7 @@ async function crmSection(deps: Deps, teamId: string, userId: string): Promise<B
   const [current, crm] = await Promise.all([deps.icp.current(teamId), getCrmConnection(deps.db, teamId)]);
   const owner = isOwner(current.version.spec.owners, userId);
   if (!owner) return [];
-  if (!crm) return crmHomeSection(null, owner, connectLink(deps, teamId, userId));
+  if (!crm) return crmHomeSection(null, owner, connectLinks(deps, teamId, userId));
   const counts = crm?.lastSyncCounts as (CrmHomeStatus['counts'] & { problems?: number }) | null | undefined;
   return crmHomeSection(
     {
@@ -58,6 +61,8 @@ async function crmSection(deps: Deps, teamId: string, userId: string): Promise<B
       ...(counts?.problems !== undefined ? { problemCount: counts.problems } : {}),
       mapping: mappingState(crm).status,
       mappingConfirmedBy: crm.mappingConfirmedBy,
+      writebackOn: crm.writebackEnabledAt !== null,
+      writeback: (crm.lastWriteback as CrmHomeStatus['writeback']) ?? null,
     },
     owner,
   );

@@ -27,12 +27,56 @@ describe('App Home: the CRM line (pure builder)', () => {
 
   it('offers the signed OAuth link as a button when the bot has a HubSpot app', () => {
     const url = 'https://app.hubspot.com/oauth/authorize?client_id=abc&state=signed';
-    const blocks = crmHomeSection(null, true, url);
+    const blocks = crmHomeSection(null, true, { hubspot: url });
     assertValidHome({ type: 'home', blocks });
     expect(text(blocks)).toContain(`"url":"${url}"`);
     expect(text(blocks)).toContain('icp connect hubspot --token');
     expect(text(crmHomeSection(null, true))).not.toContain('"url"');
-    expect(crmHomeSection(null, false, url)).toEqual([]);
+    expect(crmHomeSection(null, false, { hubspot: url })).toEqual([]);
+  });
+
+  it('offers Salesforce beside HubSpot, by CLI and, with a Salesforce app, by a button', () => {
+    expect(text(crmHomeSection(null, true))).toContain('icp connect salesforce');
+    const sf = 'https://login.salesforce.com/services/oauth2/authorize?client_id=x&state=signed';
+    const blocks = crmHomeSection(null, true, { salesforce: sf });
+    assertValidHome({ type: 'home', blocks });
+    expect(text(blocks)).toContain(`"url":"${sf}"`);
+    expect(text(blocks)).toContain('Connect Salesforce');
+    expect(text(blocks)).not.toContain('Connect HubSpot');
+    const synced2 = crmHomeSection({ ...synced, provider: 'salesforce' }, true);
+    expect(text(synced2)).toContain('*Salesforce* connected by');
+    // Write-back is HubSpot's only so far: no line offering it for Salesforce.
+    expect(text(synced2)).not.toContain('written back');
+  });
+
+  it('says whether tier and score are written back to HubSpot, and how the last write-back went', () => {
+    expect(text(crmHomeSection(synced, true))).toContain('`icp writeback enable`');
+    expect(text(crmHomeSection({ ...synced, writebackOn: true }, true))).toContain(
+      'written back to HubSpot after the next sync',
+    );
+    const run = {
+      at: '2026-12-07T12:05:00Z',
+      status: 'partial' as const,
+      written: 240,
+      unchanged: 9,
+      refused: 1,
+      problems: [{ name: 'Acme <!here>', problem: 'property values were not valid' }],
+    };
+    const blocks = crmHomeSection({ ...synced, writebackOn: true, writeback: run }, true);
+    assertValidHome({ type: 'home', blocks });
+    expect(text(blocks)).toContain(
+      '240 companies updated, 9 unchanged, 1 refused by HubSpot (first: Acme &lt;!here&gt;',
+    );
+    expect(text(blocks)).not.toContain('<!here>');
+    const failed = crmHomeSection(
+      {
+        ...synced,
+        writebackOn: true,
+        writeback: { ...run, status: 'failed', problems: [{ name: '', problem: 'HubSpot refused the token' }] },
+      },
+      true,
+    );
+    expect(text(failed)).toContain('failed: HubSpot refused the token');
   });
 
   it('shows the last sync with its counts', () => {

@@ -14,6 +14,8 @@ export const CrmMappingIds = {
   review: 'crm_mapping_review',
   /** App Home's "Connect HubSpot" link button (Slack still sends an action for it: acked, nothing to do). */
   connect: 'crm_connect',
+  /** App Home's "Connect Salesforce" link button (acked like the HubSpot one). */
+  connectSalesforce: 'crm_connect_salesforce',
   callback: 'crm_mapping_confirm',
   /** Every select's action_id (block ids say what each one is). */
   choice: 'choice',

@@ -22,12 +22,26 @@ export interface CrmHomeStatus {
   /** Whether an owner confirmed the mapping syncs use (absent: as before this existed, confirmed). */
   mapping?: MappingModalStatus;
   mappingConfirmedBy?: string | null;
+  /** The fit written back onto the CRM's companies: absent while the owner has not consented. */
+  writeback?: {
+    at: string;
+    status: 'ok' | 'partial' | 'failed';
+    written: number;
+    unchanged: number;
+    refused: number;
+    problems: readonly { name: string; problem: string }[];
+  } | null;
+  writebackOn?: boolean;
 }
+
+/** Each CRM's signed OAuth link for this owner (src/usecases/crm-oauth.ts), when the bot has its app. */
+export type ConnectLinks = Partial<Record<'hubspot' | 'salesforce', string>>;
 
 /** Problems listed in App Home; the rest are counted. */
 export const HOME_PROBLEMS_SHOWN = 3;
 
-const providerName = (p: string) => (p === 'hubspot' ? 'HubSpot' : escapeMrkdwn(p));
+const NAMES: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
+const providerName = (p: string) => NAMES[p] ?? escapeMrkdwn(p);
 const when = (d: Date) =>
   `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} at {time}|${d.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
 
@@ -50,25 +64,46 @@ function statusLine(c: CrmHomeStatus): string {
   return `${head} · ${icon} last sync ${when(c.lastSyncAt)}: ${counts}`;
 }
 
-/**
- * The CRM section for an owner; nothing for anyone else. `connectUrl`: this owner's signed OAuth link
- * (src/usecases/crm-oauth.ts), when the bot has a HubSpot app.
- */
-export function crmHomeSection(crm: CrmHomeStatus | null, owner: boolean, connectUrl?: string): Block[] {
+/** Whether the fit is written back, and how the last write-back went (HubSpot only so far). */
+function writebackLine(c: CrmHomeStatus): string | null {
+  if (c.provider !== 'hubspot') return null;
+  if (!c.writebackOn) {
+    return 'Tier and score are not written back to HubSpot: `icp writeback enable` adds them to every company (an owner’s consent; it needs the companies write scopes).';
+  }
+  const w = c.writeback;
+  if (!w) return ':pencil: Tier and score are written back to HubSpot after the next sync.';
+  const at = when(new Date(w.at));
+  if (w.status === 'failed') {
+    return `:x: Writing tier and score back ${at} failed: ${escapeMrkdwn(w.problems[0]?.problem ?? 'see the bot’s log')}`;
+  }
+  const refused =
+    w.refused > 0
+      ? `, ${w.refused} refused by HubSpot (first: ${escapeMrkdwn(w.problems[0]?.name ?? '')}: ${escapeMrkdwn(w.problems[0]?.problem ?? '')})`
+      : '';
+  return `${w.status === 'ok' ? ':white_check_mark:' : ':warning:'} Tier and score written back ${at}: ${w.written} companies updated, ${w.unchanged} unchanged${refused}.`;
+}
+
+/** The CRM section for an owner; nothing for anyone else. `links`: this owner's signed OAuth links. */
+export function crmHomeSection(crm: CrmHomeStatus | null, owner: boolean, links: ConnectLinks = {}): Block[] {
   if (!owner) return [];
   if (!crm) {
     const how =
-      '*Connect your CRM* · not connected. Sync HubSpot instead of exporting files: ' +
-      (connectUrl ? 'connect with the button (the link works for 10 minutes: reopen Home for a new one), or ' : '') +
+      '*Connect your CRM* · not connected. Sync HubSpot or Salesforce instead of exporting files: ' +
+      (links.hubspot || links.salesforce
+        ? 'connect with a button (links work for 10 minutes: reopen Home for new ones), or '
+        : '') +
       'run `icp connect hubspot --token <private-app token>` (scopes crm.objects.companies.read and ' +
-      'crm.objects.deals.read). You then confirm how its fields map before anything syncs. CSV imports keep working meanwhile.';
-    return [
-      divider(),
-      ...sections([how]),
-      ...(connectUrl
-        ? [actions([button('Connect HubSpot', CrmMappingIds.connect, { url: connectUrl, style: 'primary' })])]
+      'crm.objects.deals.read) or `icp connect salesforce`. You then confirm how its fields map before anything ' +
+      'syncs. CSV imports keep working meanwhile.';
+    const buttons = [
+      ...(links.hubspot
+        ? [button('Connect HubSpot', CrmMappingIds.connect, { url: links.hubspot, style: 'primary' as const })]
+        : []),
+      ...(links.salesforce
+        ? [button('Connect Salesforce', CrmMappingIds.connectSalesforce, { url: links.salesforce })]
         : []),
     ];
+    return [divider(), ...sections([how]), ...(buttons.length > 0 ? [actions(buttons)] : [])];
   }
   const lines = [statusLine(crm)];
   if (crm.status === 'partial' && crm.mapping !== 'proposed') {
@@ -96,10 +131,12 @@ export function crmHomeSection(crm: CrmHomeStatus | null, owner: boolean, connec
       : crm.mapping === 'confirmed' && crm.mappingConfirmedBy
         ? [context(`Field mapping confirmed by ${mention(crm.mappingConfirmedBy)}.`)]
         : [];
+  const writeback = crm.mapping === 'proposed' ? null : writebackLine(crm);
   return [
     divider(),
     ...sections(lines),
     ...confirmed,
+    ...(writeback ? [context(writeback)] : []),
     actions([
       button('Review field mapping', CrmMappingIds.review, {
         ...(crm.mapping === 'proposed' ? { style: 'primary' as const } : {}),
