@@ -233,6 +233,8 @@ export interface SalesforceApiOptions {
   session: () => Promise<SalesforceSession>;
   /** Called when Salesforce answers 401: a new session, or throws. */
   refresh: () => Promise<SalesforceSession>;
+  /** How a Bulk API 2.0 job is polled (default every 2 s for BULK_POLL_TIMEOUT_MS). */
+  bulkPoll?: { intervalMs: number; timeoutMs: number };
 }
 
 const unseen = (err: unknown) => {
@@ -314,11 +316,19 @@ export function salesforceApi(opts: SalesforceApiOptions): SalesforceApi {
         try {
           // https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm: a query
           // job (no ORDER BY: it would turn PK chunking off), polled until JobComplete, results as CSV pages.
-          const stream = await conn.bulk2.query(soql, { pollInterval: 2000, pollTimeout: BULK_POLL_TIMEOUT_MS });
+          const poll = opts.bulkPoll ?? { intervalMs: 2000, timeoutMs: BULK_POLL_TIMEOUT_MS };
+          const stream = await conn.bulk2.query(soql, { pollInterval: poll.intervalMs, pollTimeout: poll.timeoutMs });
           return stream as unknown as AsyncIterable<Record<string, string>>;
         } catch (err) {
-          if ((err as Error).name === 'JobPollingTimeoutError') return null;
-          throw err;
+          const e = err as { name?: string; jobId?: string };
+          if (e.name !== 'JobPollingTimeout') throw err;
+          // Not waited for any longer: aborted, so it uses no more of the org's Bulk API limits.
+          if (e.jobId)
+            await conn.bulk2
+              .job('query', { id: e.jobId })
+              .abort()
+              .catch(() => undefined);
+          return null;
         }
       }),
   };

@@ -45,6 +45,8 @@ export interface FakeSalesforce {
   fields: Record<FakeSObject, FakeSfField[]>;
   /** The org's opportunity stages (OpportunityStage records), in their order. */
   stages: { ApiName: string; MasterLabel: string; IsClosed: boolean; IsWon: boolean; IsActive: boolean }[];
+  /** The state a Bulk API 2.0 query job reports when polled (JobComplete; InProgress keeps it running). */
+  bulkState: { value: 'JobComplete' | 'InProgress' };
   /** Records one page of a Bulk API 2.0 job's results holds at most (its `maxRecords`). */
   bulkResultsPage: { value: number };
   /** Records a query page holds at most (Salesforce: up to 2,000; fewer "based on the size of records"). */
@@ -91,6 +93,7 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
   const batchSize = { value: 2000 };
   const stages: FakeSalesforce['stages'] = [];
   const bulkResultsPage = { value: 50_000 };
+  const bulkState: FakeSalesforce['bulkState'] = { value: 'JobComplete' };
   const jobs = new Map<string, { info: Record<string, unknown>; rows: Record<string, unknown>[]; select: string[] }>();
   const app = {
     clientId: '3MVG9fakeConsumerKey',
@@ -322,7 +325,7 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
     if (req.method === 'GET' && !results) {
       json(res, 200, {
         ...job.info,
-        state: 'JobComplete',
+        state: bulkState.value,
         numberRecordsProcessed: job.rows.length,
         retries: 0,
         totalProcessingTime: 42,
@@ -349,6 +352,12 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
         'sforce-numberofrecords': String(page.length),
       });
       res.end(`${lines.join('\n')}\n`);
+      return 200;
+    }
+    if (req.method === 'PATCH' && !results) {
+      // query_abort_job.htm: {"state": "Aborted"} answers the job's info in that state.
+      job.info = { ...job.info, state: (JSON.parse(body) as { state: string }).state };
+      json(res, 200, job.info);
       return 200;
     }
     if (req.method === 'DELETE') {
@@ -528,6 +537,7 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
     fields,
     batchSize,
     bulkResultsPage,
+    bulkState,
     stages,
     revoked,
     issueCode(username) {

@@ -5,6 +5,8 @@ import { getCrmConnection, updateCrmCredentials } from '../../db/queries/crm.ts'
 import { accounts, crmConnections, deals } from '../../db/schema.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openCredentials, sealCredentials } from '../../src/crm/credentials.ts';
+import { mintJwt, salesforceApi } from '../../src/crm/salesforce.ts';
+import { salesforceSource } from '../../src/crm/salesforce-source.ts';
 import { createLogger } from '../../src/logger.ts';
 import { confirmMapping } from '../../src/usecases/crm-mapping.ts';
 import { authorizeUrl, completeOAuth, disconnectCrm } from '../../src/usecases/crm-oauth.ts';
@@ -299,6 +301,28 @@ describe(`Salesforce sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
     expect((await syncCrm(deps(), { teamId: T1 })).counts.companies).toBe(1);
     expect(fake.requests('/jobs/query')).toHaveLength(jobsBefore);
     expect((await account(acc(9)))?.name).toBe('Account Nine Renamed');
+  });
+
+  it('a Bulk API 2.0 job still running at the poll timeout is left, and the records are paged by SOQL', async () => {
+    fake.bulkState.value = 'InProgress';
+    const t0 = await mintJwt(deps().config.crm.salesforce, USER);
+    const session = { accessToken: t0.accessToken, instanceUrl: t0.instanceUrl };
+    const api = salesforceApi({
+      session: async () => session,
+      refresh: async () => session,
+      bulkPoll: { intervalMs: 50, timeoutMs: 300 },
+    });
+    expect(await api.bulkQuery('SELECT Id FROM Account')).toBeNull();
+    const pages = [];
+    for await (const page of salesforceSource(api, { bulkThreshold: 1 }).pages('companies', ['Id', 'Name'], null)) {
+      pages.push(page.records.length);
+    }
+    expect(pages).toEqual([200, 200, 50]);
+    expect(fake.requests('/jobs/query').filter((q) => q.method === 'POST')).toHaveLength(2);
+    // Each job left behind was aborted.
+    expect(fake.requests('/jobs/query').filter((q) => q.method === 'PATCH' && q.body.includes('Aborted'))).toHaveLength(
+      2,
+    );
   });
 
   it('incremental sync asks only for records whose SystemModstamp is after the cursor', async () => {
