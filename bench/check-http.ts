@@ -22,11 +22,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { createDb, type DbHandle } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { queryRows } from '../db/raw.ts';
-import { createDatabase, createThrowawayDb, dropDatabase } from './throwaway-db.ts';
+import { createThrowawayDb, dropDatabase, keptDatabase } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 
 const SECRET = 'bench-signing-secret';
@@ -178,14 +177,7 @@ async function postgresTarget(serverUrl: string, accounts: number): Promise<Targ
   let url: string;
   let cleanup = async () => {};
   if (KEEP) {
-    const name = 'icp_bench_http_keep';
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    const exists = (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
-    await admin.end();
-    const u = new URL(serverUrl);
-    u.pathname = `/${name}`;
-    url = exists ? u.toString() : await createDatabase(serverUrl, name);
+    url = (await keptDatabase(serverUrl, 'icp_bench_http_keep')).url;
   } else {
     const tmp = await createThrowawayDb(serverUrl, 'icp_bench_http');
     url = tmp.url;

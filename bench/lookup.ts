@@ -16,7 +16,7 @@ import { refreshNameWords } from '../db/queries/accounts.ts';
 import { queryRows } from '../db/raw.ts';
 import { normalizeCompanyName } from '../src/lookup/normalize.ts';
 import { resolveCompany } from '../src/usecases/find-company.ts';
-import { createDatabase, createThrowawayDb, dropDatabase } from './throwaway-db.ts';
+import { createDatabase, createThrowawayDb, dropDatabase, keptDatabase } from './throwaway-db.ts';
 import type { BenchResult } from './types.ts';
 
 const TEAM = 'T_BENCH';
@@ -157,13 +157,7 @@ const KEEP = process.env.BENCH_LOOKUP_KEEP === '1';
 async function target(serverUrl: string): Promise<{ url: string; reuse: boolean; drop(): Promise<void> }> {
   if (!KEEP) return { ...(await createThrowawayDb(serverUrl, 'icp_bench_lookup')), reuse: false };
   const name = 'icp_bench_lookup_keep';
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const exists = (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
-  await admin.end();
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  const url = exists ? u.toString() : await createDatabase(serverUrl, name);
+  const { url, existed: exists } = await keptDatabase(serverUrl, name);
   let reuse = false;
   if (exists) {
     const c = new pg.Client({ connectionString: url });

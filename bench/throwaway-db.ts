@@ -40,3 +40,22 @@ export async function createThrowawayDb(serverUrl: string, prefix: string): Prom
   const url = await createDatabase(serverUrl, name);
   return { name, url, drop: () => dropDatabase(serverUrl, name) };
 }
+
+/**
+ * A database kept between benchmark runs (BENCH_*_KEEP=1): created on first use, then reused, so a
+ * million rows are loaded once. `existed` says whether it was already there.
+ */
+export async function keptDatabase(serverUrl: string, name: string): Promise<{ url: string; existed: boolean }> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  let existed: boolean;
+  try {
+    existed = (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+  } finally {
+    await admin.end();
+  }
+  if (!existed) return { url: await createDatabase(serverUrl, name), existed };
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), existed };
+}

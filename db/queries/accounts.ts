@@ -32,6 +32,18 @@ export const summaryColumns = {
   country: accounts.country,
 };
 
+/** The columns scoring reads (src/icp/facts.ts factsFromAccount), for queries that score many accounts. */
+export const scoringColumns = {
+  id: accounts.id,
+  name: accounts.name,
+  domain: accounts.domain,
+  industry: accounts.industry,
+  employees: accounts.employees,
+  revenue: accounts.revenue,
+  country: accounts.country,
+  attributes: accounts.attributes,
+};
+
 /**
  * Inserts accounts for one team in batches and returns their ids in input order. Without an
  * externalId the row's position is used, so duplicate names (which real CRMs have) are kept.

@@ -7,6 +7,7 @@ import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
 import { accounts, crmConnections, crmWritebacks } from '../schema.ts';
+import { scoringColumns } from './accounts.ts';
 
 /** The last run, as stored on the connection. */
 export interface WritebackRun {
@@ -103,17 +104,7 @@ export async function syncedAccountsPage(
   args: { teamId: string; source: string; afterId: number; limit: number },
 ) {
   return db
-    .select({
-      id: accounts.id,
-      externalId: accounts.externalId,
-      name: accounts.name,
-      domain: accounts.domain,
-      industry: accounts.industry,
-      employees: accounts.employees,
-      revenue: accounts.revenue,
-      country: accounts.country,
-      attributes: accounts.attributes,
-    })
+    .select({ ...scoringColumns, externalId: accounts.externalId })
     .from(accounts)
     .where(
       and(

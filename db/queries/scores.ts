@@ -8,6 +8,7 @@ import { factsFromAccount } from '../../src/icp/engine.ts';
 import type { Db } from '../client.ts';
 import { queryRows } from '../raw.ts';
 import { accounts } from '../schema.ts';
+import { scoringColumns } from './accounts.ts';
 
 const BATCH = 5000;
 
@@ -31,16 +32,7 @@ export async function rescoreAll(
   const byTier: Record<string, number> = {};
   const readPage = (after: number) =>
     db
-      .select({
-        id: accounts.id,
-        name: accounts.name,
-        domain: accounts.domain,
-        industry: accounts.industry,
-        employees: accounts.employees,
-        revenue: accounts.revenue,
-        country: accounts.country,
-        attributes: accounts.attributes,
-      })
+      .select(scoringColumns)
       .from(accounts)
       .where(and(eq(accounts.teamId, teamId), gt(accounts.id, after)))
       .orderBy(asc(accounts.id))

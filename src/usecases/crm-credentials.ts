@@ -14,7 +14,7 @@ import {
   openCredentials,
   sealCredentials,
 } from '../crm/credentials.ts';
-import type { HubSpotApi } from '../crm/hubspot.ts';
+import { type HubSpotApi, hubspotApi } from '../crm/hubspot.ts';
 import { hubspotRefresh } from '../crm/hubspot-oauth.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
@@ -169,3 +169,17 @@ export function hubspotSession(
           },
   });
 }
+
+/** How a use case reaches HubSpot for a token: the SDK by default, a stand-in in tests. */
+export type HubSpotFactory = (token: string) => HubSpotApi;
+
+/** The SDK client, configured from the bot's settings (base URL, retries, pacing). */
+export const hubspotFactory =
+  (deps: Pick<Deps, 'config'>): HubSpotFactory =>
+  (token) =>
+    hubspotApi({
+      token,
+      basePath: deps.config.crm.hubspotApiUrl,
+      retries: deps.config.crm.hubspotRetries,
+      perSecond: deps.config.crm.hubspotPerSecond,
+    });

@@ -25,7 +25,7 @@ import {
 } from '../../db/queries/crm.ts';
 import { linkChurn, linkDeals, refreshImportStatistics } from '../../db/queries/import.ts';
 import { type CrmCredentials, sealCredentials } from '../crm/credentials.ts';
-import { HUBSPOT_REQUIRED_SCOPES, type HubSpotApi, hubspotApi } from '../crm/hubspot.ts';
+import { HUBSPOT_REQUIRED_SCOPES, type HubSpotApi } from '../crm/hubspot.ts';
 import { hubspotSource } from '../crm/hubspot-source.ts';
 import { buildRecords } from '../crm/mapping.ts';
 import { type CrmMapping, propertiesToRead, proposeMapping, readMapping } from '../crm/mapping-review.ts';
@@ -34,7 +34,7 @@ import type { CrmMerge, CrmObject, CrmRecord, CrmSource } from '../crm/source.ts
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { importRows } from '../metrics.ts';
-import { hubspotSession } from './crm-credentials.ts';
+import { type HubSpotFactory, hubspotFactory, hubspotSession } from './crm-credentials.ts';
 import { CONFIRM_HINT } from './crm-mapping.ts';
 import { salesforceSession } from './crm-salesforce.ts';
 import { writebackAfterSync } from './crm-writeback.ts';
@@ -46,18 +46,7 @@ export const MAX_SYNC_PROBLEMS = 500;
 
 type CrmDeps = Pick<Deps, 'config' | 'db' | 'logger'>;
 
-/** How the use case reaches HubSpot for a token: the SDK by default, a stand-in in tests. */
-export type HubSpotFactory = (token: string) => HubSpotApi;
-
-const defaultFactory =
-  (deps: CrmDeps): HubSpotFactory =>
-  (token) =>
-    hubspotApi({
-      token,
-      basePath: deps.config.crm.hubspotApiUrl,
-      retries: deps.config.crm.hubspotRetries,
-      perSecond: deps.config.crm.hubspotPerSecond,
-    });
+export type { HubSpotFactory } from './crm-credentials.ts';
 
 export interface ConnectResult {
   provider: 'hubspot';
@@ -81,7 +70,7 @@ export async function connectHubSpot(
   if (!token) throw new AppError(ErrorCode.BadInput, 'Give the private-app token with --token.');
   // Encrypt first: without a key nothing is sent anywhere.
   sealCredentials(deps.config.crm.encryptionKey, args.teamId, { kind: 'token', token });
-  const api = (args.hubspot ?? defaultFactory(deps))(token);
+  const api = (args.hubspot ?? hubspotFactory(deps))(token);
   const info = await api.tokenInfo();
   return saveHubSpotConnection(deps, { ...args, credentials: { kind: 'token', token }, info, api });
 }
@@ -161,7 +150,7 @@ type SyncArgs = {
  */
 function openSource(deps: CrmDeps, conn: CrmConnectionRow, args: SyncArgs): CrmSource {
   if (conn.provider === 'hubspot') {
-    const api = hubspotSession(deps, { teamId: conn.teamId, conn, factory: args.hubspot ?? defaultFactory(deps) });
+    const api = hubspotSession(deps, { teamId: conn.teamId, conn, factory: args.hubspot ?? hubspotFactory(deps) });
     return hubspotSource(api, { searchLimit: args.searchLimit });
   }
   if (conn.provider === 'salesforce') {

@@ -22,7 +22,6 @@ import {
   writtenHashes,
 } from '../../db/queries/crm-writeback.ts';
 import { getCurrentIcp } from '../../db/queries/icp.ts';
-import { type HubSpotApi, hubspotApi } from '../crm/hubspot.ts';
 import { hubspotAccessTokenInfo } from '../crm/hubspot-oauth.ts';
 import { BATCH_UPDATE_SIZE, HUBSPOT_WRITE_SCOPES } from '../crm/hubspot-writeback.ts';
 import {
@@ -35,24 +34,20 @@ import {
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { compileIcp, factsFromAccount } from '../icp/engine.ts';
-import { credentialKeeper, hubspotSession, refreshHubSpot } from './crm-credentials.ts';
+import {
+  credentialKeeper,
+  type HubSpotFactory,
+  hubspotFactory,
+  hubspotSession,
+  refreshHubSpot,
+} from './crm-credentials.ts';
 
 type CrmDeps = Pick<Deps, 'config' | 'db' | 'logger'>;
-type Factory = (token: string) => HubSpotApi;
+type Factory = HubSpotFactory;
 
 /** Refusals kept on the connection (the count is exact). */
 export const MAX_WRITEBACK_PROBLEMS = 100;
 const READ_PAGE = 500;
-
-const factoryOf =
-  (deps: CrmDeps): Factory =>
-  (token) =>
-    hubspotApi({
-      token,
-      basePath: deps.config.crm.hubspotApiUrl,
-      retries: deps.config.crm.hubspotRetries,
-      perSecond: deps.config.crm.hubspotPerSecond,
-    });
 
 async function hubspotConnection(deps: CrmDeps, teamId: string) {
   const conn = await getCrmConnection(deps.db, teamId);
@@ -84,7 +79,12 @@ export async function enableWriteback(
     stored: conn.tokenEncrypted,
     refresh: refreshHubSpot(deps),
   });
-  const api = hubspotSession(deps, { teamId: args.teamId, conn, factory: args.hubspot ?? factoryOf(deps), keeper });
+  const api = hubspotSession(deps, {
+    teamId: args.teamId,
+    conn,
+    factory: args.hubspot ?? hubspotFactory(deps),
+    keeper,
+  });
   // The scopes the token has now (a private app's can change after connecting).
   const creds = await keeper.current();
   const { scopes } =
@@ -137,7 +137,7 @@ export async function runWriteback(
   const current = await getCurrentIcp(deps.db, teamId);
   if (!current) return { status: 'no_icp' };
   const icp = compileIcp(current.spec, current.version);
-  const api = hubspotSession(deps, { teamId, conn, factory: args.hubspot ?? factoryOf(deps) });
+  const api = hubspotSession(deps, { teamId, conn, factory: args.hubspot ?? hubspotFactory(deps) });
   // Puts back a property someone deleted in HubSpot since (two reads when all are there).
   await api.ensureCompanyProperties(WRITEBACK_GROUP, WRITEBACK_PROPERTIES);
 
