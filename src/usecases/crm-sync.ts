@@ -38,7 +38,7 @@ import { type HubSpotFactory, hubspotFactory, hubspotSession } from './crm-crede
 import { CONFIRM_HINT } from './crm-mapping.ts';
 import { salesforceSession } from './crm-salesforce.ts';
 import { writebackAfterSync } from './crm-writeback.ts';
-import { writeBatch } from './import-writes.ts';
+import { statisticsKeeper, writeBatch } from './import-writes.ts';
 
 export { SEARCH_RESULT_LIMIT } from '../crm/hubspot-source.ts';
 /** Problems kept on the connection (the count is always exact). */
@@ -222,6 +222,7 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
 
   try {
     for (const object of ['companies', 'deals'] as const) {
+      const keepStatistics = statisticsKeeper(object === 'companies' ? 'accounts' : 'deals');
       for await (const page of source.pages(object, propertiesToRead(mapping, object), sinceOf(object))) {
         const built = buildRecords(object, mapping[object], page.records, page.companyOf, {
           stages: mapping.stages,
@@ -239,6 +240,7 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
             // Companies: the churn signal becomes churn events as a --churn-column import's does.
             churnColumn: churn,
           });
+          await keepStatistics(tx, built.records.length);
           await fold(tx, page.merges ?? [], new Set(built.records.map((r) => r.externalId)));
         });
         counts[object] += built.records.length;

@@ -19,7 +19,7 @@ import { CsvFileError, type CsvInput, type CsvRow, type CsvScan, CsvSource } fro
 import { type ColumnDecisions, ColumnStats, hasOutcomeColumn, RecordBuilder } from '../import/records.ts';
 import type { StageMap } from '../import/stages.ts';
 import { importRows } from '../metrics.ts';
-import { type AnyRecord, writeBatch, writeFailure } from './import-writes.ts';
+import { type AnyRecord, statisticsKeeper, writeBatch, writeFailure } from './import-writes.ts';
 
 export interface ImportOptions {
   teamId: string;
@@ -151,6 +151,7 @@ async function writePass(
     source = sourceOf(columns.format);
     if (!decided) stats = new ColumnStats(columns);
   };
+  const keepStatistics = statisticsKeeper(opts.kind);
   const write = async (records: AnyRecord[], first: number, last: number): Promise<void> => {
     const c = columns!;
     const args = { teamId: opts.teamId, source };
@@ -162,6 +163,7 @@ async function writePass(
         records,
         churnColumn: builder?.churnSignal?.header,
       });
+      await keepStatistics(tx, records.length);
     } catch (err) {
       throw writeFailure(err, first, last);
     }
