@@ -11,7 +11,8 @@
  * Never a silent guess: one match, the candidates to choose from, or nothing with suggestions.
  */
 import type { Db } from '../../db/client.ts';
-import { findByDomain, findByExactName, findByNameOrWords, findSimilarNames } from '../../db/queries/lookup.ts';
+import { findByDomain, findByExactName, findSimilarNames } from '../../db/queries/lookup.ts';
+import { findByNameOrWords } from '../../db/queries/lookup-words.ts';
 import type { AccountRow } from '../../db/schema.ts';
 import {
   type AccountSummary,

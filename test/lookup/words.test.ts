@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAccounts } from '../../db/queries/accounts.ts';
-import { correctWords } from '../../db/queries/lookup.ts';
+import { correctWords } from '../../db/queries/lookup-words.ts';
 import { queryRows } from '../../db/raw.ts';
 import { resolveCompany } from '../../src/usecases/find-company.ts';
 import { importFile } from '../../src/usecases/import-file.ts';
