@@ -45,17 +45,22 @@ async function* pagesOf(
   }
 }
 
+/** The property HubSpot lists a survivor's merged record ids in. */
+const MERGED = 'hs_merged_object_ids';
+
 export function hubspotSource(api: HubSpotApi, opts: { searchLimit?: number | undefined } = {}): CrmSource {
   return {
     provider: 'hubspot',
     async *pages(object, properties, since) {
-      for await (const records of pagesOf(api, object, properties, since, false, opts.searchLimit)) {
+      // Merges are read off the survivor, companies and deals alike, whatever the mapping lists.
+      const read = properties.includes(MERGED) ? properties : [...properties, MERGED];
+      for await (const records of pagesOf(api, object, read, since, false, opts.searchLimit)) {
+        const merges: CrmMerge[] = records
+          .map((r) => ({ survivor: r.id, merged: mergedIds(r) }))
+          .filter((m) => m.merged.length > 0);
         if (object === 'deals') {
-          yield { records, companyOf: await api.dealCompanies(records.map((r) => r.id)) };
+          yield { records, merges, companyOf: await api.dealCompanies(records.map((r) => r.id)) };
         } else {
-          const merges: CrmMerge[] = records
-            .map((r) => ({ survivor: r.id, merged: mergedIds(r) }))
-            .filter((m) => m.merged.length > 0);
           yield { records, merges };
         }
       }

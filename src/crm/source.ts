@@ -14,7 +14,10 @@ export interface CrmRecord {
   updatedAt: Date;
 }
 
-/** Companies merged into `survivor` (their deals follow it); folded once the survivor is written. */
+/**
+ * Records merged into `survivor`, folded once the survivor is written: merged companies' deals and churn
+ * follow the survivor; a merged deal is removed (the survivor carries it on, so it is not counted twice).
+ */
 export interface CrmMerge {
   survivor: string;
   merged: string[];
@@ -24,7 +27,7 @@ export interface CrmPage {
   records: CrmRecord[];
   /** Deals: each deal's company id (absent: no company). */
   companyOf?: ReadonlyMap<string, string>;
-  /** Merges this page's records tell of (HubSpot lists them on the surviving company). */
+  /** Merges this page's records tell of (HubSpot lists them on the surviving company or deal). */
   merges?: CrmMerge[];
 }
 

@@ -208,15 +208,19 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
     const n = newest[o];
     if (!n || r.updatedAt > n) newest[o] = r.updatedAt;
   };
-  const fold = async (tx: Db, merges: readonly CrmMerge[], written?: ReadonlySet<string>) => {
+  const fold = async (
+    tx: Db,
+    merges: readonly CrmMerge[],
+    written?: ReadonlySet<string>,
+    object: CrmObject = 'companies',
+  ) => {
     for (const m of merges) {
-      if (m.merged.length > 0 && (!written || written.has(m.survivor))) {
-        counts.merged += await mergeCrmAccounts(tx, {
-          teamId,
-          survivorExternalId: m.survivor,
-          mergedExternalIds: m.merged,
-        });
-      }
+      if (m.merged.length === 0 || (written && !written.has(m.survivor))) continue;
+      counts.merged +=
+        object === 'companies'
+          ? await mergeCrmAccounts(tx, { teamId, survivorExternalId: m.survivor, mergedExternalIds: m.merged })
+          : // A merged deal lives on as the survivor: the stored copy would count it twice.
+            await deleteCrmRecords(tx, { teamId, source: source.provider, object: 'deals', externalIds: m.merged });
     }
   };
 
@@ -241,7 +245,7 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
             churnColumn: churn,
           });
           await keepStatistics(tx, built.records.length);
-          await fold(tx, page.merges ?? [], new Set(built.records.map((r) => r.externalId)));
+          await fold(tx, page.merges ?? [], new Set(built.records.map((r) => r.externalId)), object);
         });
         counts[object] += built.records.length;
         await args.onPage?.();
@@ -253,7 +257,7 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
       for await (const gone of source.deletions(object, sinceOf(object))) {
         await deps.db.transaction(async (raw) => {
           const tx = raw as unknown as Db;
-          await fold(tx, gone.merges ?? []);
+          await fold(tx, gone.merges ?? [], undefined, object);
           counts.deleted += await deleteCrmRecords(tx, {
             teamId,
             source: source.provider,

@@ -89,6 +89,8 @@ export interface FakeHubSpot {
   archive(object: FakeObject, id: string, at: Date): void;
   /** Merges company `mergedId` into `survivorId` as HubSpot does: the survivor lists it in hs_merged_object_ids. */
   merge(survivorId: string, mergedId: string, at: Date): void;
+  /** Two deals merged: the survivor lists the merged id in hs_merged_object_ids, the merged one is gone. */
+  mergeDeals(survivorId: string, mergedId: string, at: Date): void;
   associate(dealId: string, companyId: string): void;
   /** The next `times` requests whose path contains `pathPart` fail as given. */
   fail(pathPart: string, failure: FakeFailure, times?: number): void;
@@ -631,6 +633,14 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
       // The merged record is gone from the list, the search and the archive alike.
       store.companies.delete(mergedId);
       for (const [deal, company] of dealCompany) if (company === mergedId) dealCompany.set(deal, survivorId);
+    },
+    mergeDeals(survivorId, mergedId, at) {
+      const s = store.deals.get(survivorId)!;
+      const before = s.properties.hs_merged_object_ids;
+      s.properties.hs_merged_object_ids = before ? `${before};${mergedId}` : mergedId;
+      touch(s, at);
+      store.deals.delete(mergedId);
+      dealCompany.delete(mergedId);
     },
     associate(dealId, companyId) {
       dealCompany.set(dealId, companyId);

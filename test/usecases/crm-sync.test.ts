@@ -254,6 +254,19 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
     expect(survivor?.attributes).not.toHaveProperty('hs_merged_object_ids');
   });
 
+  it('a deal merge removes the merged-away deal, so it is not counted twice', async () => {
+    await connect();
+    await syncCrm(deps(), { teamId: T1 });
+    const before = await deal('5005');
+    expect(before).toBeDefined();
+    fake.mergeDeals('5004', '5005', day('2024-03-05'));
+    const r = await syncCrm(deps(), { teamId: T1 });
+    expect(r.counts.merged).toBe(1);
+    expect(await deal('5005')).toBeUndefined();
+    expect(await deal('5004')).toBeDefined();
+    expect((await deal('5004'))?.attributes).not.toHaveProperty('hs_merged_object_ids');
+  });
+
   it('a delete removes the archived company and deal', async () => {
     await connect();
     await syncCrm(deps(), { teamId: T1 });
