@@ -7,12 +7,18 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { disableWriteback, enableWriteback, runWriteback, type WritebackResult } from '../usecases/crm-writeback.ts';
 import { bullets, type CliCtx, type CliHandler, need, print } from './common.ts';
 
-export const WRITEBACK_USAGE = `Write-back (HubSpot)
-  writeback enable             consent: create the ICP Coach properties on companies (icp_fit_score,
-                               icp_tier, icp_version, icp_explanation) and write them after every sync;
-                               needs crm.schemas.companies.write and crm.objects.companies.write
+export const WRITEBACK_USAGE = `Write-back (HubSpot companies, Salesforce Accounts)
+  writeback enable             consent, then score, tier, ICP version and explanation are written after every
+                               sync. HubSpot: creates the ICP Coach properties on companies (icp_fit_score,
+                               icp_tier, icp_version, icp_explanation); needs crm.schemas.companies.write and
+                               crm.objects.companies.write. Salesforce: checks Account has ICP_Fit_Score__c,
+                               ICP_Tier__c, ICP_Version__c and ICP_Explanation__c, editable by the connected
+                               user (an admin creates them; the refusal says how)
   writeback run                write now: only the companies whose values changed since last written
-  writeback disable            stop writing (the values already in HubSpot stay)`;
+  writeback disable            stop writing (the values already in the CRM stay)`;
+
+const NAMES: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
+const crmName = (p: string) => NAMES[p] ?? p;
 
 /** The outcome of a run in words (also under `icp sync`). */
 export function describeWriteback(r: WritebackResult | { status: 'failed'; problem: string }): string[] {
@@ -20,12 +26,12 @@ export function describeWriteback(r: WritebackResult | { status: 'failed'; probl
   if (r.status === 'no_icp') return ['Write-back: no ICP is applied yet, so nothing was written.'];
   if (r.status === 'failed') return [`Write-back failed: ${r.problem}`];
   return [
-    `Write-back (ICP v${r.icpVersion}): ${r.written} companies written, ${r.unchanged} unchanged` +
-      `${r.refused > 0 ? `, ${r.refused} refused by HubSpot (tried again next run):` : '.'}`,
+    `Write-back to ${crmName(r.provider)} (ICP v${r.icpVersion}): ${r.written} companies written, ${r.unchanged} unchanged` +
+      `${r.refused > 0 ? `, ${r.refused} refused by ${crmName(r.provider)} (tried again next run):` : '.'}`,
     ...(r.refused > 0
       ? [
           bullets(
-            r.problems.slice(0, 20).map((p) => `${p.name} (HubSpot id ${p.id}): ${p.problem}`),
+            r.problems.slice(0, 20).map((p) => `${p.name} (${crmName(r.provider)} id ${p.id}): ${p.problem}`),
             '',
           ),
         ]
@@ -40,9 +46,11 @@ export const writebackCommands: Record<string, CliHandler<CliCtx>> = {
       const r = await enableWriteback(ctx.deps, { teamId: ctx.teamId, userId: ctx.userId });
       print(ctx, r, () =>
         [
-          r.created.length > 0
-            ? `Created on HubSpot companies (group “ICP Coach”): ${r.created.join(', ')}.`
-            : `The ICP Coach properties were already on HubSpot companies (${r.properties.join(', ')}).`,
+          r.provider === 'salesforce'
+            ? `Salesforce Accounts have the ICP fields, editable by the connected user (${r.properties.join(', ')}).`
+            : r.created.length > 0
+              ? `Created on HubSpot companies (group “ICP Coach”): ${r.created.join(', ')}.`
+              : `The ICP Coach properties were already on HubSpot companies (${r.properties.join(', ')}).`,
           'Write-back is on: every sync now writes the companies whose score, tier or explanation changed. ' +
             'Run `icp writeback run` to write them now.',
         ].join('\n'),
@@ -60,7 +68,7 @@ export const writebackCommands: Record<string, CliHandler<CliCtx>> = {
     if (what === 'disable') {
       const off = await disableWriteback(ctx.deps, ctx.teamId);
       print(ctx, { disabled: off }, () =>
-        off ? 'Write-back is off; the values already in HubSpot stay.' : 'Write-back was not on.',
+        off ? 'Write-back is off; the values already in the CRM stay.' : 'Write-back was not on.',
       );
       return 0;
     }

@@ -146,6 +146,8 @@ export interface SalesforceField {
   label: string;
   type: string;
   custom: boolean;
+  /** Whether the user may edit it (field-level security and the field itself). */
+  updateable?: boolean;
 }
 
 /** An opportunity stage as the OpportunityStage object describes it (StageName holds its ApiName). */
@@ -181,6 +183,18 @@ export interface SalesforceApi {
    * the job did not complete within BULK_POLL_TIMEOUT_MS (the caller then pages with the REST API).
    */
   bulkQuery(soql: string): Promise<AsyncIterable<Record<string, string>> | null>;
+  /**
+   * Updates at most 200 records in one sObject Collections call with allOrNone false
+   * (PATCH /composite/sobjects): one result per record, in order, its refusals in `errors`.
+   */
+  update(object: string, records: readonly ({ Id: string } & Record<string, unknown>)[]): Promise<SaveResult[]>;
+}
+
+/** One record's outcome in an sObject Collections call (resources_composite_sobjects_collections_update.htm). */
+export interface SaveResult {
+  id?: string;
+  success: boolean;
+  errors: { statusCode?: string; errorCode?: string; message: string; fields?: string[] }[];
 }
 
 /** How long a Bulk API 2.0 query job may take before the sync pages with the REST API instead. */
@@ -279,7 +293,13 @@ export function salesforceApi(opts: SalesforceApiOptions): SalesforceApi {
           const d = await conn.describe(object);
           return {
             queryable: d.queryable,
-            fields: d.fields.map((f) => ({ name: f.name, label: f.label, type: f.type, custom: f.custom })),
+            fields: d.fields.map((f) => ({
+              name: f.name,
+              label: f.label,
+              type: f.type,
+              custom: f.custom,
+              updateable: f.updateable,
+            })),
           };
         } catch (err) {
           // An object the user cannot see answers 404 NOT_FOUND (or INVALID_TYPE), as if it did not exist.
@@ -311,6 +331,12 @@ export function salesforceApi(opts: SalesforceApiOptions): SalesforceApi {
     queryMore: (url) => call(async () => (await conn.queryMore(url)) as unknown as SoqlPage),
     count: (soql) =>
       call(async () => ((await conn.query(soql, { autoFetch: false })) as unknown as SoqlPage).totalSize),
+    update: (object, records) =>
+      call(async () => {
+        if (records.length === 0) return [];
+        const r = await conn.sobject(object).update(records as { Id: string }[], { allOrNone: false });
+        return (Array.isArray(r) ? r : [r]) as unknown as SaveResult[];
+      }),
     bulkQuery: (soql) =>
       call(async () => {
         try {

@@ -1,15 +1,17 @@
 /**
- * Use case: write the ICP fit back onto the CRM's companies, on an owner's consent only (issue #15 item 4).
+ * Use case: write the ICP fit back onto the CRM's companies (HubSpot companies, Salesforce Accounts), on
+ * an owner's consent only (issue #15 item 4). The loop is shared; each CRM supplies its consent, its
+ * check before a run and its batch update (src/usecases/crm-writeback-targets.ts).
  *
- * 1. enableWriteback (`icp writeback enable`): checks the connection has the write scopes (naming the
- *    missing ones), creates the property group and properties on companies when absent (idempotent),
- *    and records who consented.
+ * 1. enableWriteback (`icp writeback enable`): the CRM's consent step (HubSpot: names missing write
+ *    scopes, else creates the properties; Salesforce: checks the Account fields exist and are editable,
+ *    else names what to create), then records who consented.
  * 2. runWriteback (after every sync, and `icp writeback run`): scores every company the sync wrote with
  *    the current ICP, compares each one's values with what was last written (crm_writebacks), and
- *    updates only the changed ones, 100 per batch call, paced by the client's limiter. A company HubSpot
+ *    updates only the changed ones, a batch per call (HubSpot 100, Salesforce 200). A company the CRM
  *    refuses is a listed problem, and is tried again next run; a second run over unchanged data writes
  *    nothing.
- * The values and the explanation: src/crm/writeback.ts; the HubSpot calls: src/crm/hubspot-writeback.ts.
+ * The values and the explanation: src/crm/writeback.ts.
  */
 import { getCrmConnection } from '../../db/queries/crm.ts';
 import {
@@ -22,25 +24,12 @@ import {
   writtenHashes,
 } from '../../db/queries/crm-writeback.ts';
 import { getCurrentIcp } from '../../db/queries/icp.ts';
-import { hubspotAccessTokenInfo } from '../crm/hubspot-oauth.ts';
-import { BATCH_UPDATE_SIZE, HUBSPOT_WRITE_SCOPES } from '../crm/hubspot-writeback.ts';
-import {
-  valuesHash,
-  WRITEBACK_GROUP,
-  WRITEBACK_PROPERTIES,
-  type WritebackValues,
-  writebackValues,
-} from '../crm/writeback.ts';
+import { valuesHash, type WritebackValues, writebackValues } from '../crm/writeback.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { compileIcp, factsFromAccount } from '../icp/engine.ts';
-import {
-  credentialKeeper,
-  type HubSpotFactory,
-  hubspotFactory,
-  hubspotSession,
-  refreshHubSpot,
-} from './crm-credentials.ts';
+import type { HubSpotFactory } from './crm-credentials.ts';
+import { writebackTarget } from './crm-writeback-targets.ts';
 
 type CrmDeps = Pick<Deps, 'config' | 'db' | 'logger'>;
 type Factory = HubSpotFactory;
@@ -49,75 +38,54 @@ type Factory = HubSpotFactory;
 export const MAX_WRITEBACK_PROBLEMS = 100;
 const READ_PAGE = 500;
 
-async function hubspotConnection(deps: CrmDeps, teamId: string) {
+async function connection(deps: CrmDeps, teamId: string) {
   const conn = await getCrmConnection(deps.db, teamId);
-  if (!conn) throw new AppError(ErrorCode.CrmNotConnected, 'No CRM is connected: run `icp connect hubspot` first.');
-  if (conn.provider !== 'hubspot') {
-    throw new AppError(ErrorCode.BadInput, `Writing back is done for HubSpot only so far, not ${conn.provider}.`);
+  if (!conn) {
+    throw new AppError(
+      ErrorCode.CrmNotConnected,
+      'No CRM is connected: run `icp connect hubspot` or `icp connect salesforce` first.',
+    );
   }
   return conn;
 }
 
 export interface EnableResult {
-  /** Properties created now (empty: all were there). */
+  provider: string;
+  /** Properties created now (empty: all were there; Salesforce's fields are created by an admin). */
   created: string[];
   properties: string[];
 }
 
 /**
- * The owner's consent: refuses, naming them, when the connection lacks the write scopes; otherwise
- * creates what is missing on companies and turns the write-back on (the next run writes every company).
+ * The owner's consent: refuses in a sentence when the CRM is not ready for it (see the file comment);
+ * otherwise turns the write-back on (the next run writes every company).
  */
 export async function enableWriteback(
   deps: CrmDeps,
   args: { teamId: string; userId: string; hubspot?: Factory },
 ): Promise<EnableResult> {
-  const conn = await hubspotConnection(deps, args.teamId);
-  const keeper = credentialKeeper(deps, {
+  const conn = await connection(deps, args.teamId);
+  const target = writebackTarget(deps, conn, { hubspot: args.hubspot });
+  const { created, properties } = await target.enable();
+  await enableRow(deps.db, { teamId: args.teamId, userId: args.userId });
+  deps.logger.info('CRM write-back enabled', {
     teamId: args.teamId,
     provider: conn.provider,
-    stored: conn.tokenEncrypted,
-    refresh: refreshHubSpot(deps),
+    userId: args.userId,
+    created,
   });
-  const api = hubspotSession(deps, {
-    teamId: args.teamId,
-    conn,
-    factory: args.hubspot ?? hubspotFactory(deps),
-    keeper,
-  });
-  // The scopes the token has now (a private app's can change after connecting).
-  const creds = await keeper.current();
-  const { scopes } =
-    creds.kind === 'oauth'
-      ? await hubspotAccessTokenInfo(
-          { basePath: deps.config.crm.hubspotApiUrl, retries: deps.config.crm.hubspotRetries },
-          creds.accessToken,
-        )
-      : await api.tokenInfo();
-  const missing = HUBSPOT_WRITE_SCOPES.filter((s) => !scopes.includes(s));
-  if (missing.length > 0) {
-    const how =
-      creds.kind === 'oauth'
-        ? 'connect again with `icp connect hubspot` and allow them (they are asked as optional scopes)'
-        : 'add them to the private app (HubSpot → Settings → Integrations → Private Apps → Scopes)';
-    throw new AppError(
-      ErrorCode.CrmRefused,
-      `Writing to HubSpot needs the scope${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}, which this connection lacks: ${how}, then run \`icp writeback enable\` again. Nothing was created or written.`,
-    );
-  }
-  const created = await api.ensureCompanyProperties(WRITEBACK_GROUP, WRITEBACK_PROPERTIES);
-  await enableRow(deps.db, { teamId: args.teamId, userId: args.userId });
-  deps.logger.info('CRM write-back enabled', { teamId: args.teamId, userId: args.userId, created });
-  return { created, properties: WRITEBACK_PROPERTIES.map((p) => p.name) };
+  return { provider: conn.provider, created, properties };
 }
 
-/** Turns the write-back off; false when it was not on. The values already in HubSpot stay. */
+/** Turns the write-back off; false when it was not on. The values already in the CRM stay. */
 export async function disableWriteback(deps: CrmDeps, teamId: string): Promise<boolean> {
   return disableRow(deps.db, teamId);
 }
 
 export interface WritebackDone extends Omit<WritebackRun, 'at' | 'status'> {
   status: 'ok' | 'partial';
+  /** The CRM written to (hubspot, salesforce). */
+  provider: string;
 }
 export type WritebackResult = WritebackDone | { status: 'off' } | { status: 'no_icp' };
 
@@ -131,15 +99,15 @@ export async function runWriteback(
 ): Promise<WritebackResult> {
   const { teamId } = args;
   const enabled = await getCrmConnection(deps.db, teamId);
-  // Off (never consented, or another CRM, where enabling is refused) before anything is asked of a CRM.
+  // Off (never consented) before anything is asked of a CRM.
   if (enabled && !enabled.writebackEnabledAt) return { status: 'off' };
-  const conn = await hubspotConnection(deps, teamId);
+  const conn = await connection(deps, teamId);
   const current = await getCurrentIcp(deps.db, teamId);
   if (!current) return { status: 'no_icp' };
   const icp = compileIcp(current.spec, current.version);
-  const api = hubspotSession(deps, { teamId, conn, factory: args.hubspot ?? hubspotFactory(deps) });
-  // Puts back a property someone deleted in HubSpot since (two reads when all are there).
-  await api.ensureCompanyProperties(WRITEBACK_GROUP, WRITEBACK_PROPERTIES);
+  const target = writebackTarget(deps, conn, { hubspot: args.hubspot });
+  await target.prepare();
+  const batchSize = target.batchSize;
 
   let written = 0;
   let unchanged = 0;
@@ -147,8 +115,8 @@ export async function runWriteback(
   const problems: WritebackRun['problems'] = [];
   const pending: { id: string; name: string; values: WritebackValues; hash: string }[] = [];
   const flush = async () => {
-    const batch = pending.splice(0, BATCH_UPDATE_SIZE);
-    const refusals = await api.updateCompanies(batch.map((b) => ({ id: b.id, properties: b.values })));
+    const batch = pending.splice(0, batchSize);
+    const refusals = await target.update(batch);
     const bad = new Map(refusals.map((r) => [r.id, r.problem]));
     const ok = batch.filter((b) => !bad.has(b.id));
     await recordWritten(deps.db, {
@@ -182,7 +150,7 @@ export async function runWriteback(
       if (last.get(row.externalId!) === hash) unchanged++;
       else pending.push({ id: row.externalId!, name: row.name, values, hash });
     }
-    while (pending.length >= BATCH_UPDATE_SIZE) await flush();
+    while (pending.length >= batchSize) await flush();
   }
   while (pending.length > 0) await flush();
 
@@ -196,8 +164,15 @@ export async function runWriteback(
     problems,
   };
   await recordWritebackRun(deps.db, { teamId, run });
-  deps.logger.info('CRM write-back', { teamId, icpVersion: icp.version, written, unchanged, refused });
-  return { ...run, status: refused > 0 ? 'partial' : 'ok' };
+  deps.logger.info('CRM write-back', {
+    teamId,
+    provider: conn.provider,
+    icpVersion: icp.version,
+    written,
+    unchanged,
+    refused,
+  });
+  return { ...run, provider: conn.provider, status: refused > 0 ? 'partial' : 'ok' };
 }
 
 /**

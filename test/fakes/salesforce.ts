@@ -1,6 +1,7 @@
 /**
  * A local fake of Salesforce on 127.0.0.1 — its login host (OAuth 2.0 token and revoke endpoints) and
- * an org's instance (REST API describe and SOQL query/queryAll) on one port — for the real
+ * an org's instance (REST API describe, SOQL query/queryAll, Bulk API 2.0 query jobs and sObject
+ * Collections updates) on one port — for the real
  * @jsforce/jsforce-node pointed at it with SALESFORCE_LOGIN_URL. Every answer is shaped as Salesforce's
  * public references document it (the reference URL is beside each handler). It records every request,
  * pages query results by nextRecordsUrl, and fails on demand: 401 INVALID_SESSION_ID for an expired
@@ -28,11 +29,14 @@ export interface FakeSfRequest {
   status: number;
 }
 
-/** A describe field; `custom` is true for the org's own `__c` fields. */
+/** A describe field; `custom` is true for the org's own `__c` fields; `updateable` false: the user cannot edit it. */
 export interface FakeSfField {
   name: string;
   type: string;
   custom?: boolean;
+  updateable?: boolean;
+  /** A text field's length (an update with a longer value is refused STRING_TOO_LONG). */
+  length?: number;
 }
 
 export interface FakeSalesforce {
@@ -62,6 +66,10 @@ export interface FakeSalesforce {
   expireSessions(): void;
   /** The next `times` requests whose path contains `pathPart` answer `status`. */
   fail(pathPart: string, status: number, times?: number): void;
+  /** Records an update refuses (a validation rule, a lock): id → the error Salesforce answers for it. */
+  refuseUpdate: Map<string, { statusCode: string; message: string; fields?: string[] }>;
+  /** A record as stored now. */
+  record(object: FakeSObject, id: string): FakeSfRecord | undefined;
   /** Tokens revoked through /services/oauth2/revoke. */
   revoked: Set<string>;
   requests(pathPart?: string): FakeSfRequest[];
@@ -94,6 +102,7 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
   const stages: FakeSalesforce['stages'] = [];
   const bulkResultsPage = { value: 50_000 };
   const bulkState: FakeSalesforce['bulkState'] = { value: 'JobComplete' };
+  const refuseUpdate: FakeSalesforce['refuseUpdate'] = new Map();
   const jobs = new Map<string, { info: Record<string, unknown>; rows: Record<string, unknown>[]; select: string[] }>();
   const app = {
     clientId: '3MVG9fakeConsumerKey',
@@ -370,6 +379,69 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
     return 405;
   }
 
+  // sObject Collections update: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
+  // Up to 200 records; with allOrNone false each record succeeds or fails alone, and the answer is one
+  // SaveResult per record in the order sent ({ id, success, errors: [{ statusCode, message, fields }] }).
+  function collectionsUpdate(res: ServerResponse, body: string, username: string): number {
+    const b = JSON.parse(body) as {
+      allOrNone?: boolean;
+      records: ({ id?: string; attributes?: { type?: string } } & Record<string, unknown>)[];
+    };
+    if (b.records.length > 200) {
+      // errorcodes.htm: EXCEEDED_ID_LIMIT for a collection over 200 records.
+      json(res, 400, [
+        {
+          message: 'record limit reached. cannot submit more than 200 records into this call',
+          errorCode: 'EXCEEDED_ID_LIMIT',
+        },
+      ]);
+      return 400;
+    }
+    const refusal = (statusCode: string, message: string, f: string[] = []) => ({
+      success: false,
+      errors: [{ statusCode, message, fields: f }],
+    });
+    const results = b.records.map((rec) => {
+      const { id, attributes, ...values } = rec;
+      const object = attributes?.type as FakeSObject;
+      const stored = id && object in store ? store[object].get(id) : undefined;
+      if (!stored || stored.IsDeleted) return { id, ...refusal('ENTITY_IS_DELETED', 'entity is deleted') };
+      const defs = new Map(visible(username, object).map((f) => [f.name, f]));
+      for (const [name, value] of Object.entries(values)) {
+        const def = defs.get(name);
+        if (!def) {
+          return { id, ...refusal('INVALID_FIELD', `No such column '${name}' on sobject of type ${object}`, [name]) };
+        }
+        if (def.updateable === false) {
+          return {
+            id,
+            ...refusal(
+              'INVALID_FIELD_FOR_INSERT_UPDATE',
+              `Unable to create/update fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+              [name],
+            ),
+          };
+        }
+        if (def.length && typeof value === 'string' && value.length > def.length) {
+          return {
+            id,
+            ...refusal(
+              'STRING_TOO_LONG',
+              `${name}: data value too large: ${value.slice(0, 20)}... (max length=${def.length})`,
+              [name],
+            ),
+          };
+        }
+      }
+      const refused = refuseUpdate.get(id!);
+      if (refused) return { id, ...refusal(refused.statusCode, refused.message, refused.fields) };
+      Object.assign(stored, values, { SystemModstamp: sfTime(new Date()) });
+      return { id, success: true, errors: [] };
+    });
+    json(res, 200, results);
+    return 200;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, body: string, u: URL): Promise<number> {
     const path = u.pathname;
     const failure = failures.find((f) => f.times > 0 && path.includes(f.pathPart));
@@ -436,6 +508,7 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
                     ? 'datetime'
                     : 'reference',
             custom: false,
+            updateable: false,
           })),
         ...visible(username, object),
       ];
@@ -456,8 +529,9 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
           label: f.name,
           type: f.type,
           custom: f.custom ?? false,
+          updateable: f.updateable ?? true,
           nillable: f.name !== 'Id',
-          length: f.type === 'string' ? 255 : 0,
+          length: f.type === 'string' || f.type === 'textarea' ? ('length' in f && f.length ? f.length : 255) : 0,
           soapType:
             f.type === 'id' || f.type === 'reference' ? 'tns:ID' : `xsd:${f.type === 'currency' ? 'double' : f.type}`,
         })),
@@ -470,6 +544,7 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
       });
       return 200;
     }
+    if (rest === '/composite/sobjects' && req.method === 'PATCH') return collectionsUpdate(res, body, username);
     m = /^\/jobs\/query(?:\/([^/]+))?(\/results)?$/.exec(rest);
     if (m) return bulkJob(req, res, u, body, username, m[1], Boolean(m[2]));
     m = /^\/(queryAll|query)(?:\/(.*))?$/.exec(rest);
@@ -540,6 +615,8 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
     bulkState,
     stages,
     revoked,
+    refuseUpdate,
+    record: (object, id) => store[object].get(id),
     issueCode(username) {
       const code = `aPrx${randomBytes(16).toString('hex')}`;
       codes.set(code, username);
