@@ -41,6 +41,8 @@ import { writebackAfterSync } from './crm-writeback.ts';
 import { statisticsKeeper, writeBatch } from './import-writes.ts';
 
 export { SEARCH_RESULT_LIMIT } from '../crm/hubspot-source.ts';
+/** How far before its cursor an incremental sync starts reading (see readFrom in syncCrm). */
+export const CURSOR_OVERLAP_MS = 5 * 60_000;
 /** Problems kept on the connection (the count is always exact). */
 export const MAX_SYNC_PROBLEMS = 500;
 
@@ -195,6 +197,14 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
     const v = stored[o];
     return v ? new Date(v) : conn.syncCursor;
   };
+  // An incremental sync reads from a little before the cursor: a record the CRM stamped just before the
+  // last sync's newest one but that was not yet visible to it (HubSpot's search index lags a few seconds
+  // behind writes; a Salesforce transaction commits after its SystemModstamp) would otherwise be skipped
+  // for good. Re-reading a few minutes is idempotent: unchanged rows are not rewritten.
+  const readFrom = (o: CrmObject): Date | null => {
+    const c = sinceOf(o);
+    return c && new Date(c.getTime() - CURSOR_OVERLAP_MS);
+  };
   const full = sinceOf('companies') === null;
   const counts: CrmSyncCounts = { companies: 0, deals: 0, deleted: 0, merged: 0 };
   const problems: CrmSyncProblem[] = [];
@@ -227,7 +237,7 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
   try {
     for (const object of ['companies', 'deals'] as const) {
       const keepStatistics = statisticsKeeper(object === 'companies' ? 'accounts' : 'deals');
-      for await (const page of source.pages(object, propertiesToRead(mapping, object), sinceOf(object))) {
+      for await (const page of source.pages(object, propertiesToRead(mapping, object), readFrom(object))) {
         const built = buildRecords(object, mapping[object], page.records, page.companyOf, {
           stages: mapping.stages,
           churn: mapping.churn,
@@ -247,14 +257,17 @@ export async function syncCrm(deps: CrmDeps, args: SyncArgs): Promise<SyncResult
           await keepStatistics(tx, built.records.length);
           await fold(tx, page.merges ?? [], new Set(built.records.map((r) => r.externalId)), object);
         });
-        counts[object] += built.records.length;
+        // Counted: records changed since the last sync (the overlap's re-reads are written, unchanged, uncounted).
+        const cursor = sinceOf(object);
+        const reread = new Set(cursor ? page.records.filter((r) => r.updatedAt <= cursor).map((r) => r.id) : []);
+        counts[object] += built.records.filter((r) => !reread.has(r.externalId)).length;
         await args.onPage?.();
         page.records.forEach(seen(object));
       }
     }
     // Deleted records; companies merged into another are folded into it first.
     for (const object of ['companies', 'deals'] as const) {
-      for await (const gone of source.deletions(object, sinceOf(object))) {
+      for await (const gone of source.deletions(object, readFrom(object))) {
         await deps.db.transaction(async (raw) => {
           const tx = raw as unknown as Db;
           await fold(tx, gone.merges ?? [], undefined, object);

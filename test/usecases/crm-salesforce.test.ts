@@ -11,7 +11,7 @@ import { createLogger } from '../../src/logger.ts';
 import { confirmMapping } from '../../src/usecases/crm-mapping.ts';
 import { authorizeUrl, completeOAuth, disconnectCrm } from '../../src/usecases/crm-oauth.ts';
 import { connectSalesforce } from '../../src/usecases/crm-salesforce.ts';
-import { syncCrm } from '../../src/usecases/crm-sync.ts';
+import { CURSOR_OVERLAP_MS, syncCrm } from '../../src/usecases/crm-sync.ts';
 import { type FakeSalesforce, sfTime, startFakeSalesforce } from '../fakes/salesforce.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
@@ -338,9 +338,9 @@ describe(`Salesforce sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () 
       .slice(before)
       .map((q) => q.query.get('q'))
       .filter(Boolean);
-    expect(soql.filter((q) => /FROM Account WHERE SystemModstamp > 2024-01-10T12:00:00\.450Z/.test(q!))).toHaveLength(
-      1,
-    );
+    // From CURSOR_OVERLAP_MS before the cursor (the newest SystemModstamp read, 2024-01-10T12:00:00.450Z).
+    const from = new Date(Date.parse('2024-01-10T12:00:00.450Z') - CURSOR_OVERLAP_MS).toISOString();
+    expect(soql.filter((q) => q!.includes(`FROM Account WHERE SystemModstamp > ${from}`))).toHaveLength(1);
     expect((await account(acc(2)))?.name).toBe('Account Two Renamed');
     expect((await deal(opp(10)))?.outcome).toBe('won');
   });

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { confirmMapping } from '../../src/usecases/crm-mapping.ts';
 import { disconnectCrm } from '../../src/usecases/crm-oauth.ts';
-import { connectHubSpot, syncCrm } from '../../src/usecases/crm-sync.ts';
+import { CURSOR_OVERLAP_MS, connectHubSpot, syncCrm } from '../../src/usecases/crm-sync.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
 import { createTestDb, type TestDb, usingRealPostgres } from '../helpers/db.ts';
 
@@ -206,7 +206,20 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
       .requests()
       .slice(before)
       .filter((q) => q.path.endsWith('/search'));
-    expect(searches.map((q) => q.path)).toEqual(['/crm/v3/objects/companies/search', '/crm/v3/objects/deals/search']);
+    expect([...new Set(searches.map((q) => q.path))]).toEqual([
+      '/crm/v3/objects/companies/search',
+      '/crm/v3/objects/deals/search',
+    ]);
+    // Each search starts CURSOR_OVERLAP_MS before its object's cursor (a change indexed late is read too);
+    // what it reads again is written unchanged and not counted above.
+    const from = (object: string) =>
+      (
+        searches.find((q) => q.path.includes(object) && !(q.body as { after?: string }).after)?.body as {
+          filterGroups: { filters: { value: string }[] }[];
+        }
+      ).filterGroups[0]?.filters[0]?.value;
+    expect(from('companies')).toBe(String(day('2024-01-10').getTime() - CURSOR_OVERLAP_MS));
+    expect(from('deals')).toBe(String(day('2024-02-01').getTime() - CURSOR_OVERLAP_MS));
     expect(
       fake
         .requests()
@@ -218,6 +231,24 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
     expect((await getCrmConnection(t.db, T1))?.syncCursors).toEqual({
       companies: day('2024-03-01').toISOString(),
       deals: day('2024-03-02').toISOString(),
+    });
+  });
+
+  it('reads a few minutes behind its cursor, so a change that became visible late is not skipped', async () => {
+    await connect();
+    await syncCrm(deps(), { teamId: T1 });
+    fake.upsert('companies', '1002', { name: 'Company Two Renamed' }, day('2024-03-01'));
+    await syncCrm(deps(), { teamId: T1 });
+    // Stamped two minutes before the newest record the last sync read, but not visible to it (HubSpot's
+    // search index lags behind writes): the next sync must still find it.
+    const late = new Date(day('2024-03-01').getTime() - 2 * 60_000);
+    fake.upsert('companies', '1003', { name: 'Company Three, Indexed Late' }, late);
+    const r = await syncCrm(deps(), { teamId: T1 });
+    expect((await account('1003'))?.name).toBe('Company Three, Indexed Late');
+    // Counted as changes: only what changed since the last sync's cursor (the re-read 1002 is not).
+    expect(r.counts.companies).toBe(0);
+    expect((await getCrmConnection(t.db, T1))?.syncCursors).toMatchObject({
+      companies: day('2024-03-01').toISOString(),
     });
   });
 
