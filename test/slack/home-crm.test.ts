@@ -45,12 +45,59 @@ describe('App Home: the CRM line (pure builder)', () => {
     expect(text(blocks)).not.toContain('Connect HubSpot');
     const synced2 = crmHomeSection({ ...synced, provider: 'salesforce' }, true);
     expect(text(synced2)).toContain('*Salesforce* connected by');
-    // Write-back is HubSpot's only so far: no line offering it for Salesforce.
-    expect(text(synced2)).not.toContain('written back');
+    // Write-back is offered for the connected CRM, by its name.
+    expect(text(synced2)).toContain(
+      'not written back to Salesforce: `icp writeback enable` writes them onto every Account',
+    );
+    expect(text(synced2)).not.toContain('HubSpot');
+  });
+
+  it('says how the last write-back to Salesforce went, naming Salesforce and its accounts', () => {
+    const sf = { ...synced, provider: 'salesforce', writebackOn: true };
+    expect(text(crmHomeSection(sf, true))).toContain('written back to Salesforce after the next sync');
+    const blocks = crmHomeSection(
+      {
+        ...sf,
+        writeback: {
+          at: '2026-12-07T12:05:00Z',
+          status: 'partial',
+          written: 449,
+          unchanged: 0,
+          refused: 1,
+          problems: [{ name: 'Account 33', problem: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: in review <!here>' }],
+        },
+      },
+      true,
+    );
+    assertValidHome({ type: 'home', blocks });
+    expect(text(blocks)).toContain(':warning: Tier and score written back to Salesforce');
+    expect(text(blocks)).toContain(
+      '449 accounts updated, 0 unchanged, 1 refused by Salesforce (first: Account 33: FIELD_CUSTOM_VALIDATION_EXCEPTION: in review &lt;!here&gt;)',
+    );
+    const failed = crmHomeSection(
+      {
+        ...sf,
+        writeback: {
+          at: '2026-12-07T12:05:00Z',
+          status: 'failed',
+          written: 0,
+          unchanged: 0,
+          refused: 0,
+          problems: [{ name: '', problem: 'Salesforce Accounts do not have the field ICP_Version__c' }],
+        },
+      },
+      true,
+    );
+    expect(text(failed)).toContain('Writing tier and score back to Salesforce');
+    expect(text(failed)).toContain('failed: Salesforce Accounts do not have the field ICP_Version__c');
+    // A CRM the bot does not write to gets no line.
+    expect(text(crmHomeSection({ ...synced, provider: 'pipedrive' }, true))).not.toContain('written back');
   });
 
   it('says whether tier and score are written back to HubSpot, and how the last write-back went', () => {
-    expect(text(crmHomeSection(synced, true))).toContain('`icp writeback enable`');
+    expect(text(crmHomeSection(synced, true))).toContain(
+      'not written back to HubSpot: `icp writeback enable` adds them to every company',
+    );
     expect(text(crmHomeSection({ ...synced, writebackOn: true }, true))).toContain(
       'written back to HubSpot after the next sync',
     );

@@ -64,23 +64,32 @@ function statusLine(c: CrmHomeStatus): string {
   return `${head} · ${icon} last sync ${when(c.lastSyncAt)}: ${counts}`;
 }
 
-/** Whether the fit is written back, and how the last write-back went (HubSpot only so far). */
+/** What an owner does to consent, per CRM: HubSpot's properties are created, Salesforce's fields checked. */
+const CONSENT: Record<string, string> = {
+  hubspot:
+    '`icp writeback enable` adds them to every company (an owner’s consent; it needs the companies write scopes).',
+  salesforce:
+    '`icp writeback enable` writes them onto every Account (an owner’s consent; an admin first creates the four ICP fields on Account, and the command says which).',
+};
+
+/** Whether the fit is written back to the connected CRM, and how the last write-back went. */
 function writebackLine(c: CrmHomeStatus): string | null {
-  if (c.provider !== 'hubspot') return null;
-  if (!c.writebackOn) {
-    return 'Tier and score are not written back to HubSpot: `icp writeback enable` adds them to every company (an owner’s consent; it needs the companies write scopes).';
-  }
+  const consent = CONSENT[c.provider];
+  if (!consent) return null;
+  const crm = providerName(c.provider);
+  const records = c.provider === 'salesforce' ? 'accounts' : 'companies';
+  if (!c.writebackOn) return `Tier and score are not written back to ${crm}: ${consent}`;
   const w = c.writeback;
-  if (!w) return ':pencil: Tier and score are written back to HubSpot after the next sync.';
+  if (!w) return `:pencil: Tier and score are written back to ${crm} after the next sync.`;
   const at = when(new Date(w.at));
   if (w.status === 'failed') {
-    return `:x: Writing tier and score back ${at} failed: ${escapeMrkdwn(w.problems[0]?.problem ?? 'see the bot’s log')}`;
+    return `:x: Writing tier and score back to ${crm} ${at} failed: ${escapeMrkdwn(w.problems[0]?.problem ?? 'see the bot’s log')}`;
   }
   const refused =
     w.refused > 0
-      ? `, ${w.refused} refused by HubSpot (first: ${escapeMrkdwn(w.problems[0]?.name ?? '')}: ${escapeMrkdwn(w.problems[0]?.problem ?? '')})`
+      ? `, ${w.refused} refused by ${crm} (first: ${escapeMrkdwn(w.problems[0]?.name ?? '')}: ${escapeMrkdwn(w.problems[0]?.problem ?? '')})`
       : '';
-  return `${w.status === 'ok' ? ':white_check_mark:' : ':warning:'} Tier and score written back ${at}: ${w.written} companies updated, ${w.unchanged} unchanged${refused}.`;
+  return `${w.status === 'ok' ? ':white_check_mark:' : ':warning:'} Tier and score written back to ${crm} ${at}: ${w.written} ${records} updated, ${w.unchanged} unchanged${refused}.`;
 }
 
 /** The CRM section for an owner; nothing for anyone else. `links`: this owner's signed OAuth links. */
