@@ -11,6 +11,7 @@ import { mapHeaders } from '../import/headers.ts';
 import type { ObjectMapping } from './mapping.ts';
 import { type CrmMapping, type PipelineInput, proposeChurn, proposeStages } from './mapping-review.ts';
 import type { SalesforceField, SalesforceStage } from './salesforce.ts';
+import { SALESFORCE_WRITEBACK_NAMES } from './salesforce-writeback.ts';
 import type { CrmObject } from './source.ts';
 
 /** The Salesforce object behind each synced object. */
@@ -39,7 +40,9 @@ export function proposeSalesforceObject(object: CrmObject, fields: readonly Sale
   const names = new Set(fields.map((f) => f.name));
   const properties = PREFERRED[object].filter((p) => names.has(p));
   for (const f of fields) {
-    if (f.custom && f.name.endsWith('__c') && !NOT_SCALAR.has(f.type) && !properties.includes(f.name)) {
+    // The write-back's own fields are the bot's output, never its input.
+    const own = object === 'companies' && SALESFORCE_WRITEBACK_NAMES.includes(f.name);
+    if (f.custom && f.name.endsWith('__c') && !NOT_SCALAR.has(f.type) && !properties.includes(f.name) && !own) {
       properties.push(f.name);
     }
   }

@@ -58,6 +58,9 @@ describe('Salesforce parts', () => {
           f('Industry'),
           f('HQ__c', 'location', true),
           f('Churned_On__c', 'date', true),
+          // The write-back's fields are not read back as attributes.
+          f('ICP_Tier__c', 'string', true),
+          f('ICP_Fit_Score__c', 'double', true),
         ],
         deals: [f('Id', 'id'), f('StageName', 'picklist'), f('IsWon', 'boolean')],
       },
