@@ -13,6 +13,7 @@ import { type StageMap, stageKey } from '../import/stages.ts';
 import type { HubSpotProperty, HubSpotRecord } from './hubspot.ts';
 import type { ChurnChoice, StageChoice } from './mapping-review.ts';
 import type { CrmObject, CrmRecord } from './source.ts';
+import { WRITEBACK_PROPERTIES } from './writeback.ts';
 
 /** What one object's sync reads: the properties requested, and the bot field each one fills. */
 export interface ObjectMapping {
@@ -69,14 +70,18 @@ function headersOf(object: CrmObject, properties: readonly string[]): string[] {
 
 /**
  * Proposes the mapping of one object from the properties HubSpot lists: the standard properties the
- * CSV aliases know, then every custom property (kept as an attribute).
+ * CSV aliases know, then every custom property (kept as an attribute), except the write-back's own
+ * (the bot's output is never its input).
  */
 export function proposeObjectMapping(object: CrmObject, listed: readonly HubSpotProperty[]): ObjectMapping {
   const names = new Set(listed.map((p) => p.name));
   // hs_object_id and hs_merged_object_ids exist on every account, listed or not.
   const always = new Set(['hs_object_id', 'hs_merged_object_ids']);
   const properties = PREFERRED[object].filter((p) => always.has(p) || names.has(p));
-  for (const p of listed) if (!p.hubspotDefined && !properties.includes(p.name)) properties.push(p.name);
+  const own = new Set(object === 'companies' ? WRITEBACK_PROPERTIES.map((p) => p.name) : []);
+  for (const p of listed) {
+    if (!p.hubspotDefined && !properties.includes(p.name) && !own.has(p.name)) properties.push(p.name);
+  }
   const columns = mapHeaders(KIND[object], headersOf(object, properties), 'hubspot');
   const mapped: Record<string, string> = {};
   for (const [header, field] of Object.entries(columns.mapped)) {
