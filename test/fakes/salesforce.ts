@@ -64,8 +64,8 @@ export interface FakeSalesforce {
   merge(masterId: string, mergedId: string, at: Date): void;
   /** Every access token issued so far answers 401 INVALID_SESSION_ID from now on. */
   expireSessions(): void;
-  /** The next `times` requests whose path contains `pathPart` answer `status`. */
-  fail(pathPart: string, status: number, times?: number): void;
+  /** The next `times` requests whose path contains `pathPart` answer `status` (with `errorCode`, default SERVER_UNAVAILABLE). */
+  fail(pathPart: string, status: number, times?: number, errorCode?: string): void;
   /** Records an update refuses (a validation rule, a lock): id → the error Salesforce answers for it. */
   refuseUpdate: Map<string, { statusCode: string; message: string; fields?: string[] }>;
   /** A record as stored now. */
@@ -96,7 +96,7 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
   const expired = new Set<string>();
   const revoked = new Set<string>();
   const cursors = new Map<string, { rows: Record<string, unknown>[]; offset: number }>();
-  const failures: { pathPart: string; status: number; times: number }[] = [];
+  const failures: { pathPart: string; status: number; times: number; errorCode?: string | undefined }[] = [];
   const log: FakeSfRequest[] = [];
   const batchSize = { value: 2000 };
   const stages: FakeSalesforce['stages'] = [];
@@ -448,8 +448,14 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
     if (failure) {
       failure.times--;
       // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm (500/503: server error).
+      // 403 INSUFFICIENT_ACCESS: "insufficient access rights on object id" (same page).
       json(res, failure.status, [
-        { message: 'An unexpected error occurred. Please try again later.', errorCode: 'SERVER_UNAVAILABLE' },
+        failure.errorCode === 'INSUFFICIENT_ACCESS'
+          ? { message: 'insufficient access rights on object id', errorCode: 'INSUFFICIENT_ACCESS' }
+          : {
+              message: 'An unexpected error occurred. Please try again later.',
+              errorCode: failure.errorCode ?? 'SERVER_UNAVAILABLE',
+            },
       ]);
       return failure.status;
     }
@@ -651,8 +657,8 @@ export async function startFakeSalesforce(opts: { jwtPublicKey: string }): Promi
     expireSessions() {
       for (const t of sessions.keys()) expired.add(t);
     },
-    fail(pathPart, status, times = 1) {
-      failures.push({ pathPart, status, times });
+    fail(pathPart, status, times = 1, errorCode) {
+      failures.push({ pathPart, status, times, errorCode });
     },
     requests(pathPart) {
       return pathPart ? log.filter((r) => r.path.includes(pathPart)) : [...log];

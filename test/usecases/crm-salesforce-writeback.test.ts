@@ -245,6 +245,23 @@ describe(`Salesforce write-back (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})
     expect(field(33, 'ICP_Tier__c')).toBe('Tier 1');
   });
 
+  it('a whole call refused for want of access is said in words, and the next run writes everything', async () => {
+    await connectedAndSynced();
+    adminCreatesFields();
+    await enableWriteback(deps(), { teamId: T1, userId: OWNER });
+    fake.fail('/composite/sobjects', 403, 1, 'INSUFFICIENT_ACCESS');
+    const synced = await syncCrm(deps(), { teamId: T1 });
+    expect(synced.writeback).toEqual({
+      status: 'failed',
+      problem:
+        'Salesforce refused to update Accounts (INSUFFICIENT_ACCESS): the connected user needs Edit on Account and on ' +
+        'ICP_Fit_Score__c, ICP_Tier__c, ICP_Version__c and ICP_Explanation__c (a permission set assigned to that user); ' +
+        'the write-back tries again next sync.',
+    });
+    expect((await getCrmConnection(t.db, T1))?.lastWriteback).toMatchObject({ status: 'failed' });
+    expect(await runWriteback(deps(), { teamId: T1 })).toMatchObject({ status: 'ok', written: N, refused: 0 });
+  });
+
   it('renews an expired session as the sync does, and fails in words when the fields went away', async () => {
     await connectedAndSynced();
     adminCreatesFields();
