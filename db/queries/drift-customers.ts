@@ -14,7 +14,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { churnPeriods, type DayRange, type DriftWindows } from '../../src/drift/windows.ts';
-import { dropNullGrp, grpOf, segFrom, segmentLabel } from './drift-parts.ts';
+import { dropNullGrp, grpOf, lastsCte, segFrom, segmentLabel } from './drift-parts.ts';
 
 /**
  * The CTEs (to follow other CTEs: starts with no WITH, ends without a comma). Checkpoint 0 is the recent
@@ -171,13 +171,7 @@ export function customerSpellCtes(teamId: string): SQL {
     SELECT DISTINCT account_id, churned_on, 'c' FROM churn_events WHERE team_id = ${teamId} AND account_id IS NOT NULL
   ),
   -- Latest start and latest churn strictly before each point's day.
-  lasts AS (
-    SELECT aid, d, k,
-      max(d) FILTER (WHERE k = 's') OVER w AS ls,
-      max(d) FILTER (WHERE k = 'c') OVER w AS lc
-    FROM pts
-    WINDOW w AS (PARTITION BY aid ORDER BY d RANGE BETWEEN UNBOUNDED PRECEDING AND '1 day' PRECEDING)
-  ),
+  ${lastsCte},
   -- Whether a subscription runs on each point's day (subscription-defined accounts only).
   cov AS (
     SELECT p.aid, p.d, bool_or(s.started_on < p.d AND (s.ended_on IS NULL OR s.ended_on >= p.d)) AS cv

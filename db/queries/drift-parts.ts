@@ -37,3 +37,16 @@ export async function aggregateRows<T>(db: Db, query: SQL): Promise<T[]> {
     return queryRows<T>(tx as unknown as Db, query);
   });
 }
+
+/**
+ * `lasts` (aid, d, k, ls, lc): for each point of `pts` (aid, d, k: 's' a customer start, 'c' a churn), the
+ * latest start and the latest churn strictly before its day. The churn definition's one building block,
+ * shared by the chart (drift-series.ts) and the customer spells icp suggest learns from (drift-customers.ts).
+ */
+export const lastsCte = sql`lasts AS (
+    SELECT aid, d, k,
+      max(d) FILTER (WHERE k = 's') OVER w AS ls,
+      max(d) FILTER (WHERE k = 'c') OVER w AS lc
+    FROM pts
+    WINDOW w AS (PARTITION BY aid ORDER BY d RANGE BETWEEN UNBOUNDED PRECEDING AND '1 day' PRECEDING)
+  )`;

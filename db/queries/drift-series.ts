@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Segment } from '../../src/drift/types.ts';
 import type { Db } from '../client.ts';
-import { aggregateRows, dropNullGrp, grpOf, segmentLabel, segOf } from './drift-parts.ts';
+import { aggregateRows, dropNullGrp, grpOf, lastsCte, segmentLabel, segOf } from './drift-parts.ts';
 
 /** One count of the chart's monthly series: won / decided deals, or customers' churns (a = churned, b = 0). */
 export interface DriftSeriesRow {
@@ -79,13 +79,7 @@ export async function getDriftSeriesRows(
       SELECT h.account_id, h.churned_on, 'c' FROM churn_events h JOIN evacc e ON e.aid = h.account_id
       WHERE h.team_id = ${t} AND h.churned_on <= ${end}::date
     ),
-    lasts AS (
-      SELECT aid, d, k,
-        max(d) FILTER (WHERE k = 's') OVER w AS ls,
-        max(d) FILTER (WHERE k = 'c') OVER w AS lc
-      FROM pts
-      WINDOW w AS (PARTITION BY aid ORDER BY d RANGE BETWEEN UNBOUNDED PRECEDING AND '1 day' PRECEDING)
-    ),
+    ${lastsCte},
     cc AS (
       SELECT ${segOf} AS seg, to_char(l.d, 'YYYY-MM') AS month
       FROM lasts l JOIN accounts a ON a.id = l.aid AND a.team_id = ${t}
