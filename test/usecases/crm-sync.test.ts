@@ -214,7 +214,7 @@ describe(`HubSpot sync (${usingRealPostgres ? 'PostgreSQL' : 'PGlite'})`, () => 
     // what it reads again is written unchanged and not counted above.
     const from = (object: string) =>
       (
-        searches.find((q) => q.path.includes(object) && !(q.body as { after?: string }).after)?.body as {
+        searches.find((q) => q.path.includes(object) && !(q.body as { after?: string }).after)!.body as {
           filterGroups: { filters: { value: string }[] }[];
         }
       ).filterGroups[0]?.filters[0]?.value;
