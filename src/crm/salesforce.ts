@@ -7,7 +7,8 @@
  * (test/fakes/salesforce.ts).
  */
 import { createSign } from 'node:crypto';
-import { Connection, OAuth2 } from '@jsforce/jsforce-node';
+import { stringify } from 'node:querystring';
+import type { Connection } from '@jsforce/jsforce-node';
 import { AppError, ErrorCode } from '../errors.ts';
 
 /** REST API version every call uses (Winter '25). */
@@ -77,23 +78,39 @@ function oauthFailure(err: unknown, what: string): never {
   throw err;
 }
 
-const oauth2 = (app: SalesforceApp, withClient: boolean) =>
-  new OAuth2({
+/**
+ * jsforce, loaded when Salesforce is first used: importing it costs ~300 ms and ~38 MB, which a bot with
+ * no Salesforce connection (most of them) should not pay at start-up.
+ */
+const jsforce = () => import('@jsforce/jsforce-node');
+
+const oauth2 = async (app: SalesforceApp, withClient: boolean) =>
+  new (await jsforce()).OAuth2({
     loginUrl: app.loginUrl,
     ...(withClient && app.clientId ? { clientId: app.clientId } : {}),
     ...(withClient && app.clientSecret ? { clientSecret: app.clientSecret } : {}),
     ...(withClient && app.redirectUri ? { redirectUri: app.redirectUri } : {}),
   });
 
-/** The page the owner opens to allow access (web-server flow): read access plus a refresh token. */
+/**
+ * The page the owner opens to allow access (web-server flow): read access plus a refresh token. Built as
+ * jsforce's OAuth2.getAuthorizationUrl builds it, without loading jsforce (App Home signs one per open).
+ */
 export function authorizeUrl(app: SalesforceApp, state?: string): string {
-  return oauth2(app, true).getAuthorizationUrl({ scope: 'api refresh_token', ...(state ? { state } : {}) });
+  const base = `${app.loginUrl}${app.loginUrl.endsWith('/') ? '' : '/'}services/oauth2/authorize`;
+  return `${base}?${stringify({
+    scope: 'api refresh_token',
+    ...(state ? { state } : {}),
+    response_type: 'code',
+    client_id: app.clientId,
+    redirect_uri: app.redirectUri,
+  })}`;
 }
 
 /** Exchanges the authorization code for tokens (web-server flow). */
 export async function exchangeCode(app: SalesforceApp, code: string): Promise<SalesforceToken> {
   try {
-    return toToken((await oauth2(app, true).requestToken(code)) as TokenBody);
+    return toToken((await (await oauth2(app, true)).requestToken(code)) as TokenBody);
   } catch (err) {
     return oauthFailure(err, 'the authorization code');
   }
@@ -102,7 +119,7 @@ export async function exchangeCode(app: SalesforceApp, code: string): Promise<Sa
 /** A new access token from the refresh token. */
 export async function refreshAccess(app: SalesforceApp, refreshToken: string): Promise<SalesforceToken> {
   try {
-    return toToken((await oauth2(app, true).refreshToken(refreshToken)) as TokenBody);
+    return toToken((await (await oauth2(app, true)).refreshToken(refreshToken)) as TokenBody);
   } catch (err) {
     return oauthFailure(err, 'the refresh token');
   }
@@ -126,7 +143,7 @@ export function jwtAssertion(app: SalesforceApp, username: string, now = Date.no
 /** A new access token for `username` from a signed assertion (JWT bearer flow: no refresh token). */
 export async function mintJwt(app: SalesforceApp, username: string): Promise<SalesforceToken> {
   try {
-    const r = await oauth2(app, false).requestToken({
+    const r = await (await oauth2(app, false)).requestToken({
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
       assertion: jwtAssertion(app, username),
     });
@@ -138,7 +155,7 @@ export async function mintJwt(app: SalesforceApp, username: string): Promise<Sal
 
 /** Revokes a token (a refresh token revokes its access tokens too). Throws when Salesforce refused. */
 export async function revokeToken(app: SalesforceApp, token: string): Promise<void> {
-  await oauth2(app, false).revokeToken(token);
+  await (await oauth2(app, false)).revokeToken(token);
 }
 
 export interface SalesforceField {
@@ -260,23 +277,29 @@ const unseen = (err: unknown) => {
 export function salesforceApi(opts: SalesforceApiOptions): SalesforceApi {
   // jsforce wraps a failed refresh in a plain Error; the refresh's own sentence is kept to be rethrown.
   let refreshFailure: unknown;
-  const conn = new Connection({
-    version: SALESFORCE_API_VERSION,
-    refreshFn: (c, callback) => {
-      opts.refresh().then(
-        (t) => {
-          c.instanceUrl = t.instanceUrl;
-          callback(null, t.accessToken);
-        },
-        (err: Error) => {
-          refreshFailure = err;
-          callback(err);
-        },
-      );
-    },
-  });
+  // Made at the first call (jsforce is loaded then); every use of it below is inside call().
+  let conn!: Connection;
+  const connect = async () =>
+    new (await jsforce()).Connection({
+      version: SALESFORCE_API_VERSION,
+      refreshFn: (c, callback) => {
+        opts.refresh().then(
+          (t) => {
+            c.instanceUrl = t.instanceUrl;
+            callback(null, t.accessToken);
+          },
+          (err: Error) => {
+            refreshFailure = err;
+            callback(err);
+          },
+        );
+      },
+    });
+  let made: Promise<Connection> | undefined;
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
+      made ??= connect();
+      conn = await made;
       const s = await opts.session();
       conn.accessToken = s.accessToken;
       conn.instanceUrl = s.instanceUrl;
